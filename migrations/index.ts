@@ -1,0 +1,8 @@
+// Every migration, in order. Listed explicitly (rather than read from the folder) so the same list
+// runs under tsx, vitest and a bundled build alike. Add new files here with the next prefix.
+import type { Migration } from 'kysely/migration';
+import * as m0001 from './0001_init.js';
+
+export const migrations: Record<string, Migration> = {
+  '0001_init': m0001,
+};

@@ -1,0 +1,102 @@
+import { bearerSecurity, httpUrl, imageUrl, problemReplies, uuidParam } from './common.js';
+
+export const achievementKinds = ['course', 'study_group', 'training_hours'] as const;
+
+export const achievementCreateBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['kind', 'name', 'description', 'criteria'],
+  properties: {
+    kind: { type: 'string', enum: achievementKinds },
+    name: { type: 'string', minLength: 1, maxLength: 300 },
+    description: { type: 'string', minLength: 1, maxLength: 5000 },
+    criteria: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['narrative'],
+      properties: { narrative: { type: 'string', minLength: 1, maxLength: 10000 } },
+    },
+    image: imageUrl,
+    hours: { type: 'number', exclusiveMinimum: 0, maximum: 100000, description: 'Hours of the programme (creditsAvailable)' },
+    requiredHours: {
+      type: 'number',
+      exclusiveMinimum: 0,
+      maximum: 100000,
+      description: 'training_hours: hours that earn the credential',
+    },
+    tags: { type: 'array', maxItems: 30, items: { type: 'string', minLength: 1, maxLength: 100 } },
+    language: { type: 'string', pattern: '^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$', default: 'ko' },
+    humanCode: { type: 'string', maxLength: 100, description: 'The programme code the institution uses' },
+    fieldOfStudy: { type: 'string', maxLength: 200 },
+    resultDescription: {
+      type: 'object',
+      additionalProperties: false,
+      description: 'course: how a grade or score is expressed',
+      required: ['name', 'resultType'],
+      properties: {
+        name: { type: 'string', minLength: 1, maxLength: 200 },
+        resultType: { type: 'string', enum: ['GradePointAverage', 'LetterGrade', 'Percent', 'PerformanceLevel', 'RawScore', 'Status'] },
+        allowedValue: { type: 'array', maxItems: 50, items: { type: 'string', maxLength: 50 } },
+        valueMin: { type: 'string', maxLength: 50 },
+        valueMax: { type: 'string', maxLength: 50 },
+      },
+    },
+    evidenceUrl: httpUrl,
+  },
+  example: {
+    kind: 'course',
+    name: '백엔드 개발자 입문과정',
+    description: 'Node.js와 PostgreSQL로 웹 서비스를 만드는 450시간 과정',
+    criteria: { narrative: '출석 80% 이상, 최종 프로젝트 통과' },
+    hours: 450,
+    tags: ['백엔드', 'Node.js'],
+  },
+} as const;
+
+export const achievementSummary = {
+  type: 'object',
+  properties: {
+    id: { type: 'string', format: 'uuid' },
+    url: { type: 'string' },
+    kind: { type: 'string' },
+    name: { type: 'string' },
+    achievement: { $ref: 'JsonLdDocument#' },
+    createdAt: { type: 'string', format: 'date-time' },
+  },
+  required: ['id', 'url', 'kind', 'name', 'achievement'],
+} as const;
+
+const idParams = { type: 'object', properties: { id: uuidParam }, required: ['id'] } as const;
+
+export const achievementRoutesSchema = {
+  create: {
+    tags: ['achievements'],
+    operationId: 'createAchievement',
+    summary: 'Define what is awarded',
+    security: bearerSecurity,
+    body: achievementCreateBody,
+    response: { 201: achievementSummary, ...problemReplies },
+  },
+  get: {
+    tags: ['achievements'],
+    operationId: 'getAchievement',
+    summary: 'Read one of your achievements',
+    security: bearerSecurity,
+    params: idParams,
+    response: { 200: achievementSummary, ...problemReplies },
+  },
+  list: {
+    tags: ['achievements'],
+    operationId: 'listAchievements',
+    summary: 'Your achievements, newest first',
+    security: bearerSecurity,
+    response: { 200: { type: 'object', properties: { items: { type: 'array', items: achievementSummary } } }, ...problemReplies },
+  },
+  public: {
+    tags: ['public'],
+    operationId: 'getPublicAchievement',
+    summary: 'The achievement as an Open Badges Achievement (JSON-LD)',
+    params: idParams,
+    response: { 200: { $ref: 'JsonLdDocument#' }, 404: { $ref: 'Problem#' } },
+  },
+} as const;

@@ -1,0 +1,180 @@
+import { bearerSecurity, httpUrl, problemReplies, uuidParam } from './common.js';
+
+const dateOrDateTime = {
+  type: 'string',
+  maxLength: 40,
+  anyOf: [{ format: 'date' }, { format: 'date-time' }],
+} as const;
+
+export const recipientSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['name'],
+  properties: {
+    name: { type: 'string', minLength: 1, maxLength: 200 },
+    email: { type: 'string', format: 'email', maxLength: 320 },
+    did: { type: 'string', pattern: '^did:(key|web):[A-Za-z0-9._:%-]+$', maxLength: 500 },
+  },
+  anyOf: [{ required: ['email'] }, { required: ['did'] }],
+} as const;
+
+export const evidenceSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    url: httpUrl,
+    name: { type: 'string', maxLength: 300 },
+    narrative: { type: 'string', maxLength: 5000 },
+    description: { type: 'string', maxLength: 2000 },
+    genre: { type: 'string', maxLength: 100 },
+  },
+  anyOf: [{ required: ['url'] }, { required: ['narrative'] }, { required: ['name'] }],
+} as const;
+
+export const resultSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    value: { type: 'string', minLength: 1, maxLength: 100 },
+    status: { type: 'string', enum: ['Completed', 'Enrolled', 'Failed', 'InProgress', 'OnHold', 'Provisional', 'Withdrew'] },
+    achievedLevel: { type: 'string', maxLength: 500 },
+  },
+  minProperties: 1,
+} as const;
+
+/** What every issuing route accepts for one credential (the batch rows too). */
+export const credentialItemProperties = {
+  recipient: recipientSchema,
+  validFrom: { type: 'string', format: 'date-time', maxLength: 40 },
+  validUntil: { type: 'string', format: 'date-time', maxLength: 40 },
+  evidence: { type: 'array', maxItems: 20, items: evidenceSchema },
+  result: { type: 'array', maxItems: 10, items: resultSchema },
+  activityStartDate: dateOrDateTime,
+  activityEndDate: dateOrDateTime,
+  role: { type: 'string', minLength: 1, maxLength: 100 },
+  term: { type: 'string', minLength: 1, maxLength: 100 },
+  creditsEarned: { type: 'number', minimum: 0, maximum: 100000, description: 'Hours earned' },
+  narrative: { type: 'string', maxLength: 5000 },
+  jwtAlgorithm: { type: 'string', enum: ['EdDSA', 'RS256'], default: 'EdDSA' },
+} as const;
+
+export const credentialCreateBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['achievementId', 'recipient'],
+  properties: { achievementId: uuidParam, ...credentialItemProperties },
+  example: {
+    achievementId: '0b7c6a52-3c5e-4a6e-9d55-1b2f7f1c9e10',
+    recipient: { name: '김민지', email: 'minji.kim@example.com' },
+    activityStartDate: '2026-03-02',
+    activityEndDate: '2026-08-28',
+    creditsEarned: 450,
+    evidence: [{ url: 'https://github.com/minji/final-project', name: '최종 프로젝트', narrative: '도서관 좌석 예약 서비스' }],
+  },
+} as const;
+
+export const statusInfo = {
+  type: 'object',
+  properties: {
+    state: { type: 'string', enum: ['active', 'revoked', 'suspended'] },
+    revokedAt: { type: ['string', 'null'] },
+    revocationReason: { type: ['string', 'null'] },
+    suspendedAt: { type: ['string', 'null'] },
+    suspensionReason: { type: ['string', 'null'] },
+  },
+  required: ['state'],
+} as const;
+
+export const issuedCredential = {
+  type: 'object',
+  properties: {
+    id: { type: 'string', format: 'uuid' },
+    url: { type: 'string' },
+    credential: { $ref: 'JsonLdDocument#' },
+    jwt: { type: 'string' },
+    status: statusInfo,
+  },
+  required: ['id', 'url', 'credential', 'jwt'],
+} as const;
+
+const idParams = { type: 'object', properties: { id: uuidParam }, required: ['id'] } as const;
+
+const idempotencyHeaders = {
+  type: 'object',
+  properties: { 'idempotency-key': { type: 'string', minLength: 1, maxLength: 200 } },
+} as const;
+
+const reasonBody = {
+  type: 'object',
+  additionalProperties: false,
+  properties: { reason: { type: 'string', minLength: 1, maxLength: 1000 } },
+} as const;
+
+export const credentialListItem = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' },
+    url: { type: 'string' },
+    achievementId: { type: 'string' },
+    learner: { type: 'object', properties: { id: { type: 'string' }, name: { type: 'string' }, email: { type: ['string', 'null'] } } },
+    issuedAt: { type: 'string' },
+    status: statusInfo,
+  },
+} as const;
+
+export const credentialRoutesSchema = {
+  issue: {
+    tags: ['credentials'],
+    operationId: 'issueCredential',
+    summary: 'Issue one credential',
+    description: 'Signed with eddsa-rdfc-2022 (Data Integrity) and as a VC-JOSE JWT. Idempotency-Key returns the first result again.',
+    security: bearerSecurity,
+    headers: idempotencyHeaders,
+    body: credentialCreateBody,
+    response: { 201: issuedCredential, 422: { $ref: 'Problem#' }, ...problemReplies },
+  },
+  list: {
+    tags: ['credentials'],
+    operationId: 'listCredentials',
+    summary: 'Your credentials, newest first',
+    security: bearerSecurity,
+    querystring: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        achievementId: uuidParam,
+        learner: { type: 'string', maxLength: 320, description: 'E-mail, DID or learner id' },
+        limit: { type: 'integer', minimum: 1, maximum: 200, default: 50 },
+        cursor: { type: 'string', maxLength: 200 },
+      },
+    },
+    response: {
+      200: { type: 'object', properties: { items: { type: 'array', items: credentialListItem }, nextCursor: { type: ['string', 'null'] } } },
+      ...problemReplies,
+    },
+  },
+  get: {
+    tags: ['credentials'],
+    operationId: 'getCredential',
+    summary: 'Read one of your credentials',
+    security: bearerSecurity,
+    params: idParams,
+    response: { 200: issuedCredential, ...problemReplies },
+  },
+  changeStatus: (operationId: string, summary: string) => ({
+    tags: ['credentials'],
+    operationId,
+    summary,
+    security: bearerSecurity,
+    params: idParams,
+    body: reasonBody,
+    response: { 200: statusInfo, ...problemReplies },
+  }),
+  statusList: {
+    tags: ['public'],
+    operationId: 'getStatusList',
+    summary: 'The signed BitstringStatusListCredential',
+    params: idParams,
+    response: { 200: { $ref: 'JsonLdDocument#' }, 304: { type: 'null' }, 404: { $ref: 'Problem#' } },
+  },
+} as const;

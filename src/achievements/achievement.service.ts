@@ -1,0 +1,141 @@
+/**
+ * Achievements: what an institution awards, in three kinds (course, study_group, training_hours),
+ * rendered as the OB 3.0 `Achievement`.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Db } from '../db/database.js';
+import type { AchievementKind, AchievementRow, IssuerRow } from '../db/types.js';
+import { badRequest, notFound } from '../errors.js';
+import { OB_V3_CONTEXT, VC_V2_CONTEXT } from '../jsonld/document-loader.js';
+import type { IssuerService } from '../issuers/issuer.service.js';
+import type { Urls } from '../urls.js';
+
+export interface AchievementInput {
+  kind: AchievementKind;
+  name: string;
+  description: string;
+  criteria: { narrative: string };
+  image?: string;
+  hours?: number;
+  requiredHours?: number;
+  tags?: string[];
+  language?: string;
+  humanCode?: string;
+  fieldOfStudy?: string;
+  resultDescription?: { name: string; resultType: string; allowedValue?: string[]; valueMin?: string; valueMax?: string };
+}
+
+/** OB 3.0 AchievementType for each kind (an extensible vocabulary; these are its standard terms). */
+const ACHIEVEMENT_TYPE: Record<AchievementKind, string> = {
+  course: 'CertificateOfCompletion',
+  study_group: 'CoCurricular',
+  training_hours: 'LearningProgram',
+};
+
+type Details = Pick<AchievementInput, 'humanCode' | 'fieldOfStudy' | 'resultDescription'>;
+
+export type AchievementService = ReturnType<typeof createAchievementService>;
+
+export function createAchievementService(deps: { db: Db; urls: Urls; issuers: IssuerService }) {
+  const { db, urls, issuers } = deps;
+
+  /** The OB `Achievement` (without @context), as embedded in credentials. */
+  function achievementOf(row: AchievementRow, issuer: IssuerRow): Record<string, unknown> {
+    const id = urls.achievement(row.id);
+    const details = row.details as Details;
+    const achievement: Record<string, unknown> = {
+      id,
+      type: ['Achievement'],
+      achievementType: ACHIEVEMENT_TYPE[row.kind],
+      name: row.name,
+      description: row.description,
+      criteria: { narrative: row.criteria_narrative },
+      creator: issuers.profileOf(issuer),
+      inLanguage: row.language,
+    };
+    if (row.image) achievement.image = { id: row.image, type: 'Image', caption: row.name };
+    const credits = row.hours ?? row.required_hours;
+    if (credits !== null) achievement.creditsAvailable = Number(credits);
+    const tags = row.tags as string[];
+    if (tags.length > 0) achievement.tag = tags;
+    if (details.humanCode) achievement.humanCode = details.humanCode;
+    if (details.fieldOfStudy) achievement.fieldOfStudy = details.fieldOfStudy;
+    if (details.resultDescription) {
+      achievement.resultDescription = [
+        { id: `${id}#result`, type: ['ResultDescription'], ...details.resultDescription },
+      ];
+    }
+    return achievement;
+  }
+
+  function summary(row: AchievementRow, issuer: IssuerRow) {
+    return {
+      id: row.id,
+      url: urls.achievement(row.id),
+      kind: row.kind,
+      name: row.name,
+      achievement: achievementOf(row, issuer),
+      createdAt: row.created_at.toISOString(),
+    };
+  }
+
+  async function findForIssuer(issuerId: string, id: string): Promise<AchievementRow> {
+    const row = await db.selectFrom('achievements').selectAll().where('id', '=', id).where('issuer_id', '=', issuerId).executeTakeFirst();
+    // Another institution's achievement is reported as missing, so ids cannot be probed.
+    if (!row) throw notFound(`Achievement ${id}`);
+    return row;
+  }
+
+  return {
+    achievementOf,
+    findForIssuer,
+
+    async create(issuer: IssuerRow, input: AchievementInput) {
+      if (input.kind === 'training_hours' && input.requiredHours === undefined) {
+        throw badRequest('a training_hours achievement needs requiredHours', 'requiredHours');
+      }
+      if (input.kind !== 'training_hours' && input.requiredHours !== undefined) {
+        throw badRequest('requiredHours applies only to training_hours achievements', 'requiredHours');
+      }
+      const details: Details = {};
+      if (input.humanCode) details.humanCode = input.humanCode;
+      if (input.fieldOfStudy) details.fieldOfStudy = input.fieldOfStudy;
+      if (input.resultDescription) details.resultDescription = input.resultDescription;
+      const row = await db
+        .insertInto('achievements')
+        .values({
+          id: randomUUID(),
+          issuer_id: issuer.id,
+          kind: input.kind,
+          name: input.name,
+          description: input.description,
+          criteria_narrative: input.criteria.narrative,
+          image: input.image ?? null,
+          hours: input.hours ?? null,
+          required_hours: input.requiredHours ?? null,
+          tags: JSON.stringify(input.tags ?? []),
+          language: input.language ?? 'ko',
+          details: JSON.stringify(details),
+        })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      return summary(row, issuer);
+    },
+
+    async get(issuer: IssuerRow, id: string) {
+      return summary(await findForIssuer(issuer.id, id), issuer);
+    },
+
+    async list(issuer: IssuerRow) {
+      const rows = await db.selectFrom('achievements').selectAll().where('issuer_id', '=', issuer.id).orderBy('created_at', 'desc').limit(500).execute();
+      return { items: rows.map((row) => summary(row, issuer)) };
+    },
+
+    async publicAchievement(id: string) {
+      const row = await db.selectFrom('achievements').selectAll().where('id', '=', id).executeTakeFirst();
+      if (!row) throw notFound(`Achievement ${id}`);
+      const issuer = await db.selectFrom('issuers').selectAll().where('id', '=', row.issuer_id).executeTakeFirstOrThrow();
+      return { '@context': [VC_V2_CONTEXT, OB_V3_CONTEXT], ...achievementOf(row, issuer) };
+    },
+  };
+}

@@ -1,0 +1,116 @@
+/**
+ * buildApp(config, deps): the whole service as a Fastify instance. Tests build it and call
+ * `inject`; main.ts builds it and listens.
+ */
+import Fastify, { type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from 'fastify';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import { sharedSchemas } from '../schemas/common.js';
+import { achievementRoutes } from './achievements/achievement.routes.js';
+import { authenticate, requireIssuer, type Principal } from './auth/auth.js';
+import type { Config } from './config.js';
+import { credentialRoutes } from './credentials/credential.routes.js';
+import type { Db } from './db/database.js';
+import type { IssuerRow } from './db/types.js';
+import { ErrorCode, errorHandler, notFound, problem, sendProblem } from './errors.js';
+import { healthRoutes } from './health/health.routes.js';
+import { findIssuerById } from './issuers/issuer.repository.js';
+import { issuerRoutes } from './issuers/issuer.routes.js';
+import { createServices, type ServiceOptions, type Services } from './services.js';
+import { statusRoutes } from './status/status.routes.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    services: Services;
+    /** Who sends the request: the operator or an institution's API key. 401 otherwise. */
+    authenticate(request: FastifyRequest): Promise<Principal>;
+    /** The institution whose API key sent the request. 401/403 otherwise. */
+    authenticateIssuer(request: FastifyRequest): Promise<IssuerRow>;
+    authenticateIssuerWithPrincipal(request: FastifyRequest): Promise<{ issuer: IssuerRow; principal: Principal }>;
+  }
+}
+
+export interface AppDeps extends ServiceOptions {
+  db: Db;
+  /** Key-encryption key (32 bytes). */
+  kek: Buffer;
+  /** Pino options or a logger stream; tests capture log lines through it. */
+  logger?: FastifyServerOptions['logger'];
+  /** Close the database with the app (main does; tests may share one). */
+  closeDatabase?: boolean;
+}
+
+export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: deps.logger ?? {
+      level: config.logLevel,
+      redact: { paths: ['req.headers.authorization', 'headers.authorization', '*.token', '*.apiKey.token'], censor: '[redacted]' },
+    },
+    bodyLimit: config.bodyLimit,
+    onProtoPoisoning: 'error',
+    onConstructorPoisoning: 'error',
+    trustProxy: false,
+    ajv: {
+      customOptions: {
+        // Unknown fields are an error, not silently dropped.
+        removeAdditional: false,
+        coerceTypes: 'array',
+        useDefaults: true,
+        allErrors: false,
+        // OpenAPI's `example` annotation, kept in the route schemas for the docs.
+        keywords: ['example'],
+      },
+    },
+  });
+
+  const services = createServices(config, deps.db, deps.kek, deps);
+  app.decorate('services', services);
+  app.decorate('authenticate', (request: FastifyRequest) => authenticate(deps.db, config.adminToken, request));
+  async function authenticateIssuerWithPrincipal(request: FastifyRequest) {
+    const principal = await authenticate(deps.db, config.adminToken, request);
+    const { issuerId } = requireIssuer(principal);
+    const issuer = await findIssuerById(deps.db, issuerId);
+    if (!issuer) throw notFound('Institution');
+    return { issuer, principal };
+  }
+  app.decorate('authenticateIssuerWithPrincipal', authenticateIssuerWithPrincipal);
+  app.decorate('authenticateIssuer', async (request: FastifyRequest) => (await authenticateIssuerWithPrincipal(request)).issuer);
+
+  // Only the media types a route declares are read; a plain-text body is 415, not a string to validate.
+  app.removeContentTypeParser('text/plain');
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(reply, problem(404, ErrorCode.notFound, `No route ${request.method} ${request.url.split('?')[0]}`)),
+  );
+
+  for (const schema of sharedSchemas) app.addSchema(schema);
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Ieum (이음) API',
+        version: '0.1.0',
+        description: 'Issue and verify Open Badges 3.0 / W3C Verifiable Credentials for training programmes.',
+      },
+      servers: [{ url: config.publicUrl }],
+      components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer' } } },
+      tags: [
+        { name: 'issuers', description: 'Institutions, their API keys and signing keys' },
+        { name: 'achievements', description: 'What an institution awards' },
+        { name: 'credentials', description: 'Issuing and managing credentials' },
+        { name: 'public', description: 'Public documents: profiles, DID documents, status lists' },
+      ],
+    },
+    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (json.$id as string) ?? `def-${i}` },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  for (const routes of [healthRoutes, issuerRoutes, achievementRoutes, credentialRoutes, statusRoutes]) {
+    await app.register(async (scope) => routes(scope, services));
+  }
+
+  if (deps.closeDatabase) app.addHook('onClose', async () => deps.db.destroy());
+  return app;
+}

@@ -1,0 +1,65 @@
+/**
+ * Bearer-token authentication: the operator's ADMIN_TOKEN, or an institution's API key.
+ * API keys are stored as SHA-256 hashes; the admin token is compared in constant time.
+ */
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { FastifyRequest } from 'fastify';
+import type { Db } from '../db/database.js';
+import { forbidden, unauthorized } from '../errors.js';
+
+export type Principal =
+  | { kind: 'admin' }
+  | { kind: 'issuer'; issuerId: string; issuerSlug: string; apiKeyId: string };
+
+export const API_TOKEN_PREFIX = 'ieum_';
+
+export function newApiToken(): string {
+  return API_TOKEN_PREFIX + randomBytes(32).toString('base64url');
+}
+
+export function hashToken(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}
+
+/** Constant-time equality of two secrets of any length (compares their digests). */
+export function secretsEqual(a: string, b: string): boolean {
+  return timingSafeEqual(createHash('sha256').update(a).digest(), createHash('sha256').update(b).digest());
+}
+
+function bearerToken(request: FastifyRequest): string {
+  const header = request.headers.authorization;
+  if (!header) throw unauthorized();
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  if (!match) throw unauthorized('The Authorization header must be "Bearer <token>"');
+  return match[1]!;
+}
+
+/** Finds who sends the request; throws 401 for a missing, unknown or revoked token. */
+export async function authenticate(db: Db, adminToken: string | undefined, request: FastifyRequest): Promise<Principal> {
+  const token = bearerToken(request);
+  if (adminToken && secretsEqual(token, adminToken)) return { kind: 'admin' };
+  if (!token.startsWith(API_TOKEN_PREFIX)) throw unauthorized('The token is not valid');
+  const row = await db
+    .selectFrom('api_keys')
+    .innerJoin('issuers', 'issuers.id', 'api_keys.issuer_id')
+    .select(['api_keys.id', 'api_keys.issuer_id', 'api_keys.revoked_at', 'issuers.slug'])
+    .where('api_keys.token_hash', '=', hashToken(token))
+    .executeTakeFirst();
+  if (!row || row.revoked_at) throw unauthorized('The token is not valid or has been revoked');
+  return { kind: 'issuer', issuerId: row.issuer_id, issuerSlug: row.slug, apiKeyId: row.id };
+}
+
+export function requireAdmin(principal: Principal): void {
+  if (principal.kind !== 'admin') throw forbidden('This route needs the operator token');
+}
+
+/** The issuer a request acts for; the admin token is not an institution. */
+export function requireIssuer(principal: Principal): Extract<Principal, { kind: 'issuer' }> {
+  if (principal.kind !== 'issuer') throw forbidden("This route needs an institution's API key");
+  return principal;
+}
+
+/** How a principal appears in the audit trail. */
+export function actorOf(principal: Principal): string {
+  return principal.kind === 'admin' ? 'admin' : `api-key:${principal.apiKeyId}`;
+}

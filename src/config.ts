@@ -1,0 +1,113 @@
+/**
+ * The service's configuration: read from the environment once, validated, frozen.
+ * Nothing else in the code reads `process.env`.
+ */
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+export interface Config {
+  readonly port: number;
+  readonly host: string;
+  /** Base of every public id: credential ids, issuer DIDs, status list URLs. No trailing slash. */
+  readonly publicUrl: string;
+  readonly dataDir: string;
+  readonly keysDir: string;
+  /** PostgreSQL server; when absent the embedded PGlite under `dataDir` is used. */
+  readonly databaseUrl: string | undefined;
+  /** Bearer token of the operator; when absent, admin routes are closed. */
+  readonly adminToken: string | undefined;
+  /** 32 bytes that encrypt the signing keys; when absent, read from or created in `keysDir`. */
+  readonly keyEncryptionKey: Buffer | undefined;
+  readonly logLevel: LogLevel;
+  /** Largest accepted request body, in bytes. */
+  readonly bodyLimit: number;
+}
+
+export class ConfigError extends Error {}
+
+const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+type Env = Record<string, string | undefined>;
+
+function readPort(value: string | undefined): number {
+  if (value === undefined || value === '') return 3000;
+  const port = Number(value);
+  if (!/^\d+$/.test(value) || port < 0 || port > 65535) {
+    throw new ConfigError(`PORT must be a whole number from 0 to 65535, got "${value}"`);
+  }
+  return port;
+}
+
+function readPublicUrl(value: string | undefined, port: number): string {
+  const raw = value && value !== '' ? value : `http://localhost:${port}`;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(`PUBLIC_URL must be an absolute http(s) URL, got "${raw}"`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new ConfigError(`PUBLIC_URL must use http or https, got "${raw}"`);
+  }
+  if (url.search || url.hash || url.username || url.password) {
+    throw new ConfigError('PUBLIC_URL must not carry a query, fragment or credentials');
+  }
+  return url.toString().replace(/\/+$/, '');
+}
+
+function readKeyEncryptionKey(value: string | undefined): Buffer | undefined {
+  if (value === undefined || value === '') return undefined;
+  // Accept 64 hex characters or base64(url) of 32 bytes.
+  const bytes = /^[0-9a-fA-F]{64}$/.test(value) ? Buffer.from(value, 'hex') : Buffer.from(value, 'base64');
+  if (bytes.length !== 32) {
+    throw new ConfigError('KEY_ENCRYPTION_KEY must be 32 bytes, as 64 hex characters or base64');
+  }
+  return bytes;
+}
+
+function readDatabaseUrl(value: string | undefined): string | undefined {
+  if (value === undefined || value === '') return undefined;
+  if (!/^postgres(ql)?:\/\//.test(value)) {
+    throw new ConfigError('DATABASE_URL must start with postgres:// or postgresql://');
+  }
+  return value;
+}
+
+function readAdminToken(value: string | undefined): string | undefined {
+  if (value === undefined || value === '') return undefined;
+  if (value.length < 16) throw new ConfigError('ADMIN_TOKEN must be at least 16 characters');
+  return value;
+}
+
+function readLogLevel(value: string | undefined): LogLevel {
+  if (value === undefined || value === '') return 'info';
+  if (!(LOG_LEVELS as readonly string[]).includes(value)) {
+    throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${value}"`);
+  }
+  return value as LogLevel;
+}
+
+/** Reads and validates the configuration; throws a ConfigError with one clear line. */
+export function loadConfig(env: Env = process.env): Config {
+  const port = readPort(env.PORT);
+  return Object.freeze({
+    port,
+    host: env.HOST && env.HOST !== '' ? env.HOST : '127.0.0.1',
+    publicUrl: readPublicUrl(env.PUBLIC_URL, port),
+    dataDir: env.DATA_DIR && env.DATA_DIR !== '' ? env.DATA_DIR : './data',
+    keysDir: env.KEYS_DIR && env.KEYS_DIR !== '' ? env.KEYS_DIR : './keys',
+    databaseUrl: readDatabaseUrl(env.DATABASE_URL),
+    adminToken: readAdminToken(env.ADMIN_TOKEN),
+    keyEncryptionKey: readKeyEncryptionKey(env.KEY_ENCRYPTION_KEY),
+    logLevel: readLogLevel(env.LOG_LEVEL),
+    bodyLimit: 512 * 1024,
+  });
+}
+
+/** did:web host part of PUBLIC_URL: the port's colon becomes %3A, a path adds ':'-separated segments. */
+export function didWebBase(publicUrl: string): string {
+  const url = new URL(publicUrl);
+  const host = url.port ? `${url.hostname}%3A${url.port}` : url.hostname;
+  const path = url.pathname.split('/').filter(Boolean).map(encodeURIComponent);
+  return ['did:web', host, ...path].join(':');
+}

@@ -1,0 +1,134 @@
+/**
+ * The unsigned OpenBadgeCredential: one pure function from stored facts to the JSON-LD document.
+ * OB 3.0 §B.1 (AchievementCredential), VC Data Model 2.0.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { OB_V3_CONTEXT, OB_V3_EXTENSIONS_CONTEXT, VC_V2_CONTEXT } from '../jsonld/document-loader.js';
+import type { UnsignedCredential } from '../crypto/securing.js';
+
+export const OB_ACHIEVEMENT_CREDENTIAL_SCHEMA =
+  'https://purl.imsglobal.org/spec/ob/v3p0/schema/json/ob_v3p0_achievementcredential_schema.json';
+
+export interface EvidenceInput {
+  url?: string;
+  name?: string;
+  narrative?: string;
+  description?: string;
+  genre?: string;
+}
+
+export interface ResultInput {
+  value?: string;
+  status?: string;
+  achievedLevel?: string;
+}
+
+export interface SubjectDetails {
+  activityStartDate?: string;
+  activityEndDate?: string;
+  role?: string;
+  term?: string;
+  creditsEarned?: number;
+  narrative?: string;
+  result?: ResultInput[];
+}
+
+export interface CredentialFacts {
+  id: string;
+  url: string;
+  issuerProfile: Record<string, unknown>;
+  achievement: Record<string, unknown>;
+  recipient: { name: string; email?: string; did?: string };
+  validFrom: string;
+  validUntil?: string;
+  evidence?: EvidenceInput[];
+  subject: SubjectDetails;
+  status: { listUrl: string; index: number };
+  /** Salt of the hashed e-mail; random when absent. */
+  salt?: string;
+}
+
+/** The moment as VC 2.0 dateTimeStamp in whole seconds, UTC. */
+export function xsdDateTime(date: Date): string {
+  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+/** A date alone becomes midnight UTC, because OB's schema wants a date-time for activity dates. */
+export function toDateTime(value: string): string {
+  return /^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T00:00:00Z` : value;
+}
+
+/** OB 3.0 IdentityHash: 'sha256$' + hex(SHA-256(identity + salt)). */
+export function hashIdentity(identity: string, salt: string): string {
+  return 'sha256$' + createHash('sha256').update(identity + salt, 'utf8').digest('hex');
+}
+
+export function normaliseEmail(email: string): string {
+  return email.trim().toLowerCase();
+}
+
+export function buildCredential(facts: CredentialFacts): UnsignedCredential {
+  const subject: Record<string, unknown> = {};
+  if (facts.recipient.did) subject.id = facts.recipient.did;
+  subject.type = ['AchievementSubject'];
+  subject.name = facts.recipient.name;
+  if (facts.recipient.email) {
+    const salt = facts.salt ?? randomBytes(16).toString('hex');
+    subject.identifier = [
+      {
+        type: 'IdentityObject',
+        identityHash: hashIdentity(normaliseEmail(facts.recipient.email), salt),
+        identityType: 'emailAddress',
+        hashed: true,
+        salt,
+      },
+    ];
+  }
+  subject.achievement = facts.achievement;
+  const d = facts.subject;
+  if (d.activityStartDate) subject.activityStartDate = toDateTime(d.activityStartDate);
+  if (d.activityEndDate) subject.activityEndDate = toDateTime(d.activityEndDate);
+  if (d.creditsEarned !== undefined) subject.creditsEarned = d.creditsEarned;
+  if (d.role) subject.role = d.role;
+  if (d.term) subject.term = d.term;
+  if (d.narrative) subject.narrative = d.narrative;
+  if (d.result && d.result.length > 0) {
+    const descriptions = facts.achievement.resultDescription as { id: string }[] | undefined;
+    subject.result = d.result.map((r) => ({
+      type: ['Result'],
+      ...(descriptions?.[0] ? { resultDescription: descriptions[0].id } : {}),
+      ...r,
+    }));
+  }
+
+  const credential: UnsignedCredential = {
+    '@context': [VC_V2_CONTEXT, OB_V3_CONTEXT, OB_V3_EXTENSIONS_CONTEXT],
+    id: facts.url,
+    type: ['VerifiableCredential', 'OpenBadgeCredential'],
+    name: facts.achievement.name as string,
+    issuer: facts.issuerProfile,
+    validFrom: facts.validFrom,
+  };
+  if (facts.validUntil) credential.validUntil = facts.validUntil;
+  credential.credentialSubject = subject;
+  if (facts.evidence && facts.evidence.length > 0) {
+    credential.evidence = facts.evidence.map((e) => ({
+      ...(e.url ? { id: e.url } : {}),
+      type: ['Evidence'],
+      ...(e.name ? { name: e.name } : {}),
+      ...(e.narrative ? { narrative: e.narrative } : {}),
+      ...(e.description ? { description: e.description } : {}),
+      ...(e.genre ? { genre: e.genre } : {}),
+    }));
+  }
+  credential.credentialSchema = [{ id: OB_ACHIEVEMENT_CREDENTIAL_SCHEMA, type: '1EdTechJsonSchemaValidator2019' }];
+  // OB 3.0 allows one status entry, as an object; revocation is the one published.
+  credential.credentialStatus = {
+    id: `${facts.status.listUrl}#${facts.status.index}`,
+    type: 'BitstringStatusListEntry',
+    statusPurpose: 'revocation',
+    statusListIndex: String(facts.status.index),
+    statusListCredential: facts.status.listUrl,
+  };
+  return credential;
+}

@@ -1,0 +1,71 @@
+/**
+ * Issuer signing keys: Ed25519 (Data Integrity eddsa-rdfc-2022 and EdDSA JWTs) and RSA-2048
+ * (RS256 JWTs, which OB 3.0 requires verifiers to accept). Private halves are sealed at rest and
+ * held in memory only as KeyObjects.
+ */
+import { createPrivateKey, createPublicKey, generateKeyPair, type KeyObject } from 'node:crypto';
+import { promisify } from 'node:util';
+import * as Ed25519Multikey from '@digitalbazaar/ed25519-multikey';
+import type { JsonWebKeyPublic, SigningKeyRow } from '../db/types.js';
+import { seal, unseal } from './key-encryption.js';
+
+const generate = promisify(generateKeyPair);
+
+export type KeyAlgorithm = 'Ed25519' | 'RS256';
+
+export interface NewKeyMaterial {
+  algorithm: KeyAlgorithm;
+  publicJwk: JsonWebKeyPublic;
+  publicKeyMultibase: string | null;
+  sealedPrivateKey: string;
+}
+
+/** What seals a key binds it to: its row id, so a sealed blob cannot be swapped into another row. */
+const aadFor = (keyId: string) => `ieum:signing-key:${keyId}`;
+
+export async function generateKeyMaterial(kek: Buffer, keyId: string, algorithm: KeyAlgorithm): Promise<NewKeyMaterial> {
+  const { privateKey, publicKey } =
+    algorithm === 'Ed25519'
+      ? await generate('ed25519')
+      : await generate('rsa', { modulusLength: 2048, publicExponent: 0x10001 });
+  const privateJwk = privateKey.export({ format: 'jwk' });
+  const publicJwk = publicKey.export({ format: 'jwk' }) as JsonWebKeyPublic;
+  const publicKeyMultibase =
+    algorithm === 'Ed25519' ? (await Ed25519Multikey.fromJwk({ jwk: publicJwk })).publicKeyMultibase : null;
+  return {
+    algorithm,
+    publicJwk,
+    publicKeyMultibase,
+    sealedPrivateKey: seal(kek, JSON.stringify(privateJwk), aadFor(keyId)),
+  };
+}
+
+/** A key ready to sign: its DID URL and the private key as a KeyObject. */
+export interface SigningKey {
+  rowId: string;
+  /** DID URL of the verification method: `did:web:…#key-1`. */
+  verificationMethod: string;
+  controller: string;
+  algorithm: KeyAlgorithm;
+  privateKey: KeyObject;
+  publicKey: KeyObject;
+  /** Only for Ed25519: the Multikey used by the Data Integrity suite. */
+  multikey?: Ed25519Multikey.Multikey;
+}
+
+export async function openSigningKey(kek: Buffer, row: SigningKeyRow, controller: string): Promise<SigningKey> {
+  const privateJwk = JSON.parse(unseal(kek, row.private_key_sealed, aadFor(row.id)));
+  const verificationMethod = `${controller}#${row.fragment}`;
+  const key: SigningKey = {
+    rowId: row.id,
+    verificationMethod,
+    controller,
+    algorithm: row.algorithm,
+    privateKey: createPrivateKey({ key: privateJwk, format: 'jwk' }),
+    publicKey: createPublicKey({ key: row.public_jwk as unknown as import('node:crypto').JsonWebKey, format: 'jwk' }),
+  };
+  if (row.algorithm === 'Ed25519') {
+    key.multikey = await Ed25519Multikey.fromJwk({ jwk: privateJwk, secretKey: true, id: verificationMethod, controller });
+  }
+  return key;
+}

@@ -1,0 +1,64 @@
+/**
+ * Securing credentials: Data Integrity (eddsa-rdfc-2022, via @digitalbazaar/vc) and VC-JOSE compact
+ * JWS (via jose).
+ */
+import * as vc from '@digitalbazaar/vc';
+import { DataIntegrityProof } from '@digitalbazaar/data-integrity';
+import { cryptosuite as eddsaRdfc2022 } from '@digitalbazaar/eddsa-rdfc-2022-cryptosuite';
+import { CompactSign } from 'jose';
+import { contextLoader } from '../jsonld/document-loader.js';
+import type { SigningKey } from './keys.js';
+
+export type UnsignedCredential = Record<string, unknown> & { id: string; validFrom: string };
+export type SignedCredential = UnsignedCredential & { proof: Record<string, unknown>[] };
+
+/**
+ * Adds a DataIntegrityProof (eddsa-rdfc-2022). OB 3.0's schema wants `proof` as an array;
+ * the proof value is the same either way, since the proof is removed before canonicalisation.
+ */
+export async function signDataIntegrity(
+  credential: UnsignedCredential,
+  key: SigningKey,
+  created: Date = new Date(),
+): Promise<SignedCredential> {
+  if (!key.multikey) throw new Error('Data Integrity needs an Ed25519 key');
+  const suite = new DataIntegrityProof({
+    signer: key.multikey.signer(),
+    cryptosuite: eddsaRdfc2022,
+    date: created,
+  });
+  const signed = await vc.issue({ credential, suite, documentLoader: contextLoader });
+  const proof = signed.proof;
+  return { ...signed, proof: Array.isArray(proof) ? proof : [proof] } as SignedCredential;
+}
+
+export interface JwtClaims {
+  iss: string;
+  jti: string;
+  sub?: string;
+  nbf: number;
+  exp?: number;
+}
+
+export const JWT_MEDIA_TYPE = 'vc+jwt';
+
+/**
+ * VC-JOSE-COSE §3.1.1: the payload is the credential itself, `typ` is `vc+jwt`, `cty` `vc`; the JWT
+ * claims OB 3.0 asks for (iss, jti, nbf, sub, exp) are added beside it.
+ */
+export async function signJwt(credential: UnsignedCredential, key: SigningKey): Promise<string> {
+  const alg = key.algorithm === 'Ed25519' ? 'EdDSA' : 'RS256';
+  const subject = (credential.credentialSubject as { id?: string } | undefined)?.id;
+  const claims: JwtClaims = {
+    iss: key.controller,
+    jti: credential.id,
+    nbf: Math.floor(Date.parse(credential.validFrom) / 1000),
+  };
+  if (subject) claims.sub = subject;
+  if (typeof credential.validUntil === 'string') claims.exp = Math.floor(Date.parse(credential.validUntil) / 1000);
+  const { proof: _ignored, ...withoutProof } = credential as Record<string, unknown>;
+  const payload = new TextEncoder().encode(JSON.stringify({ ...withoutProof, ...claims }));
+  return new CompactSign(payload)
+    .setProtectedHeader({ alg, kid: key.verificationMethod, typ: JWT_MEDIA_TYPE, cty: 'vc' })
+    .sign(key.privateKey);
+}

@@ -1,0 +1,143 @@
+/** Table types for Kysely: snake_case columns as the database has them. */
+import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
+
+type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
+type Timestamp = ColumnType<Date, Date | string, Date | string>;
+type NullableTimestamp = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+/** numeric comes back as a string from PostgreSQL. */
+type Numeric = ColumnType<string | null, number | string | null | undefined, number | string | null>;
+type Json<T> = ColumnType<T, string, string>;
+
+export interface IssuersTable {
+  id: string;
+  slug: string;
+  name: string;
+  url: string;
+  email: string;
+  description: string | null;
+  image: string | null;
+  created_at: CreatedAt;
+}
+
+export interface SigningKeysTable {
+  id: string;
+  issuer_id: string;
+  fragment: string;
+  algorithm: 'Ed25519' | 'RS256';
+  public_jwk: Json<JsonWebKeyPublic>;
+  public_key_multibase: string | null;
+  private_key_sealed: string;
+  created_at: CreatedAt;
+  retired_at: NullableTimestamp;
+}
+
+export interface JsonWebKeyPublic {
+  kty: string;
+  crv?: string;
+  x?: string;
+  n?: string;
+  e?: string;
+}
+
+export interface ApiKeysTable {
+  id: string;
+  issuer_id: string;
+  label: string | null;
+  token_hash: string;
+  created_at: CreatedAt;
+  revoked_at: NullableTimestamp;
+}
+
+export type AchievementKind = 'course' | 'study_group' | 'training_hours';
+
+export interface AchievementsTable {
+  id: string;
+  issuer_id: string;
+  kind: AchievementKind;
+  name: string;
+  description: string;
+  criteria_narrative: string;
+  image: string | null;
+  hours: Numeric;
+  required_hours: Numeric;
+  tags: Json<string[]>;
+  language: string;
+  details: Json<Record<string, unknown>>;
+  created_at: CreatedAt;
+}
+
+export interface LearnersTable {
+  id: string;
+  issuer_id: string;
+  name: string;
+  email: string | null;
+  did: string | null;
+  external_id: string | null;
+  created_at: CreatedAt;
+}
+
+export interface StatusListsTable {
+  id: string;
+  issuer_id: string;
+  purpose: string;
+  capacity: number;
+  version: Generated<number>;
+  is_full: Generated<boolean>;
+  signed_credential: ColumnType<Record<string, unknown> | null, string | null | undefined, string | null>;
+  signed_version: number | null;
+  created_at: CreatedAt;
+}
+
+export interface StatusAllocationsTable {
+  status_list_id: string;
+  status_index: number;
+}
+
+export interface CredentialsTable {
+  id: string;
+  issuer_id: string;
+  achievement_id: string;
+  learner_id: string;
+  document: Json<Record<string, unknown>>;
+  jwt: string;
+  status_list_id: string;
+  status_index: number;
+  idempotency_key: string | null;
+  request_hash: string | null;
+  valid_from: Timestamp;
+  valid_until: NullableTimestamp;
+  revoked_at: NullableTimestamp;
+  revocation_reason: string | null;
+  suspended_at: NullableTimestamp;
+  suspension_reason: string | null;
+  created_at: CreatedAt;
+}
+
+export interface AuditEventsTable {
+  id: Generated<string>;
+  issuer_id: string | null;
+  actor: string;
+  action: string;
+  subject: string | null;
+  details: Json<Record<string, unknown>>;
+  at: CreatedAt;
+}
+
+export interface Database {
+  issuers: IssuersTable;
+  signing_keys: SigningKeysTable;
+  api_keys: ApiKeysTable;
+  achievements: AchievementsTable;
+  learners: LearnersTable;
+  status_lists: StatusListsTable;
+  status_allocations: StatusAllocationsTable;
+  credentials: CredentialsTable;
+  audit_events: AuditEventsTable;
+}
+
+export type IssuerRow = Selectable<IssuersTable>;
+export type SigningKeyRow = Selectable<SigningKeysTable>;
+export type AchievementRow = Selectable<AchievementsTable>;
+export type LearnerRow = Selectable<LearnersTable>;
+export type CredentialRow = Selectable<CredentialsTable>;
+export type NewCredential = Insertable<CredentialsTable>;

