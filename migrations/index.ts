@@ -2,7 +2,9 @@
 // runs under tsx, vitest and a bundled build alike. Add new files here with the next prefix.
 import type { Migration } from 'kysely/migration';
 import * as m0001 from './0001_init.js';
+import * as m0002 from './0002_known_issuers.js';
 
 export const migrations: Record<string, Migration> = {
   '0001_init': m0001,
+  '0002_known_issuers': m0002,
 };

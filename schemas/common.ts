@@ -45,7 +45,6 @@ export const imageUrl = {
   pattern: '^(https?://|data:image/(png|svg\\+xml|jpeg);base64,)',
 } as const;
 
-export const sharedSchemas = [problemSchema, jsonLdDocumentSchema];
 
 /** Error replies every authenticated route can give. */
 export const problemReplies = {

@@ -5,7 +5,8 @@
 import Fastify, { type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import { sharedSchemas } from '../schemas/common.js';
+import { jsonLdDocumentSchema, problemSchema } from '../schemas/common.js';
+import { verdictSchema } from '../schemas/verify.js';
 import { achievementRoutes } from './achievements/achievement.routes.js';
 import { authenticate, requireIssuer, type Principal } from './auth/auth.js';
 import type { Config } from './config.js';
@@ -18,6 +19,7 @@ import { findIssuerById } from './issuers/issuer.repository.js';
 import { issuerRoutes } from './issuers/issuer.routes.js';
 import { createServices, type ServiceOptions, type Services } from './services.js';
 import { statusRoutes } from './status/status.routes.js';
+import { verifyRoutes } from './verify/verify.routes.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -83,7 +85,8 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     sendProblem(reply, problem(404, ErrorCode.notFound, `No route ${request.method} ${request.url.split('?')[0]}`)),
   );
 
-  for (const schema of sharedSchemas) app.addSchema(schema);
+  // Shared schemas, registered once and referred to by $ref (they become OpenAPI components).
+  for (const schema of [problemSchema, jsonLdDocumentSchema, verdictSchema]) app.addSchema(schema);
 
   await app.register(swagger, {
     openapi: {
@@ -99,6 +102,8 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
         { name: 'issuers', description: 'Institutions, their API keys and signing keys' },
         { name: 'achievements', description: 'What an institution awards' },
         { name: 'credentials', description: 'Issuing and managing credentials' },
+        { name: 'verify', description: 'Verification verdicts' },
+        { name: 'registry', description: 'External issuers the verifier knows (operator)' },
         { name: 'public', description: 'Public documents: profiles, DID documents, status lists' },
       ],
     },
@@ -107,7 +112,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   await app.register(swaggerUi, { routePrefix: '/docs' });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
-  for (const routes of [healthRoutes, issuerRoutes, achievementRoutes, credentialRoutes, statusRoutes]) {
+  for (const routes of [healthRoutes, issuerRoutes, achievementRoutes, credentialRoutes, statusRoutes, verifyRoutes]) {
     await app.register(async (scope) => routes(scope, services));
   }
 

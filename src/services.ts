@@ -5,7 +5,10 @@ import { createCredentialService } from './credentials/credential.service.js';
 import { createKeyStore } from './crypto/key-store.js';
 import type { Db } from './db/database.js';
 import { createIssuerService } from './issuers/issuer.service.js';
+import { createRegistryService } from './registry/registry.service.js';
 import { createStatusService } from './status/status.service.js';
+import { createKeyResolver } from './verify/key-resolver.js';
+import { createVerifyService } from './verify/verify.service.js';
 import { createUrls } from './urls.js';
 
 export interface ServiceOptions {
@@ -20,7 +23,10 @@ export function createServices(config: Config, db: Db, kek: Buffer, options: Ser
   const achievements = createAchievementService({ db, urls, issuers });
   const status = createStatusService({ db, urls, keys, capacity: options.statusListCapacity });
   const credentials = createCredentialService({ db, urls, keys, issuers, achievements, status });
-  return { config, db, urls, keys, issuers, achievements, status, credentials };
+  const registry = createRegistryService({ db });
+  const keyResolver = createKeyResolver({ urls, issuers, registry });
+  const verify = createVerifyService({ db, urls, keys: keyResolver, registry, status });
+  return { config, db, urls, keys, issuers, achievements, status, credentials, registry, keyResolver, verify };
 }
 
 export type Services = ReturnType<typeof createServices>;

@@ -31,3 +31,10 @@ declare module '@digitalbazaar/ed25519-multikey' {
   export function fromJwk(options: Record<string, unknown>): Promise<Multikey>;
   export function generate(options?: Record<string, unknown>): Promise<Multikey>;
 }
+declare module 'jsonld-signatures' {
+  const jsigs: {
+    verify(document: unknown, options: Record<string, unknown>): Promise<{ verified: boolean; error?: { errors?: Error[]; message?: string }; results?: unknown[] }>;
+    purposes: { AssertionProofPurpose: new (options?: Record<string, unknown>) => unknown };
+  };
+  export default jsigs;
+}

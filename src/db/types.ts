@@ -123,7 +123,32 @@ export interface AuditEventsTable {
   at: CreatedAt;
 }
 
+export interface VerificationMethod {
+  id: string;
+  type: 'Multikey' | 'JsonWebKey';
+  controller?: string;
+  publicKeyMultibase?: string;
+  publicKeyJwk?: Record<string, string>;
+}
+
+export interface KnownIssuersTable {
+  id: string;
+  name: string;
+  url: string | null;
+  verification_methods: Json<VerificationMethod[]>;
+  created_at: CreatedAt;
+}
+
+export interface KnownStatusListsTable {
+  id: string;
+  issuer_id: string;
+  credential: Json<Record<string, unknown>>;
+  created_at: CreatedAt;
+}
+
 export interface Database {
+  known_issuers: KnownIssuersTable;
+  known_status_lists: KnownStatusListsTable;
   issuers: IssuersTable;
   signing_keys: SigningKeysTable;
   api_keys: ApiKeysTable;

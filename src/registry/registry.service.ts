@@ -1,0 +1,96 @@
+/**
+ * The operator's registry of external issuers (and their status lists): how the verifier knows
+ * keys it will not fetch.
+ */
+import type { Db } from '../db/database.js';
+import type { VerificationMethod } from '../db/types.js';
+import { badRequest, notFound } from '../errors.js';
+
+export interface KnownIssuerInput {
+  id: string;
+  name: string;
+  url?: string;
+  verificationMethods: VerificationMethod[];
+}
+
+export interface KnownIssuer extends KnownIssuerInput {
+  createdAt: string;
+}
+
+export type RegistryService = ReturnType<typeof createRegistryService>;
+
+export function createRegistryService(deps: { db: Db }) {
+  const { db } = deps;
+
+  const toKnownIssuer = (row: { id: string; name: string; url: string | null; verification_methods: unknown; created_at: Date }): KnownIssuer => ({
+    id: row.id,
+    name: row.name,
+    ...(row.url ? { url: row.url } : {}),
+    verificationMethods: row.verification_methods as VerificationMethod[],
+    createdAt: row.created_at.toISOString(),
+  });
+
+  return {
+    async addIssuer(input: KnownIssuerInput): Promise<KnownIssuer> {
+      input.verificationMethods.forEach((method, i) => {
+        // A key listed for an issuer must belong to it: same controller, id under the issuer's id.
+        if (method.controller && method.controller !== input.id) {
+          throw badRequest(`verificationMethods[${i}].controller must be the issuer id`, `verificationMethods.${i}.controller`);
+        }
+        if (!method.id.startsWith(input.id + '#') && !method.id.startsWith(input.id + '/')) {
+          throw badRequest(`verificationMethods[${i}].id must start with the issuer id followed by #`, `verificationMethods.${i}.id`);
+        }
+        if (method.type === 'Multikey' && !method.publicKeyMultibase) {
+          throw badRequest('a Multikey needs publicKeyMultibase', `verificationMethods.${i}.publicKeyMultibase`);
+        }
+        if (method.type === 'JsonWebKey' && !method.publicKeyJwk) {
+          throw badRequest('a JsonWebKey needs publicKeyJwk', `verificationMethods.${i}.publicKeyJwk`);
+        }
+      });
+      const methods = input.verificationMethods.map((m) => ({ ...m, controller: input.id }));
+      const row = await db
+        .insertInto('known_issuers')
+        .values({ id: input.id, name: input.name, url: input.url ?? null, verification_methods: JSON.stringify(methods) })
+        .onConflict((oc) => oc.column('id').doUpdateSet({ name: input.name, url: input.url ?? null, verification_methods: JSON.stringify(methods) }))
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      return toKnownIssuer(row);
+    },
+
+    async listIssuers(): Promise<KnownIssuer[]> {
+      return (await db.selectFrom('known_issuers').selectAll().orderBy('created_at').execute()).map(toKnownIssuer);
+    },
+
+    async findIssuer(id: string): Promise<KnownIssuer | undefined> {
+      const row = await db.selectFrom('known_issuers').selectAll().where('id', '=', id).executeTakeFirst();
+      return row ? toKnownIssuer(row) : undefined;
+    },
+
+    async removeIssuer(id: string): Promise<void> {
+      const result = await db.deleteFrom('known_issuers').where('id', '=', id).executeTakeFirst();
+      if (Number(result.numDeletedRows) === 0) throw notFound(`Known issuer ${id}`);
+      await db.deleteFrom('known_status_lists').where('issuer_id', '=', id).execute();
+    },
+
+    async saveStatusList(id: string, issuerId: string, credential: Record<string, unknown>): Promise<void> {
+      await db
+        .insertInto('known_status_lists')
+        .values({ id, issuer_id: issuerId, credential: JSON.stringify(credential) })
+        .onConflict((oc) => oc.column('id').doUpdateSet({ issuer_id: issuerId, credential: JSON.stringify(credential) }))
+        .execute();
+    },
+
+    async findStatusList(id: string): Promise<{ issuerId: string; credential: Record<string, unknown> } | undefined> {
+      const row = await db.selectFrom('known_status_lists').selectAll().where('id', '=', id).executeTakeFirst();
+      return row ? { issuerId: row.issuer_id, credential: row.credential as Record<string, unknown> } : undefined;
+    },
+
+    async listStatusLists() {
+      return (await db.selectFrom('known_status_lists').select(['id', 'issuer_id', 'created_at']).orderBy('created_at').execute()).map((r) => ({
+        id: r.id,
+        issuerId: r.issuer_id,
+        createdAt: r.created_at.toISOString(),
+      }));
+    },
+  };
+}

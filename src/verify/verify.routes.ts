@@ -1,0 +1,63 @@
+import type { FastifyInstance } from 'fastify';
+import { verifyRoutesSchema as s } from '../../schemas/verify.js';
+import { requireAdmin } from '../auth/auth.js';
+import { badRequest } from '../errors.js';
+import type { KnownIssuerInput } from '../registry/registry.service.js';
+import type { Services } from '../services.js';
+
+/** Media types under which a raw compact JWS is accepted (VC-JOSE-COSE §3.1.1 and plain JWT). */
+export const JWT_MEDIA_TYPES = ['application/vc+jwt', 'application/jwt', 'application/vc-ld+jwt'];
+
+export async function verifyRoutes(app: FastifyInstance, { verify, registry, credentials }: Services): Promise<void> {
+  app.addContentTypeParser(JWT_MEDIA_TYPES, { parseAs: 'string' }, (_request, body, done) => {
+    done(null, { jwt: String(body) });
+  });
+
+  app.post<{ Body: { credential?: unknown; jwt?: string } }>('/v1/verify', { schema: s.verify }, async (request) => {
+    return verify.verify(request.body);
+  });
+
+  app.get<{ Params: { id: string } }>('/v1/credentials/:id/verify', { schema: s.reverify }, async (request) => {
+    const issuer = await app.authenticateIssuer(request);
+    const stored = await credentials.get(issuer, request.params.id);
+    return verify.verify({ credential: stored.credential });
+  });
+
+  app.post<{ Body: KnownIssuerInput }>('/v1/known-issuers', { schema: s.addKnownIssuer }, async (request, reply) => {
+    requireAdmin(await app.authenticate(request));
+    return reply.code(201).send(await registry.addIssuer(request.body));
+  });
+
+  app.get('/v1/known-issuers', { schema: s.listKnownIssuers }, async (request) => {
+    requireAdmin(await app.authenticate(request));
+    return { items: await registry.listIssuers() };
+  });
+
+  app.delete<{ Params: { id: string } }>('/v1/known-issuers/:id', { schema: s.removeKnownIssuer }, async (request, reply) => {
+    requireAdmin(await app.authenticate(request));
+    await registry.removeIssuer(request.params.id);
+    return reply.code(204).send();
+  });
+
+  app.post<{ Body: { credential: Record<string, any>; url?: string } }>('/v1/known-status-lists', { schema: s.addKnownStatusList }, async (request, reply) => {
+    requireAdmin(await app.authenticate(request));
+    const list = request.body.credential;
+    const types = ([] as unknown[]).concat(list.type ?? []);
+    if (!types.includes('BitstringStatusListCredential') || typeof list.id !== 'string') {
+      throw badRequest('credential must be a BitstringStatusListCredential with an id', 'credential');
+    }
+    // Only a list whose signature verifies against a known issuer's key is kept.
+    const verdict = await verify.verify({ credential: list });
+    const proof = verdict.checks.find((c) => c.check === 'proof')!;
+    if (proof.ok !== true) throw badRequest(`the status list does not verify: ${proof.detail}`, 'credential.proof');
+    if (!verdict.credential.issuer.recognized) throw badRequest('register the list issuer first (POST /v1/known-issuers)', 'credential.issuer');
+    const url = request.body.url ?? list.id;
+    await registry.saveStatusList(url, verdict.credential.issuer.id!, list);
+    return reply.code(201).send({ id: url, issuerId: verdict.credential.issuer.id });
+  });
+
+  app.get('/v1/known-status-lists', { schema: s.listKnownStatusLists }, async (request) => {
+    requireAdmin(await app.authenticate(request));
+    return { items: await registry.listStatusLists() };
+  });
+}

@@ -1,0 +1,322 @@
+/**
+ * Verification: a verdict with one entry per check, never an exception for a bad credential.
+ * "Could not determine" (ok: null) is kept apart from "failed" (ok: false).
+ */
+import { DataIntegrityProof } from '@digitalbazaar/data-integrity';
+import { cryptosuite as eddsaRdfc2022 } from '@digitalbazaar/eddsa-rdfc-2022-cryptosuite';
+import jsigs from 'jsonld-signatures';
+import { compactVerify, decodeJwt, decodeProtectedHeader, importJWK } from 'jose';
+import type { Db } from '../db/database.js';
+import { badRequest } from '../errors.js';
+import { createDocumentLoader, isKnownContext, UnknownDocumentError } from '../jsonld/document-loader.js';
+import type { RegistryService } from '../registry/registry.service.js';
+import { bitAt, decodeBitstring } from '../status/bitstring.js';
+import type { StatusService } from '../status/status.service.js';
+import type { Urls } from '../urls.js';
+import type { KeyResolver } from './key-resolver.js';
+import { checkOpenBadgeSchema } from './schema-check.js';
+
+export type CheckId = 'proof' | 'status' | 'validity' | 'schema' | 'issuer';
+
+export interface Check {
+  check: CheckId;
+  /** true: holds; false: failed; null: could not be determined. */
+  ok: boolean | null;
+  /** A stable code the pages translate. */
+  code: string;
+  detail: string;
+}
+
+export type VerdictState = 'verified' | 'revoked' | 'suspended' | 'expired' | 'not-yet-valid' | 'invalid' | 'undetermined';
+
+export interface Verdict {
+  verified: boolean;
+  state: VerdictState;
+  format: 'data-integrity' | 'jwt';
+  checks: Check[];
+  credential: {
+    id: string | null;
+    type: string[];
+    issuer: { id: string | null; name: string | null; url: string | null; recognized: boolean };
+    achievement: { id: string | null; name: string | null; achievementType: string | null } | null;
+    recipient: { name: string | null; id: string | null; hashedEmail: boolean };
+    validFrom: string | null;
+    validUntil: string | null;
+  };
+  /** For our own credentials: the status reason the issuer gave. */
+  statusReason?: string | null;
+}
+
+export interface VerifyInput {
+  credential?: unknown;
+  jwt?: string;
+}
+
+/** JWT claims that VC-JOSE adds beside the credential; left out of the credential view. */
+const JWT_CLAIMS = ['iss', 'jti', 'nbf', 'exp', 'iat', 'sub', 'aud'];
+const JWT_ALGORITHMS = ['EdDSA', 'RS256', 'ES256'];
+
+type Json = Record<string, any>;
+
+/** Key-order independent JSON, to compare a presented credential with the stored one. */
+export function stableStringify(value: unknown): string {
+  return JSON.stringify(value, (_key, v) =>
+    v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : 1))) : v,
+  );
+}
+
+const idOf = (value: unknown): string | null =>
+  typeof value === 'string' ? value : value && typeof value === 'object' && typeof (value as Json).id === 'string' ? (value as Json).id : null;
+
+export type VerifyService = ReturnType<typeof createVerifyService>;
+
+export function createVerifyService(deps: { db: Db; urls: Urls; keys: KeyResolver; registry: RegistryService; status: StatusService }) {
+  const { db, urls, keys, registry, status } = deps;
+  const documentLoader = createDocumentLoader((url) => keys.resolve(url));
+  const suite = new DataIntegrityProof({ cryptosuite: eddsaRdfc2022 });
+  const ourCredentialPrefix = urls.credential('');
+  const ourStatusPrefix = urls.statusList('');
+
+  function ourCredentialId(id: string | null): string | undefined {
+    if (!id?.startsWith(ourCredentialPrefix)) return undefined;
+    const uuid = id.slice(ourCredentialPrefix.length);
+    return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(uuid) ? uuid.toLowerCase() : undefined;
+  }
+
+  async function storedRow(credentialId: string | undefined) {
+    if (!credentialId) return undefined;
+    return db
+      .selectFrom('credentials')
+      .select(['document', 'revoked_at', 'revocation_reason', 'suspended_at', 'suspension_reason'])
+      .where('id', '=', credentialId)
+      .executeTakeFirst();
+  }
+
+  function unknownContexts(credential: Json): string[] {
+    const contexts = ([] as unknown[]).concat(credential['@context'] ?? []);
+    return contexts.filter((c): c is string => typeof c !== 'string' || !isKnownContext(c)).map((c) => (typeof c === 'string' ? c : 'an inline context'));
+  }
+
+  /** Checks a Data Integrity proof and that its key belongs to the issuer. */
+  async function checkDataIntegrity(credential: Json, issuerId: string | null): Promise<Check> {
+    const unknown = unknownContexts(credential);
+    if (unknown.length > 0) {
+      return { check: 'proof', ok: false, code: 'unknown-context', detail: `Uses a JSON-LD context this service does not know: ${unknown[0]}` };
+    }
+    const proofs = ([] as Json[]).concat(credential.proof ?? []);
+    if (proofs.length === 0) return { check: 'proof', ok: false, code: 'no-proof', detail: 'The credential carries no proof' };
+    for (const proof of proofs) {
+      if (proof?.type !== 'DataIntegrityProof' || proof?.cryptosuite !== 'eddsa-rdfc-2022') {
+        return { check: 'proof', ok: false, code: 'unsupported-proof', detail: `Unsupported proof: ${String(proof?.type)} ${String(proof?.cryptosuite ?? '')}`.trim() };
+      }
+      const controller = typeof proof.verificationMethod === 'string' ? proof.verificationMethod.split('#')[0] : undefined;
+      if (!controller || controller !== issuerId) {
+        return { check: 'proof', ok: false, code: 'key-not-issuers', detail: 'The proof was made with a key that does not belong to the issuer' };
+      }
+      if (!(await keys.verificationMethod(proof.verificationMethod))) {
+        return { check: 'proof', ok: false, code: 'unknown-key', detail: `The signing key ${proof.verificationMethod} is not one of ours nor registered here` };
+      }
+    }
+    try {
+      const result = await jsigs.verify(credential, { suite, purpose: new jsigs.purposes.AssertionProofPurpose(), documentLoader });
+      if (result.verified) return { check: 'proof', ok: true, code: 'signature-valid', detail: 'The signature is valid and made with the issuer’s key' };
+      const reason = result.error?.errors?.[0]?.message ?? result.error?.message ?? 'the signature does not match';
+      return { check: 'proof', ok: false, code: 'signature-invalid', detail: `The signature does not match the content: ${reason}` };
+    } catch (error) {
+      if (error instanceof UnknownDocumentError) return { check: 'proof', ok: false, code: 'unknown-context', detail: error.message };
+      return { check: 'proof', ok: false, code: 'signature-invalid', detail: `The proof could not be checked: ${(error as Error).message}` };
+    }
+  }
+
+  async function checkJwt(jwt: string, issuerId: string | null): Promise<Check> {
+    let header;
+    try {
+      header = decodeProtectedHeader(jwt);
+    } catch {
+      return { check: 'proof', ok: false, code: 'signature-invalid', detail: 'The JWT header cannot be read' };
+    }
+    // The algorithm is checked against an allow-list and the key's own type, never trusted from the header alone.
+    if (!header.alg || !JWT_ALGORITHMS.includes(header.alg)) {
+      return { check: 'proof', ok: false, code: 'unsupported-proof', detail: `JWT algorithm ${String(header.alg)} is not accepted` };
+    }
+    const kid = typeof header.kid === 'string' ? header.kid : undefined;
+    const controller = kid?.split('#')[0];
+    if (!kid || controller !== issuerId) {
+      return { check: 'proof', ok: false, code: 'key-not-issuers', detail: 'The JWT key (kid) does not belong to the issuer' };
+    }
+    const jwk = await keys.publicJwk(kid);
+    if (!jwk) return { check: 'proof', ok: false, code: 'unknown-key', detail: `The signing key ${kid} is not one of ours nor registered here` };
+    try {
+      const key = await importJWK(jwk, header.alg);
+      await compactVerify(jwt, key, { algorithms: [header.alg] });
+      return { check: 'proof', ok: true, code: 'signature-valid', detail: `The JWT signature (${header.alg}) is valid and made with the issuer’s key` };
+    } catch (error) {
+      return { check: 'proof', ok: false, code: 'signature-invalid', detail: `The JWT signature does not match: ${(error as Error).message}` };
+    }
+  }
+
+  async function checkStatus(credential: Json, row: Awaited<ReturnType<typeof storedRow>>): Promise<{ check: Check; reason?: string | null }> {
+    if (row) {
+      if (row.revoked_at) {
+        return { check: { check: 'status', ok: false, code: 'revoked', detail: `Revoked by the issuer on ${row.revoked_at.toISOString().slice(0, 10)}${row.revocation_reason ? `: ${row.revocation_reason}` : ''}` }, reason: row.revocation_reason };
+      }
+      if (row.suspended_at) {
+        return { check: { check: 'status', ok: false, code: 'suspended', detail: `Suspended by the issuer${row.suspension_reason ? `: ${row.suspension_reason}` : ''}` }, reason: row.suspension_reason };
+      }
+    }
+    const entries = ([] as Json[]).concat(credential.credentialStatus ?? []).filter((e) => e && typeof e === 'object');
+    if (entries.length === 0) {
+      return { check: { check: 'status', ok: true, code: 'no-status', detail: row ? 'Not revoked or suspended' : 'The credential has no status list; nothing can revoke it' } };
+    }
+    for (const entry of entries) {
+      if (entry.type !== 'BitstringStatusListEntry') {
+        return { check: { check: 'status', ok: null, code: 'status-unsupported', detail: `Status type ${String(entry.type)} is not supported` } };
+      }
+      const listUrl = String(entry.statusListCredential ?? '');
+      const index = Number.parseInt(String(entry.statusListIndex), 10);
+      if (!Number.isInteger(index) || index < 0) {
+        return { check: { check: 'status', ok: false, code: 'status-invalid', detail: 'The status entry has no valid index' } };
+      }
+      let list: Json | undefined;
+      if (listUrl.startsWith(ourStatusPrefix)) {
+        const listId = listUrl.slice(ourStatusPrefix.length);
+        try {
+          list = /^[0-9a-f-]{36}$/i.test(listId) ? (await status.publish(listId)).credential : undefined;
+        } catch {
+          list = undefined;
+        }
+      } else {
+        const known = await registry.findStatusList(listUrl);
+        if (known && known.issuerId === idOf(credential.issuer)) list = known.credential;
+      }
+      if (!list) {
+        return { check: { check: 'status', ok: null, code: 'status-unknown', detail: 'Could not determine the status: the status list is not one this service knows' } };
+      }
+      let bit: boolean;
+      try {
+        bit = bitAt(decodeBitstring(String(list.credentialSubject?.encodedList ?? '')), index);
+      } catch {
+        return { check: { check: 'status', ok: null, code: 'status-unknown', detail: 'Could not determine the status: the status list cannot be read' } };
+      }
+      if (bit) {
+        const purpose = entry.statusPurpose ?? list.credentialSubject?.statusPurpose;
+        return { check: { check: 'status', ok: false, code: purpose === 'suspension' ? 'suspended' : 'revoked', detail: purpose === 'suspension' ? 'Suspended (status list)' : 'Revoked (status list)' } };
+      }
+    }
+    return { check: { check: 'status', ok: true, code: 'active', detail: 'Not revoked or suspended' } };
+  }
+
+  function checkValidity(credential: Json, now: Date): Check {
+    const from = credential.validFrom ?? credential.issuanceDate;
+    const until = credential.validUntil ?? credential.expirationDate;
+    if (from !== undefined && Number.isNaN(Date.parse(String(from)))) return { check: 'validity', ok: false, code: 'dates-invalid', detail: 'validFrom is not a date' };
+    if (until !== undefined && Number.isNaN(Date.parse(String(until)))) return { check: 'validity', ok: false, code: 'dates-invalid', detail: 'validUntil is not a date' };
+    if (from !== undefined && Date.parse(String(from)) > now.getTime()) {
+      return { check: 'validity', ok: false, code: 'not-yet-valid', detail: `Not valid before ${from}` };
+    }
+    if (until !== undefined && Date.parse(String(until)) <= now.getTime()) {
+      return { check: 'validity', ok: false, code: 'expired', detail: `Expired on ${until}` };
+    }
+    return { check: 'validity', ok: true, code: 'in-period', detail: until ? `Valid until ${until}` : 'Valid, with no end date' };
+  }
+
+  function summary(credential: Json, identity: { recognized: boolean; name?: string; url?: string }): Verdict['credential'] {
+    const subject = ([] as Json[]).concat(credential.credentialSubject ?? [])[0] ?? {};
+    const achievement = subject.achievement && typeof subject.achievement === 'object' ? subject.achievement : null;
+    const issuer = credential.issuer;
+    const str = (v: unknown) => (typeof v === 'string' ? v : null);
+    return {
+      id: str(credential.id),
+      type: ([] as unknown[]).concat(credential.type ?? []).filter((t): t is string => typeof t === 'string'),
+      issuer: {
+        id: idOf(issuer),
+        name: identity.name ?? str(issuer?.name),
+        url: identity.url ?? str(issuer?.url),
+        recognized: identity.recognized,
+      },
+      achievement: achievement ? { id: str(achievement.id), name: str(achievement.name), achievementType: str(achievement.achievementType) } : null,
+      recipient: {
+        name: str(subject.name),
+        id: str(subject.id),
+        hashedEmail: Array.isArray(subject.identifier) && subject.identifier.some((i: Json) => i?.identityType === 'emailAddress'),
+      },
+      validFrom: str(credential.validFrom ?? credential.issuanceDate),
+      validUntil: str(credential.validUntil ?? credential.expirationDate),
+    };
+  }
+
+  function stateOf(checks: Check[]): VerdictState {
+    const by = (id: CheckId) => checks.find((c) => c.check === id)!;
+    if (by('proof').ok !== true) return 'invalid';
+    if (by('status').ok === false) return by('status').code === 'suspended' ? 'suspended' : 'revoked';
+    if (by('validity').ok === false) return by('validity').code === 'not-yet-valid' ? 'not-yet-valid' : 'expired';
+    if (by('status').ok === null) return 'undetermined';
+    return 'verified';
+  }
+
+  /** Reads the input into a credential; only what is not a credential at all is a 400. */
+  function parseInput(input: VerifyInput): { credential: Json; jwt?: string } {
+    if (typeof input.jwt === 'string') {
+      const jwt = input.jwt.trim();
+      let payload: Json;
+      try {
+        payload = decodeJwt(jwt) as Json;
+      } catch {
+        throw badRequest('jwt is not a compact JWS with a JSON payload', 'jwt');
+      }
+      // VC-JOSE-COSE puts the credential in the payload; older VC-JWT (and OB 3.0's JWT examples) under `vc`.
+      const body = payload.vc && typeof payload.vc === 'object' ? payload.vc : payload;
+      const credential = Object.fromEntries(Object.entries(body).filter(([k]) => body !== payload || !JWT_CLAIMS.includes(k)));
+      if (!credential.issuer && payload.iss) credential.issuer = payload.iss;
+      if (!isCredential(credential)) throw badRequest('the JWT payload is not a verifiable credential', 'jwt');
+      return { credential, jwt };
+    }
+    const credential = input.credential;
+    if (!isCredential(credential)) throw badRequest('credential must be a verifiable credential: an object with @context and a type including VerifiableCredential', 'credential');
+    return { credential: credential as Json };
+  }
+
+  return {
+    parseInput,
+
+    async verify(input: VerifyInput, now: Date = new Date()): Promise<Verdict> {
+      const { credential, jwt } = parseInput(input);
+      const issuerId = idOf(credential.issuer);
+      const row = await storedRow(ourCredentialId(idOf(credential)));
+      let proof: Check;
+      if (!jwt && row && stableStringify(row.document) === stableStringify(credential)) {
+        // Identical to the document we signed and stored: its signature was checked at issuance,
+        // and our keys are never removed from the DID document.
+        proof = { check: 'proof', ok: true, code: 'signature-valid', detail: 'Identical to the credential this service signed and issued' };
+      } else {
+        proof = jwt ? await checkJwt(jwt, issuerId) : await checkDataIntegrity(credential, issuerId);
+      }
+      const { check: statusCheck, reason } = await checkStatus(credential, row);
+      const validity = checkValidity(credential, now);
+      const schema = checkOpenBadgeSchema(credential);
+      const schemaCheck: Check = { check: 'schema', ok: schema.ok, code: schema.ok === false ? 'schema-invalid' : schema.ok ? 'schema-valid' : 'schema-none', detail: schema.detail };
+      const identity = issuerId ? await keys.identify(issuerId) : { recognized: false as const };
+      const issuerCheck: Check = identity.recognized
+        ? { check: 'issuer', ok: true, code: 'issuer-known', detail: `Issued by ${identity.name}, known to this service` }
+        : { check: 'issuer', ok: false, code: 'issuer-unknown', detail: 'The issuer is not registered here; the signature alone cannot say who they are' };
+      const checks = [proof, statusCheck, validity, schemaCheck, issuerCheck];
+      const state = stateOf(checks);
+      const verdict: Verdict = {
+        verified: proof.ok === true && statusCheck.ok === true && validity.ok === true,
+        state,
+        format: jwt ? 'jwt' : 'data-integrity',
+        checks,
+        credential: summary(credential, identity),
+      };
+      if (reason !== undefined) verdict.statusReason = reason;
+      return verdict;
+    },
+  };
+}
+
+function isCredential(value: unknown): value is Json {
+  if (!value || typeof value !== 'object' || Array.isArray(value)) return false;
+  const v = value as Json;
+  const types = ([] as unknown[]).concat(v.type ?? []);
+  return v['@context'] !== undefined && types.includes('VerifiableCredential');
+}
