@@ -17,6 +17,7 @@ import { ErrorCode, errorHandler, notFound, problem, sendProblem } from './error
 import { healthRoutes } from './health/health.routes.js';
 import { findIssuerById } from './issuers/issuer.repository.js';
 import { issuerRoutes } from './issuers/issuer.routes.js';
+import { pageRoutes } from './pages/page.routes.js';
 import { createServices, type ServiceOptions, type Services } from './services.js';
 import { statusRoutes } from './status/status.routes.js';
 import { verifyRoutes } from './verify/verify.routes.js';
@@ -105,6 +106,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
         { name: 'verify', description: 'Verification verdicts' },
         { name: 'registry', description: 'External issuers the verifier knows (operator)' },
         { name: 'public', description: 'Public documents: profiles, DID documents, status lists' },
+        { name: 'pages', description: 'Public HTML pages and files for learners and employers' },
       ],
     },
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (json.$id as string) ?? `def-${i}` },
@@ -112,7 +114,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   await app.register(swaggerUi, { routePrefix: '/docs' });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
-  for (const routes of [healthRoutes, issuerRoutes, achievementRoutes, credentialRoutes, statusRoutes, verifyRoutes]) {
+  for (const routes of [healthRoutes, issuerRoutes, achievementRoutes, credentialRoutes, statusRoutes, verifyRoutes, pageRoutes]) {
     await app.register(async (scope) => routes(scope, services));
   }
 

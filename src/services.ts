@@ -5,6 +5,7 @@ import { createCredentialService } from './credentials/credential.service.js';
 import { createKeyStore } from './crypto/key-store.js';
 import type { Db } from './db/database.js';
 import { createIssuerService } from './issuers/issuer.service.js';
+import { createPageService } from './pages/page.service.js';
 import { createRegistryService } from './registry/registry.service.js';
 import { createStatusService } from './status/status.service.js';
 import { createKeyResolver } from './verify/key-resolver.js';
@@ -26,7 +27,8 @@ export function createServices(config: Config, db: Db, kek: Buffer, options: Ser
   const registry = createRegistryService({ db });
   const keyResolver = createKeyResolver({ urls, issuers, registry });
   const verify = createVerifyService({ db, urls, keys: keyResolver, registry, status });
-  return { config, db, urls, keys, issuers, achievements, status, credentials, registry, keyResolver, verify };
+  const pages = createPageService({ db, urls, verify });
+  return { config, db, urls, keys, issuers, achievements, status, credentials, registry, keyResolver, verify, pages };
 }
 
 export type Services = ReturnType<typeof createServices>;

@@ -4,6 +4,7 @@ import { requireAdmin } from '../auth/auth.js';
 import { badRequest } from '../errors.js';
 import type { KnownIssuerInput } from '../registry/registry.service.js';
 import type { Services } from '../services.js';
+import { inputFromText, textFromFile } from './input.js';
 
 /** Media types under which a raw compact JWS is accepted (VC-JOSE-COSE §3.1.1 and plain JWT). */
 export const JWT_MEDIA_TYPES = ['application/vc+jwt', 'application/jwt', 'application/vc-ld+jwt'];
@@ -11,6 +12,13 @@ export const JWT_MEDIA_TYPES = ['application/vc+jwt', 'application/jwt', 'applic
 export async function verifyRoutes(app: FastifyInstance, { verify, registry, credentials }: Services): Promise<void> {
   app.addContentTypeParser(JWT_MEDIA_TYPES, { parseAs: 'string' }, (_request, body, done) => {
     done(null, { jwt: String(body) });
+  });
+
+  // A baked badge image (OB 3.0 §5.3) can be verified as it is.
+  app.addContentTypeParser(['image/png', 'image/svg+xml'], { parseAs: 'buffer' }, (request, body, done) => {
+    const input = inputFromText(textFromFile(body as Buffer, request.headers['content-type']));
+    if (!input || (input.jwt !== undefined && input.jwt === '')) done(badRequest('the image carries no baked credential', 'body'), undefined);
+    else done(null, input);
   });
 
   app.post<{ Body: { credential?: unknown; jwt?: string } }>('/v1/verify', { schema: s.verify }, async (request) => {

@@ -1,0 +1,187 @@
+/**
+ * Public pages and files: the credential page (ko/en), its print view, QR codes, downloads and
+ * baked badges, and the verify page for employers. Strict security headers on all of them.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import multipart from '@fastify/multipart';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { AppError } from '../errors.js';
+import type { Services } from '../services.js';
+import { inputFromText, textFromFile } from '../verify/input.js';
+import type { VerifyInput } from '../verify/verify.service.js';
+import { messages, pickLanguage, type Lang } from './i18n.js';
+import { qrPng, qrSvg } from './qr.js';
+import { credentialPage, notFoundPage, printPage, verifyPage } from './templates.js';
+
+const assetsDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), 'assets');
+const ASSETS: Record<string, { type: string; body: Buffer }> = {
+  'ieum.css': { type: 'text/css; charset=utf-8', body: readFileSync(path.join(assetsDir, 'ieum.css')) },
+  'ieum.js': { type: 'text/javascript; charset=utf-8', body: readFileSync(path.join(assetsDir, 'ieum.js')) },
+};
+
+/** Pages allow only same-origin scripts and styles, images also as data:, and no framing. */
+export const PAGE_CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'; connect-src 'self'";
+
+function secureHeaders(reply: FastifyReply): void {
+  reply.header('content-security-policy', PAGE_CSP);
+  reply.header('x-content-type-options', 'nosniff');
+  reply.header('referrer-policy', 'strict-origin-when-cross-origin');
+  reply.header('x-frame-options', 'DENY');
+  reply.header('permissions-policy', 'camera=(), microphone=(), geolocation=()');
+}
+
+const JSON_LD_TYPES = ['application/ld+json', 'application/vc+ld+json', 'application/vc', 'application/json'];
+
+function wantsJsonLd(request: FastifyRequest): boolean {
+  const accept = request.headers.accept ?? '';
+  if (accept.includes('text/html')) return false;
+  return JSON_LD_TYPES.some((type) => accept.includes(type));
+}
+
+const idParams = { type: 'object', properties: { id: { type: 'string', maxLength: 64 } }, required: ['id'] } as const;
+const langQuery = {
+  type: 'object',
+  properties: { lang: { type: 'string', enum: ['ko', 'en'] }, view: { type: 'string', enum: ['print'] } },
+} as const;
+const pageSchema = (operationId: string, summary: string, produces = 'text/html') => ({
+  tags: ['pages'],
+  operationId,
+  summary,
+  params: idParams,
+  querystring: langQuery,
+  produces: [produces],
+});
+
+type IdRequest = { Params: { id: string }; Querystring: { lang?: Lang; view?: 'print' } };
+
+export async function pageRoutes(app: FastifyInstance, { pages, verify, urls }: Services): Promise<void> {
+  await app.register(multipart, { limits: { fileSize: 2 * 1024 * 1024, files: 1, fields: 4, fieldSize: 512 * 1024 } });
+  app.addHook('onSend', async (_request, reply) => secureHeaders(reply));
+
+  const langOf = (request: FastifyRequest<{ Querystring: { lang?: Lang } }>) => pickLanguage(request.query.lang, request.headers['accept-language']);
+
+  async function found(request: FastifyRequest<IdRequest>, reply: FastifyReply) {
+    const credential = await pages.find(request.params.id);
+    if (!credential) {
+      reply.code(404).type('text/html; charset=utf-8').send(notFoundPage(langOf(request)));
+      return undefined;
+    }
+    return credential;
+  }
+
+  app.get('/assets/:name', { schema: { hide: true, params: { type: 'object', properties: { name: { type: 'string', maxLength: 40 } } } } }, async (request, reply) => {
+    const asset = ASSETS[(request.params as { name: string }).name];
+    if (!asset) throw new AppError(404, 'not-found', 'No such asset');
+    reply.header('cache-control', 'public, max-age=3600');
+    return reply.type(asset.type).send(asset.body);
+  });
+
+  // Browsers ask for it on every page; an empty answer keeps the logs free of 404s.
+  app.get('/favicon.ico', { schema: { hide: true } }, async (_request, reply) => reply.code(204).send());
+
+  app.get<IdRequest>('/c/:id', { schema: pageSchema('getCredentialPage', "The credential's public page; application/ld+json gives the credential") }, async (request, reply) => {
+    const credential = await found(request, reply);
+    if (!credential) return reply;
+    reply.header('vary', 'accept, accept-language');
+    reply.header('cache-control', 'no-cache');
+    if (wantsJsonLd(request)) return reply.type('application/vc+ld+json').send(credential.credential);
+    const lang = langOf(request);
+    const verdict = await pages.verdict(credential);
+    const other = lang === 'ko' ? 'en' : 'ko';
+    const input = { lang, id: credential.id, url: credential.url, credential: credential.credential, verdict, langSwitchHref: `/c/${credential.id}?lang=${other}` };
+    return reply.type('text/html; charset=utf-8').send(request.query.view === 'print' ? printPage(input) : credentialPage(input));
+  });
+
+  app.get<IdRequest>('/c/:id/qr.svg', { schema: pageSchema('getCredentialQrSvg', 'QR code of the page URL (SVG, for print)', 'image/svg+xml') }, async (request, reply) => {
+    const credential = await found(request, reply);
+    if (!credential) return reply;
+    reply.header('cache-control', 'public, max-age=86400');
+    return reply.type('image/svg+xml').send(await qrSvg(credential.url));
+  });
+
+  app.get<IdRequest>('/c/:id/qr.png', { schema: pageSchema('getCredentialQrPng', 'QR code of the page URL (PNG)', 'image/png') }, async (request, reply) => {
+    const credential = await found(request, reply);
+    if (!credential) return reply;
+    reply.header('cache-control', 'public, max-age=86400');
+    return reply.type('image/png').send(await qrPng(credential.url));
+  });
+
+  app.get<IdRequest>('/c/:id/credential.json', { schema: pageSchema('downloadCredentialJson', 'The signed credential (JSON-LD)', 'application/vc+ld+json') }, async (request, reply) => {
+    const credential = await found(request, reply);
+    if (!credential) return reply;
+    reply.header('content-disposition', `attachment; filename="credential-${credential.id}.json"`);
+    return reply.type('application/vc+ld+json').send(JSON.stringify(credential.credential, null, 2));
+  });
+
+  app.get<IdRequest>('/c/:id/credential.jwt', { schema: pageSchema('downloadCredentialJwt', 'The credential as a VC-JOSE JWT', 'application/vc+jwt') }, async (request, reply) => {
+    const credential = await found(request, reply);
+    if (!credential) return reply;
+    reply.header('content-disposition', `attachment; filename="credential-${credential.id}.jwt"`);
+    return reply.type('application/vc+jwt').send(credential.jwt);
+  });
+
+  app.get<IdRequest>('/c/:id/badge.svg', { schema: pageSchema('downloadBadgeSvg', 'The badge image with the credential baked in (SVG)', 'image/svg+xml') }, async (request, reply) => {
+    const credential = await found(request, reply);
+    if (!credential) return reply;
+    return reply.type('image/svg+xml').send(pages.badgeSvg(credential, langOf(request)));
+  });
+
+  app.get<IdRequest>('/c/:id/badge.png', { schema: pageSchema('downloadBadgePng', 'The badge image with the credential baked in (PNG)', 'image/png') }, async (request, reply) => {
+    const credential = await found(request, reply);
+    if (!credential) return reply;
+    return reply.type('image/png').send(await pages.badgePng(credential, langOf(request)));
+  });
+
+  app.get<{ Querystring: { lang?: Lang } }>('/verify', { schema: { tags: ['pages'], operationId: 'getVerifyPage', summary: 'The page where an employer pastes or drops a credential', querystring: langQuery, produces: ['text/html'] } }, async (request, reply) => {
+    return reply.type('text/html; charset=utf-8').send(verifyPage({ lang: langOf(request) }));
+  });
+
+  app.post<{ Querystring: { lang?: Lang } }>('/verify', { schema: { tags: ['pages'], operationId: 'postVerifyPage', summary: 'Verify what was pasted or uploaded on the verify page', querystring: langQuery, consumes: ['multipart/form-data'], produces: ['text/html'] } }, async (request, reply) => {
+    const lang = langOf(request);
+    const t = messages(lang);
+    let text = '';
+    let file: Buffer | undefined;
+    let fileType = '';
+    if (!request.isMultipart()) throw new AppError(415, 'unsupported-media-type', 'Send the form as multipart/form-data', 'content-type');
+    for await (const part of request.parts()) {
+      if (part.type === 'file') {
+        file = await part.toBuffer();
+        fileType = `${part.mimetype} ${part.filename}`;
+      } else if (part.fieldname === 'text') {
+        text = String(part.value ?? '');
+      }
+    }
+    const page = (input: Parameters<typeof verifyPage>[0]) => reply.type('text/html; charset=utf-8').send(verifyPage(input));
+    const source = file && file.length > 0 ? textFromFile(file, fileType) : text.trim();
+    if (!source) return page({ lang, error: t['verify.empty'] });
+    const shown = text.length > 20_000 ? '' : text;
+    let input: VerifyInput | undefined;
+    let credentialUrl: string | null = null;
+    if (source.startsWith(urls.credential(''))) {
+      // A link to one of our own credentials: read it from the database, never fetched.
+      const found = await pages.find(source.slice(urls.credential('').length).split(/[?#/]/)[0] ?? '');
+      if (!found) return page({ lang, text: shown, error: t['notFound.title'] });
+      input = { credential: found.credential };
+      credentialUrl = found.url;
+    } else if (/^https?:\/\//i.test(source)) {
+      return page({ lang, text: shown, error: t['verify.foreignLink'] });
+    } else {
+      input = inputFromText(source);
+      if (!input) return page({ lang, text: shown, error: t['verify.notCredential'] });
+    }
+    try {
+      const verdict = await verify.verify(input);
+      return page({ lang, text: shown, verdict, credentialUrl: credentialUrl ?? (ourUrl(verdict.credential.id) ? verdict.credential.id : null) });
+    } catch (error) {
+      if (error instanceof AppError && error.status === 400) return page({ lang, text: shown, error: `${t['verify.notCredential']}: ${error.detail}` });
+      throw error;
+    }
+  });
+
+  function ourUrl(id: string | null): boolean {
+    return !!id && id.startsWith(urls.credential(''));
+  }
+}

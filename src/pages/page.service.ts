@@ -1,0 +1,95 @@
+/**
+ * What the public pages need about one credential: the stored document, its JWT, the live verdict,
+ * and its badge images (the achievement's own image, or a generated one) with the credential baked in.
+ */
+import type { Db } from '../db/database.js';
+import type { AchievementKind } from '../db/types.js';
+import type { Urls } from '../urls.js';
+import type { Verdict, VerifyService } from '../verify/verify.service.js';
+import { bakePng, bakeSvg, generatedBadgeSvg, renderPng } from './badge.js';
+import type { Lang } from './i18n.js';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export interface PublicCredential {
+  id: string;
+  url: string;
+  credential: Record<string, any>;
+  jwt: string;
+  kind: AchievementKind;
+  image: string | null;
+}
+
+export type PageService = ReturnType<typeof createPageService>;
+
+/** Rendered badge PNGs are the same for every learner of an achievement: keep the last few. */
+const RENDER_CACHE_SIZE = 200;
+
+export function createPageService(deps: { db: Db; urls: Urls; verify: VerifyService }) {
+  const { db, urls, verify } = deps;
+  const rendered = new Map<string, Promise<Buffer>>();
+
+  function renderCached(svg: string): Promise<Buffer> {
+    let png = rendered.get(svg);
+    if (!png) {
+      png = renderPng(svg);
+      png.catch(() => rendered.delete(svg));
+      rendered.set(svg, png);
+      if (rendered.size > RENDER_CACHE_SIZE) rendered.delete(rendered.keys().next().value!);
+    }
+    return png;
+  }
+
+  /** An image the institution gave as a data: URI; http(s) images are never fetched (no SSRF). */
+  function embeddedImage(image: string | null): { type: 'png' | 'svg'; bytes: Buffer } | undefined {
+    const match = image ? /^data:image\/(png|svg\+xml);base64,(.+)$/.exec(image) : null;
+    if (!match) return undefined;
+    return { type: match[1] === 'png' ? 'png' : 'svg', bytes: Buffer.from(match[2]!, 'base64') };
+  }
+
+  function generated(found: PublicCredential, lang: Lang): string {
+    const subject = found.credential.credentialSubject ?? {};
+    const hours = subject.creditsEarned ?? subject.achievement?.creditsAvailable;
+    return generatedBadgeSvg({
+      name: String(subject.achievement?.name ?? found.credential.name ?? ''),
+      issuerName: String(found.credential.issuer?.name ?? ''),
+      kind: found.kind,
+      ...(typeof hours === 'number' ? { hours } : {}),
+      lang,
+    });
+  }
+
+  return {
+    async find(id: string): Promise<PublicCredential | undefined> {
+      if (!UUID.test(id)) return undefined;
+      const row = await db
+        .selectFrom('credentials')
+        .innerJoin('achievements', 'achievements.id', 'credentials.achievement_id')
+        .select(['credentials.id', 'credentials.document', 'credentials.jwt', 'achievements.kind', 'achievements.image'])
+        .where('credentials.id', '=', id.toLowerCase())
+        .executeTakeFirst();
+      if (!row) return undefined;
+      return { id: row.id, url: urls.credential(row.id), credential: row.document as Record<string, any>, jwt: row.jwt, kind: row.kind, image: row.image };
+    },
+
+    verdict(found: PublicCredential): Promise<Verdict> {
+      return verify.verify({ credential: found.credential });
+    },
+
+    /** OB 3.0 §5.3: the SVG badge with the signed credential inside. */
+    badgeSvg(found: PublicCredential, lang: Lang): string {
+      const own = embeddedImage(found.image);
+      const svg = own?.type === 'svg' ? own.bytes.toString('utf8') : generated(found, lang);
+      return bakeSvg(svg, found.credential);
+    },
+
+    /** OB 3.0 §5.3: the PNG badge with the signed credential in an iTXt chunk. */
+    async badgePng(found: PublicCredential, lang: Lang): Promise<Buffer> {
+      const own = embeddedImage(found.image);
+      // An institution's own SVG is never rasterised here (the renderer could reach local files);
+      // its PNG badge uses the generated design.
+      const png = own?.type === 'png' ? own.bytes : await renderCached(generated(found, lang));
+      return bakePng(png, found.credential);
+    },
+  };
+}
