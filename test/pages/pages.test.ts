@@ -6,7 +6,7 @@ import { buildTestApp, type TestApp } from '../helpers/app.js';
 import { createAchievement, createIssuer, issueCredential, type TestIssuer } from '../helpers/fixtures.js';
 import { ob3SchemaErrors, verifyWithLibrary } from '../helpers/independent-verify.js';
 
-const jsQR = (jsQRModule as unknown as { default: typeof jsQRModule }).default ?? jsQRModule;
+const jsQR = jsQRModule.default;
 const PUBLIC = 'https://badges.example.kr';
 let t: TestApp;
 let issuer: TestIssuer;
