@@ -14,8 +14,9 @@ export const recipientSchema = {
     name: { type: 'string', minLength: 1, maxLength: 200 },
     email: { type: 'string', format: 'email', maxLength: 320 },
     did: { type: 'string', pattern: '^did:(key|web):[A-Za-z0-9._:%-]+$', maxLength: 500 },
+    externalId: { type: 'string', minLength: 1, maxLength: 200, description: "The institution's own learner id (student number)" },
   },
-  anyOf: [{ required: ['email'] }, { required: ['did'] }],
+  anyOf: [{ required: ['email'] }, { required: ['did'] }, { required: ['externalId'] }],
 } as const;
 
 export const evidenceSchema = {
@@ -55,6 +56,18 @@ export const credentialItemProperties = {
   term: { type: 'string', minLength: 1, maxLength: 100 },
   creditsEarned: { type: 'number', minimum: 0, maximum: 100000, description: 'Hours earned' },
   narrative: { type: 'string', maxLength: 5000 },
+  studyGroup: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['name'],
+    description: 'study_group: the group, its topic and attendance',
+    properties: {
+      name: { type: 'string', minLength: 1, maxLength: 200 },
+      topic: { type: 'string', maxLength: 300 },
+      sessionsAttended: { type: 'integer', minimum: 0, maximum: 10000 },
+      sessionsTotal: { type: 'integer', minimum: 1, maximum: 10000 },
+    },
+  },
   jwtAlgorithm: { type: 'string', enum: ['EdDSA', 'RS256'], default: 'EdDSA' },
 } as const;
 

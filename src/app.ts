@@ -16,6 +16,7 @@ import type { IssuerRow } from './db/types.js';
 import { ErrorCode, errorHandler, notFound, problem, sendProblem } from './errors.js';
 import { healthRoutes } from './health/health.routes.js';
 import { findIssuerById } from './issuers/issuer.repository.js';
+import { hoursRoutes } from './hours/hours.routes.js';
 import { issuerRoutes } from './issuers/issuer.routes.js';
 import { pageRoutes } from './pages/page.routes.js';
 import { createServices, type ServiceOptions, type Services } from './services.js';
@@ -103,6 +104,8 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
         { name: 'issuers', description: 'Institutions, their API keys and signing keys' },
         { name: 'achievements', description: 'What an institution awards' },
         { name: 'credentials', description: 'Issuing and managing credentials' },
+        { name: 'hours', description: 'The training-hours ledger' },
+        { name: 'learners', description: 'Learners at your institution' },
         { name: 'verify', description: 'Verification verdicts' },
         { name: 'registry', description: 'External issuers the verifier knows (operator)' },
         { name: 'public', description: 'Public documents: profiles, DID documents, status lists' },
@@ -114,7 +117,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   await app.register(swaggerUi, { routePrefix: '/docs' });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
-  for (const routes of [healthRoutes, issuerRoutes, achievementRoutes, credentialRoutes, statusRoutes, verifyRoutes, pageRoutes]) {
+  for (const routes of [healthRoutes, issuerRoutes, achievementRoutes, credentialRoutes, hoursRoutes, statusRoutes, verifyRoutes, pageRoutes]) {
     await app.register(async (scope) => routes(scope, services));
   }
 

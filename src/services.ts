@@ -4,6 +4,7 @@ import type { Config } from './config.js';
 import { createCredentialService } from './credentials/credential.service.js';
 import { createKeyStore } from './crypto/key-store.js';
 import type { Db } from './db/database.js';
+import { createHoursService } from './hours/hours.service.js';
 import { createIssuerService } from './issuers/issuer.service.js';
 import { createPageService } from './pages/page.service.js';
 import { createRegistryService } from './registry/registry.service.js';
@@ -24,11 +25,12 @@ export function createServices(config: Config, db: Db, kek: Buffer, options: Ser
   const achievements = createAchievementService({ db, urls, issuers });
   const status = createStatusService({ db, urls, keys, capacity: options.statusListCapacity });
   const credentials = createCredentialService({ db, urls, keys, issuers, achievements, status });
+  const hours = createHoursService({ db, urls, achievements, credentials });
   const registry = createRegistryService({ db });
   const keyResolver = createKeyResolver({ urls, issuers, registry });
   const verify = createVerifyService({ db, urls, keys: keyResolver, registry, status });
   const pages = createPageService({ db, urls, verify });
-  return { config, db, urls, keys, issuers, achievements, status, credentials, registry, keyResolver, verify, pages };
+  return { config, db, urls, keys, issuers, achievements, status, credentials, registry, keyResolver, verify, pages, hours };
 }
 
 export type Services = ReturnType<typeof createServices>;

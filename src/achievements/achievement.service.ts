@@ -64,6 +64,11 @@ export function createAchievementService(deps: { db: Db; urls: Urls; issuers: Is
       achievement.resultDescription = [
         { id: `${id}#result`, type: ['ResultDescription'], ...details.resultDescription },
       ];
+    } else if (row.kind === 'study_group') {
+      // Attendance is the study group's result: sessions attended, a raw count.
+      achievement.resultDescription = [
+        { id: `${id}#attendance`, type: ['ResultDescription'], name: '참여 세션 수 (sessions attended)', resultType: 'RawScore', valueMin: '0' },
+      ];
     }
     return achievement;
   }

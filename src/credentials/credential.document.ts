@@ -5,6 +5,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { OB_V3_CONTEXT, OB_V3_EXTENSIONS_CONTEXT, VC_V2_CONTEXT } from '../jsonld/document-loader.js';
 import type { UnsignedCredential } from '../crypto/securing.js';
+import { normaliseEmail } from '../learners/learner.repository.js';
 
 export const OB_ACHIEVEMENT_CREDENTIAL_SCHEMA =
   'https://purl.imsglobal.org/spec/ob/v3p0/schema/json/ob_v3p0_achievementcredential_schema.json';
@@ -23,7 +24,15 @@ export interface ResultInput {
   achievedLevel?: string;
 }
 
+export interface StudyGroupDetails {
+  name: string;
+  topic?: string;
+  sessionsAttended?: number;
+  sessionsTotal?: number;
+}
+
 export interface SubjectDetails {
+  studyGroup?: StudyGroupDetails;
   activityStartDate?: string;
   activityEndDate?: string;
   role?: string;
@@ -38,7 +47,7 @@ export interface CredentialFacts {
   url: string;
   issuerProfile: Record<string, unknown>;
   achievement: Record<string, unknown>;
-  recipient: { name: string; email?: string; did?: string };
+  recipient: { name: string; email?: string; did?: string; externalId?: string };
   validFrom: string;
   validUntil?: string;
   evidence?: EvidenceInput[];
@@ -63,8 +72,13 @@ export function hashIdentity(identity: string, salt: string): string {
   return 'sha256$' + createHash('sha256').update(identity + salt, 'utf8').digest('hex');
 }
 
-export function normaliseEmail(email: string): string {
-  return email.trim().toLowerCase();
+/** The study group, its topic and attendance, in words (Korean first, as the pages are). */
+function studyGroupNarrative(group: StudyGroupDetails): string {
+  const parts = [`스터디그룹 「${group.name}」`];
+  if (group.topic) parts.push(`주제: ${group.topic}`);
+  if (group.sessionsAttended !== undefined && group.sessionsTotal !== undefined) parts.push(`${group.sessionsTotal}회 중 ${group.sessionsAttended}회 참여`);
+  else if (group.sessionsAttended !== undefined) parts.push(`${group.sessionsAttended}회 참여`);
+  return parts.join(' · ');
 }
 
 export function buildCredential(facts: CredentialFacts): UnsignedCredential {
@@ -72,17 +86,15 @@ export function buildCredential(facts: CredentialFacts): UnsignedCredential {
   if (facts.recipient.did) subject.id = facts.recipient.did;
   subject.type = ['AchievementSubject'];
   subject.name = facts.recipient.name;
-  if (facts.recipient.email) {
-    const salt = facts.salt ?? randomBytes(16).toString('hex');
-    subject.identifier = [
-      {
-        type: 'IdentityObject',
-        identityHash: hashIdentity(normaliseEmail(facts.recipient.email), salt),
-        identityType: 'emailAddress',
-        hashed: true,
-        salt,
-      },
-    ];
+  // OB 3.0 §B.1.9 IdentityObject: salted hashes, so the credential never carries the plain value.
+  const identities: [string, string][] = [];
+  if (facts.recipient.email) identities.push(['emailAddress', normaliseEmail(facts.recipient.email)]);
+  if (facts.recipient.externalId) identities.push(['identifier', facts.recipient.externalId.trim()]);
+  if (identities.length > 0) {
+    subject.identifier = identities.map(([identityType, value]) => {
+      const salt = facts.salt ?? randomBytes(16).toString('hex');
+      return { type: 'IdentityObject', identityHash: hashIdentity(value, salt), identityType, hashed: true, salt };
+    });
   }
   subject.achievement = facts.achievement;
   const d = facts.subject;
@@ -91,10 +103,14 @@ export function buildCredential(facts: CredentialFacts): UnsignedCredential {
   if (d.creditsEarned !== undefined) subject.creditsEarned = d.creditsEarned;
   if (d.role) subject.role = d.role;
   if (d.term) subject.term = d.term;
-  if (d.narrative) subject.narrative = d.narrative;
-  if (d.result && d.result.length > 0) {
+  const group = d.studyGroup;
+  const narrative = d.narrative ?? (group ? studyGroupNarrative(group) : undefined);
+  if (narrative) subject.narrative = narrative;
+  const results = [...(d.result ?? [])];
+  if (group?.sessionsAttended !== undefined) results.push({ value: String(group.sessionsAttended) });
+  if (results.length > 0) {
     const descriptions = facts.achievement.resultDescription as { id: string }[] | undefined;
-    subject.result = d.result.map((r) => ({
+    subject.result = results.map((r) => ({
       type: ['Result'],
       ...(descriptions?.[0] ? { resultDescription: descriptions[0].id } : {}),
       ...r,

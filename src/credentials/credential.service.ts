@@ -8,14 +8,14 @@ import { insertAuditEvents } from '../audit/audit.repository.js';
 import type { KeyStore } from '../crypto/key-store.js';
 import { signDataIntegrity, signJwt } from '../crypto/securing.js';
 import type { Db } from '../db/database.js';
-import type { CredentialRow, Database, IssuerRow } from '../db/types.js';
+import type { AchievementRow, CredentialRow, Database, IssuerRow } from '../db/types.js';
 import { AppError, ErrorCode, badRequest, conflict, notFound } from '../errors.js';
 import type { IssuerService } from '../issuers/issuer.service.js';
 import type { StatusService } from '../status/status.service.js';
 import type { Urls } from '../urls.js';
+import { normaliseEmail, upsertLearner, type LearnerIdentity } from '../learners/learner.repository.js';
 import {
   buildCredential,
-  normaliseEmail,
   xsdDateTime,
   type EvidenceInput,
   type SubjectDetails,
@@ -23,7 +23,7 @@ import {
 
 export interface CredentialInput extends SubjectDetails {
   achievementId: string;
-  recipient: { name: string; email?: string; did?: string };
+  recipient: LearnerIdentity;
   validFrom?: string;
   validUntil?: string;
   evidence?: EvidenceInput[];
@@ -84,24 +84,6 @@ export function createCredentialService(deps: {
     return { id: row.id, url: urls.credential(row.id), credential: row.document as Record<string, unknown>, jwt: row.jwt, status: statusOf(row) };
   }
 
-  async function upsertLearner(trx: Kysely<Database>, issuerId: string, recipient: CredentialInput['recipient']): Promise<string> {
-    const email = recipient.email ? normaliseEmail(recipient.email) : null;
-    const values = { id: randomUUID(), issuer_id: issuerId, name: recipient.name, email, did: recipient.did ?? null };
-    const query = trx.insertInto('learners').values(values);
-    const row = email
-      ? await query
-          .onConflict((oc) => oc.columns(['issuer_id', 'email']).where('email', 'is not', null).doUpdateSet({ name: recipient.name }))
-          .returning('id')
-          .executeTakeFirstOrThrow()
-      : await query
-          .onConflict((oc) =>
-            oc.columns(['issuer_id', 'did']).where('did', 'is not', null).where('email', 'is', null).doUpdateSet({ name: recipient.name }),
-          )
-          .returning('id')
-          .executeTakeFirstOrThrow();
-    return row.id;
-  }
-
   function checkDates(input: CredentialInput): { validFrom: string; validUntil?: string } {
     const validFrom = input.validFrom ? xsdDateTime(new Date(input.validFrom)) : xsdDateTime(new Date());
     let validUntil: string | undefined;
@@ -125,6 +107,64 @@ export function createCredentialService(deps: {
   }
 
   /** `executor` is the caller's transaction when there is one: PGlite has a single connection. */
+  /** Kind-specific rules that JSON Schema cannot say. */
+  function checkKindFields(kind: AchievementRow['kind'], input: CredentialInput): void {
+    if (input.studyGroup && kind !== 'study_group') throw badRequest('studyGroup applies only to study_group achievements', 'studyGroup');
+    const group = input.studyGroup;
+    if (group?.sessionsAttended !== undefined && group.sessionsTotal !== undefined && group.sessionsAttended > group.sessionsTotal) {
+      throw badRequest('sessionsAttended cannot be more than sessionsTotal', 'studyGroup.sessionsAttended');
+    }
+  }
+
+  /** Allocates a status index, signs both forms and stores the row, all in the caller's transaction. */
+  async function issueWithin(
+    trx: Kysely<Database>,
+    issuer: IssuerRow,
+    achievementRow: AchievementRow,
+    input: CredentialInput,
+    dates: { validFrom: string; validUntil?: string },
+    actor: string,
+    request: { idempotencyKey?: string | undefined; hash: string },
+  ): Promise<CredentialRow> {
+    const signingKeys = await keys.activeKeys(issuer.id, urls.issuerDid(issuer.slug), trx);
+    const id = randomUUID();
+    const learnerId = await upsertLearner(trx, issuer.id, input.recipient);
+    const [slot] = await status.allocate(trx, issuer.id, 1);
+    const unsigned = buildCredential({
+      id,
+      url: urls.credential(id),
+      issuerProfile: issuers.profileOf(issuer),
+      achievement: achievements.achievementOf(achievementRow, issuer),
+      recipient: input.recipient,
+      ...dates,
+      evidence: input.evidence,
+      subject: input,
+      status: { listUrl: urls.statusList(slot!.listId), index: slot!.index },
+    });
+    const signed = await signDataIntegrity(unsigned, signingKeys.ed25519);
+    const jwt = await signJwt(unsigned, input.jwtAlgorithm === 'RS256' ? signingKeys.rs256 : signingKeys.ed25519);
+    const inserted = await trx
+      .insertInto('credentials')
+      .values({
+        id,
+        issuer_id: issuer.id,
+        achievement_id: achievementRow.id,
+        learner_id: learnerId,
+        document: JSON.stringify(signed),
+        jwt,
+        status_list_id: slot!.listId,
+        status_index: slot!.index,
+        idempotency_key: request.idempotencyKey ?? null,
+        request_hash: request.hash,
+        valid_from: dates.validFrom,
+        valid_until: dates.validUntil ?? null,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    await insertAuditEvents(trx, [{ issuerId: issuer.id, actor, action: 'credential.issued', subject: id }]);
+    return inserted;
+  }
+
   async function findOwned(issuerId: string, id: string, executor: Kysely<Database> = db): Promise<CredentialRow> {
     const row = await executor.selectFrom('credentials').selectAll().where('id', '=', id).where('issuer_id', '=', issuerId).executeTakeFirst();
     if (!row) throw notFound(`Credential ${id}`);
@@ -132,6 +172,8 @@ export function createCredentialService(deps: {
   }
 
   return {
+    checkKindFields,
+    checkDates,
     /** Issues one credential; with an idempotency key, a repeat returns the first result. */
     async issue(issuer: IssuerRow, input: CredentialInput, actor: string, idempotencyKey?: string): Promise<{ issued: IssuedCredential; replayed: boolean }> {
       const hash = requestHash(input);
@@ -140,48 +182,10 @@ export function createCredentialService(deps: {
         if (earlier) return { issued: earlier, replayed: true };
       }
       const achievementRow = await achievements.findForIssuer(issuer.id, input.achievementId);
+      checkKindFields(achievementRow.kind, input);
       const dates = checkDates(input);
-      const did = urls.issuerDid(issuer.slug);
-      const signingKeys = await keys.activeKeys(issuer.id, did);
-      const id = randomUUID();
       try {
-        const row = await db.transaction().execute(async (trx) => {
-          const learnerId = await upsertLearner(trx, issuer.id, input.recipient);
-          const [slot] = await status.allocate(trx, issuer.id, 1);
-          const unsigned = buildCredential({
-            id,
-            url: urls.credential(id),
-            issuerProfile: issuers.profileOf(issuer),
-            achievement: achievements.achievementOf(achievementRow, issuer),
-            recipient: input.recipient,
-            ...dates,
-            evidence: input.evidence,
-            subject: input,
-            status: { listUrl: urls.statusList(slot!.listId), index: slot!.index },
-          });
-          const signed = await signDataIntegrity(unsigned, signingKeys.ed25519);
-          const jwt = await signJwt(unsigned, input.jwtAlgorithm === 'RS256' ? signingKeys.rs256 : signingKeys.ed25519);
-          const inserted = await trx
-            .insertInto('credentials')
-            .values({
-              id,
-              issuer_id: issuer.id,
-              achievement_id: achievementRow.id,
-              learner_id: learnerId,
-              document: JSON.stringify(signed),
-              jwt,
-              status_list_id: slot!.listId,
-              status_index: slot!.index,
-              idempotency_key: idempotencyKey ?? null,
-              request_hash: hash,
-              valid_from: dates.validFrom,
-              valid_until: dates.validUntil ?? null,
-            })
-            .returningAll()
-            .executeTakeFirstOrThrow();
-          await insertAuditEvents(trx, [{ issuerId: issuer.id, actor, action: 'credential.issued', subject: id }]);
-          return inserted;
-        });
+        const row = await db.transaction().execute((trx) => issueWithin(trx, issuer, achievementRow, input, dates, actor, { idempotencyKey, hash }));
         return { issued: toIssued(row), replayed: false };
       } catch (error) {
         // The same Idempotency-Key sent twice at once: the unique index lets one through.
@@ -191,6 +195,12 @@ export function createCredentialService(deps: {
         }
         throw error;
       }
+    },
+
+    /** For other services (the hours ledger): issue inside their transaction. */
+    async issueInTransaction(trx: Kysely<Database>, issuer: IssuerRow, achievementRow: AchievementRow, input: CredentialInput, actor: string): Promise<IssuedCredential> {
+      const dates = checkDates(input);
+      return toIssued(await issueWithin(trx, issuer, achievementRow, input, dates, actor, { hash: requestHash(input) }));
     },
 
     async get(issuer: IssuerRow, id: string): Promise<IssuedCredential> {

@@ -22,7 +22,8 @@ export interface KeyStore {
   addKeys(trx: Kysely<Database>, issuerId: string): Promise<void>;
   /** Retires the signing keys and adds new ones, in the caller's transaction. */
   rotate(trx: Kysely<Database>, issuerId: string): Promise<void>;
-  activeKeys(issuerId: string, did: string): Promise<ActiveKeys>;
+  /** `executor`: the caller's transaction when there is one (PGlite has a single connection). */
+  activeKeys(issuerId: string, did: string, executor?: Kysely<Database>): Promise<ActiveKeys>;
   /** Every key the issuer ever had, for its DID document. */
   allKeys(issuerId: string): Promise<SigningKeyRow[]>;
   forget(issuerId: string): void;
@@ -77,10 +78,10 @@ export function createKeyStore(db: Db, kek: Buffer): KeyStore {
         .execute();
       await addKeys(trx, issuerId);
     },
-    async activeKeys(issuerId, did) {
+    async activeKeys(issuerId, did, executor = db) {
       const cached = active.get(issuerId);
       if (cached && cached.until > Date.now()) return cached.keys;
-      const rows = await db
+      const rows = await executor
         .selectFrom('signing_keys')
         .selectAll()
         .where('issuer_id', '=', issuerId)

@@ -146,7 +146,33 @@ export interface KnownStatusListsTable {
   created_at: CreatedAt;
 }
 
+export interface TrainingHoursTable {
+  id: string;
+  issuer_id: string;
+  achievement_id: string;
+  learner_id: string;
+  hours: ColumnType<string, number | string, number | string>;
+  activity: string;
+  /** date: returned as a Date at midnight UTC on pg, as a string on some drivers; normalised in the service. */
+  session_date: ColumnType<Date | string, string, string>;
+  evidence: ColumnType<Record<string, unknown>[] | null, string | null | undefined, string | null>;
+  idempotency_key: string | null;
+  created_at: CreatedAt;
+  voided_at: NullableTimestamp;
+  void_reason: string | null;
+}
+
+export interface HoursAwardsTable {
+  achievement_id: string;
+  learner_id: string;
+  year: number;
+  credential_id: string;
+  created_at: CreatedAt;
+}
+
 export interface Database {
+  training_hours: TrainingHoursTable;
+  hours_awards: HoursAwardsTable;
   known_issuers: KnownIssuersTable;
   known_status_lists: KnownStatusListsTable;
   issuers: IssuersTable;
