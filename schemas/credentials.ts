@@ -191,3 +191,65 @@ export const credentialRoutesSchema = {
     response: { 200: { $ref: 'JsonLdDocument#' }, 304: { type: 'null' }, 404: { $ref: 'Problem#' } },
   },
 } as const;
+
+/** One row of a batch: a credential without achievementId, plus its own idempotency key. */
+export const batchItemSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['recipient'],
+  properties: { ...credentialItemProperties, idempotencyKey: { type: 'string', minLength: 1, maxLength: 200 } },
+} as const;
+
+export const MAX_BATCH_ROWS = 10_000;
+
+const batchResult = {
+  type: 'object',
+  properties: {
+    index: { type: 'integer', description: 'Position among the rows, from 0' },
+    line: { type: 'integer', description: 'CSV: the line in the file' },
+    id: { type: 'string' },
+    url: { type: 'string' },
+    replayed: { type: 'boolean' },
+    error: { type: 'object', properties: { field: { type: 'string' }, detail: { type: 'string' } } },
+  },
+  required: ['index'],
+} as const;
+
+export const batchRoutesSchema = {
+  tags: ['credentials'],
+  operationId: 'issueCredentialBatch',
+  summary: 'Issue a cohort: JSON { achievementId, items } or text/csv with ?achievementId=',
+  description:
+    'Every row is validated first; valid rows are issued, invalid ones reported by position and field. Up to 10,000 rows. ' +
+    'CSV columns: name, email, did, externalId, validFrom, validUntil, activityStartDate, activityEndDate, role, term, creditsEarned, ' +
+    'narrative, result, evidenceUrl, evidenceName, evidenceNarrative, groupName, groupTopic, sessionsAttended, sessionsTotal, idempotencyKey. ' +
+    'An Idempotency-Key header makes a retried upload issue nothing twice (each row gets <key>:<index>).',
+  security: bearerSecurity,
+  headers: { type: 'object', properties: { 'idempotency-key': { type: 'string', minLength: 1, maxLength: 150 } } },
+  querystring: { type: 'object', additionalProperties: false, properties: { achievementId: uuidParam } },
+  body: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['items'],
+    properties: {
+      achievementId: uuidParam,
+      items: { type: 'array', minItems: 1, maxItems: MAX_BATCH_ROWS, items: { type: 'object' } },
+    },
+  },
+  response: {
+    200: {
+      type: 'object',
+      properties: {
+        achievementId: { type: 'string' },
+        total: { type: 'integer' },
+        issued: { type: 'integer' },
+        replayed: { type: 'integer' },
+        failed: { type: 'integer' },
+        results: { type: 'array', items: batchResult },
+      },
+    },
+    413: { $ref: 'Problem#' },
+    415: { $ref: 'Problem#' },
+    ...problemReplies,
+  },
+} as const;

@@ -121,6 +121,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     await app.register(async (scope) => routes(scope, services));
   }
 
+  app.addHook('onClose', async () => services.signer.close());
   if (deps.closeDatabase) app.addHook('onClose', async () => deps.db.destroy());
   return app;
 }

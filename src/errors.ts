@@ -77,14 +77,14 @@ function fieldName(instancePath: string, missingProperty?: string): string {
   return parts.join('.');
 }
 
-interface AjvIssue {
+export interface AjvIssue {
   instancePath: string;
   message?: string;
   keyword: string;
   params: Record<string, unknown>;
 }
 
-function describeValidation(allIssues: AjvIssue[], context: string | undefined): Problem {
+export function describeValidation(allIssues: AjvIssue[], context: string | undefined): Problem {
   // "one of these fields" (anyOf of required) reads better as one message on the parent object.
   const anyOf = allIssues.find((issue) => issue.keyword === 'anyOf');
   const issues = anyOf

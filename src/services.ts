@@ -1,8 +1,10 @@
 /** Every service, wired explicitly from the database, the key-encryption key and the config. */
 import { createAchievementService } from './achievements/achievement.service.js';
 import type { Config } from './config.js';
+import { createBatchService } from './credentials/batch.service.js';
 import { createCredentialService } from './credentials/credential.service.js';
 import { createKeyStore } from './crypto/key-store.js';
+import { createInlineSigner, createPoolSigner } from './crypto/signer.js';
 import type { Db } from './db/database.js';
 import { createHoursService } from './hours/hours.service.js';
 import { createIssuerService } from './issuers/issuer.service.js';
@@ -14,6 +16,8 @@ import { createVerifyService } from './verify/verify.service.js';
 import { createUrls } from './urls.js';
 
 export interface ServiceOptions {
+  /** Signs in worker threads (default) or inline on the calling thread. */
+  signing?: 'pool' | 'inline';
   /** Entries per status list; the spec's minimum unless a test needs a small list. */
   statusListCapacity?: number;
 }
@@ -21,16 +25,18 @@ export interface ServiceOptions {
 export function createServices(config: Config, db: Db, kek: Buffer, options: ServiceOptions = {}) {
   const urls = createUrls(config.publicUrl);
   const keys = createKeyStore(db, kek);
+  const signer = options.signing === 'inline' ? createInlineSigner() : createPoolSigner();
   const issuers = createIssuerService({ db, keys, urls });
   const achievements = createAchievementService({ db, urls, issuers });
   const status = createStatusService({ db, urls, keys, capacity: options.statusListCapacity });
-  const credentials = createCredentialService({ db, urls, keys, issuers, achievements, status });
+  const credentials = createCredentialService({ db, urls, keys, issuers, achievements, status, signer });
+  const batches = createBatchService({ db, urls, keys, issuers, achievements, status, credentials, signer });
   const hours = createHoursService({ db, urls, achievements, credentials });
   const registry = createRegistryService({ db });
   const keyResolver = createKeyResolver({ urls, issuers, registry });
   const verify = createVerifyService({ db, urls, keys: keyResolver, registry, status });
   const pages = createPageService({ db, urls, verify });
-  return { config, db, urls, keys, issuers, achievements, status, credentials, registry, keyResolver, verify, pages, hours };
+  return { config, db, urls, keys, signer, issuers, achievements, status, credentials, registry, keyResolver, verify, pages, hours, batches };
 }
 
 export type Services = ReturnType<typeof createServices>;

@@ -1,5 +1,8 @@
 import type { FastifyInstance } from 'fastify';
-import { credentialRoutesSchema as s } from '../../schemas/credentials.js';
+import { batchRoutesSchema, credentialRoutesSchema as s } from '../../schemas/credentials.js';
+import { badRequest } from '../errors.js';
+import { rowsFromCsv } from './batch.csv.js';
+import type { BatchRow } from './batch.service.js';
 import { actorOf } from '../auth/auth.js';
 import type { Services } from '../services.js';
 import type { CredentialInput } from './credential.service.js';
@@ -7,7 +10,35 @@ import type { CredentialInput } from './credential.service.js';
 type IdParams = { Params: { id: string } };
 type ReasonBody = { Body: { reason?: string } | undefined };
 
-export async function credentialRoutes(app: FastifyInstance, { credentials }: Services): Promise<void> {
+/** A cohort file may be large; everything else keeps the small default limit. */
+const BATCH_BODY_LIMIT = 16 * 1024 * 1024;
+
+export async function credentialRoutes(app: FastifyInstance, { credentials, batches }: Services): Promise<void> {
+  // CSV rows are mapped to the JSON shape at parse time; their line numbers ride along for the answer.
+  const csvLines = new WeakMap<object, BatchRow[]>();
+  app.addContentTypeParser('text/csv', { parseAs: 'string', bodyLimit: BATCH_BODY_LIMIT }, (_request, body, done) => {
+    try {
+      const rows = rowsFromCsv(String(body));
+      const parsed = { items: rows.map((r) => r.item) };
+      csvLines.set(parsed, rows);
+      done(null, parsed);
+    } catch (error) {
+      done(error as Error, undefined);
+    }
+  });
+
+  app.post<{ Body: { achievementId?: string; items: unknown[] }; Querystring: { achievementId?: string }; Headers: { 'idempotency-key'?: string } }>(
+    '/v1/credentials/batch',
+    { schema: batchRoutesSchema, bodyLimit: BATCH_BODY_LIMIT },
+    async (request) => {
+      const { issuer, principal } = await app.authenticateIssuerWithPrincipal(request);
+      const achievementId = request.body.achievementId ?? request.query.achievementId;
+      if (!achievementId) throw badRequest('achievementId is required (in the JSON body, or ?achievementId= with CSV)', 'achievementId');
+      const rows = csvLines.get(request.body) ?? request.body.items.map((item) => ({ item }));
+      return batches.issue(issuer, achievementId, rows, actorOf(principal), request.headers['idempotency-key']);
+    },
+  );
+
   app.post<{ Body: CredentialInput; Headers: { 'idempotency-key'?: string } }>(
     '/v1/credentials',
     { schema: s.issue },

@@ -6,7 +6,7 @@ import type { Kysely } from 'kysely';
 import type { AchievementService } from '../achievements/achievement.service.js';
 import { insertAuditEvents } from '../audit/audit.repository.js';
 import type { KeyStore } from '../crypto/key-store.js';
-import { signDataIntegrity, signJwt } from '../crypto/securing.js';
+import type { CredentialSigner, SignedPair } from '../crypto/signer.js';
 import type { Db } from '../db/database.js';
 import type { AchievementRow, CredentialRow, Database, IssuerRow } from '../db/types.js';
 import { AppError, ErrorCode, badRequest, conflict, notFound } from '../errors.js';
@@ -77,8 +77,9 @@ export function createCredentialService(deps: {
   issuers: IssuerService;
   achievements: AchievementService;
   status: StatusService;
+  signer: CredentialSigner;
 }) {
-  const { db, urls, keys, issuers, achievements, status } = deps;
+  const { db, urls, keys, issuers, achievements, status, signer } = deps;
 
   function toIssued(row: CredentialRow): IssuedCredential {
     return { id: row.id, url: urls.credential(row.id), credential: row.document as Record<string, unknown>, jwt: row.jwt, status: statusOf(row) };
@@ -141,8 +142,7 @@ export function createCredentialService(deps: {
       subject: input,
       status: { listUrl: urls.statusList(slot!.listId), index: slot!.index },
     });
-    const signed = await signDataIntegrity(unsigned, signingKeys.ed25519);
-    const jwt = await signJwt(unsigned, input.jwtAlgorithm === 'RS256' ? signingKeys.rs256 : signingKeys.ed25519);
+    const [{ signed, jwt }] = (await signer.sign([unsigned], signingKeys.ed25519, input.jwtAlgorithm === 'RS256' ? signingKeys.rs256 : signingKeys.ed25519)) as [SignedPair];
     const inserted = await trx
       .insertInto('credentials')
       .values({

@@ -3,7 +3,7 @@
  * (RS256 JWTs, which OB 3.0 requires verifiers to accept). Private halves are sealed at rest and
  * held in memory only as KeyObjects.
  */
-import { createPrivateKey, createPublicKey, generateKeyPair, type KeyObject } from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPair, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { promisify } from 'node:util';
 import * as Ed25519Multikey from '@digitalbazaar/ed25519-multikey';
 import type { JsonWebKeyPublic, SigningKeyRow } from '../db/types.js';
@@ -55,17 +55,40 @@ export interface SigningKey {
 
 export async function openSigningKey(kek: Buffer, row: SigningKeyRow, controller: string): Promise<SigningKey> {
   const privateJwk = JSON.parse(unseal(kek, row.private_key_sealed, aadFor(row.id)));
-  const verificationMethod = `${controller}#${row.fragment}`;
-  const key: SigningKey = {
-    rowId: row.id,
-    verificationMethod,
-    controller,
-    algorithm: row.algorithm,
-    privateKey: createPrivateKey({ key: privateJwk, format: 'jwk' }),
-    publicKey: createPublicKey({ key: row.public_jwk as unknown as import('node:crypto').JsonWebKey, format: 'jwk' }),
+  return signingKeyFromJwk({ rowId: row.id, algorithm: row.algorithm, verificationMethod: `${controller}#${row.fragment}`, controller, privateJwk });
+}
+
+/** What a signing worker receives to rebuild a key: it never leaves the process. */
+export interface TransferableKey {
+  rowId: string;
+  algorithm: KeyAlgorithm;
+  verificationMethod: string;
+  controller: string;
+  privateJwk: JsonWebKey;
+}
+
+export function toTransferable(key: SigningKey): TransferableKey {
+  return {
+    rowId: key.rowId,
+    algorithm: key.algorithm,
+    verificationMethod: key.verificationMethod,
+    controller: key.controller,
+    privateJwk: key.privateKey.export({ format: 'jwk' }),
   };
-  if (row.algorithm === 'Ed25519') {
-    key.multikey = await Ed25519Multikey.fromJwk({ jwk: privateJwk, secretKey: true, id: verificationMethod, controller });
+}
+
+export async function signingKeyFromJwk(t: TransferableKey): Promise<SigningKey> {
+  const privateKey = createPrivateKey({ key: t.privateJwk, format: 'jwk' });
+  const key: SigningKey = {
+    rowId: t.rowId,
+    verificationMethod: t.verificationMethod,
+    controller: t.controller,
+    algorithm: t.algorithm,
+    privateKey,
+    publicKey: createPublicKey(privateKey),
+  };
+  if (t.algorithm === 'Ed25519') {
+    key.multikey = await Ed25519Multikey.fromJwk({ jwk: t.privateJwk, secretKey: true, id: t.verificationMethod, controller: t.controller });
   }
   return key;
 }

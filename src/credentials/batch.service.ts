@@ -1,0 +1,226 @@
+/**
+ * Issuing a cohort at once: every row validated first, then the valid rows issued in chunks
+ * (one transaction, one insert statement and one signing round per chunk), signed on all cores.
+ * A crash loses at most the chunk in flight; a retry with the same Idempotency-Key issues only the rest.
+ */
+import { randomUUID } from 'node:crypto';
+import Ajv from 'ajv';
+import addFormatsModule from 'ajv-formats';
+import type { Kysely } from 'kysely';
+import { batchItemSchema } from '../../schemas/credentials.js';
+import type { AchievementService } from '../achievements/achievement.service.js';
+import { insertAuditEvents } from '../audit/audit.repository.js';
+import type { KeyStore } from '../crypto/key-store.js';
+import type { CredentialSigner } from '../crypto/signer.js';
+import type { Db } from '../db/database.js';
+import type { AchievementRow, Database, IssuerRow } from '../db/types.js';
+import { AppError, describeValidation, type AjvIssue } from '../errors.js';
+import type { IssuerService } from '../issuers/issuer.service.js';
+import { normaliseEmail } from '../learners/learner.repository.js';
+import type { StatusService } from '../status/status.service.js';
+import type { Urls } from '../urls.js';
+import { buildCredential } from './credential.document.js';
+import type { CredentialInput, CredentialService } from './credential.service.js';
+
+export type BatchItem = Omit<CredentialInput, 'achievementId'> & { idempotencyKey?: string };
+
+export interface BatchRow {
+  item: unknown;
+  /** CSV line number, for the person fixing the file. */
+  line?: number;
+}
+
+export type BatchResult =
+  | { index: number; line?: number; id: string; url: string; replayed?: boolean }
+  | { index: number; line?: number; error: { field: string; detail: string } };
+
+/** Rows per transaction: large enough for one fast insert, small enough that a crash loses little. */
+const CHUNK = 250;
+
+const addFormats = addFormatsModule.default;
+const ajv = new Ajv.default({ allErrors: false, coerceTypes: true, useDefaults: true, removeAdditional: false, strict: false });
+addFormats(ajv);
+const validateItem = ajv.compile(batchItemSchema);
+
+export type BatchService = ReturnType<typeof createBatchService>;
+
+export function createBatchService(deps: {
+  db: Db;
+  urls: Urls;
+  keys: KeyStore;
+  issuers: IssuerService;
+  achievements: AchievementService;
+  status: StatusService;
+  credentials: CredentialService;
+  signer: CredentialSigner;
+}) {
+  const { db, urls, keys, issuers, achievements, status, credentials, signer } = deps;
+
+  function identityOf(item: BatchItem): string {
+    const r = item.recipient;
+    return r.email ? `email:${normaliseEmail(r.email)}` : r.externalId ? `ext:${r.externalId.trim()}` : `did:${r.did}`;
+  }
+
+  /** Validates one row as the single-credential route would; returns the error or the dates. */
+  function check(achievement: AchievementRow, raw: unknown): { item: BatchItem; dates: { validFrom: string; validUntil?: string } } | { error: { field: string; detail: string } } {
+    const item = structuredClone(raw);
+    if (!validateItem(item)) {
+      const problem = describeValidation((validateItem.errors ?? []) as AjvIssue[], undefined);
+      return { error: { field: problem.field ?? 'row', detail: problem.detail } };
+    }
+    try {
+      const typed = item as BatchItem;
+      credentials.checkKindFields(achievement.kind, { ...typed, achievementId: achievement.id });
+      return { item: typed, dates: credentials.checkDates({ ...typed, achievementId: achievement.id }) };
+    } catch (error) {
+      if (error instanceof AppError) return { error: { field: error.field ?? 'row', detail: error.detail } };
+      throw error;
+    }
+  }
+
+  async function upsertLearners(trx: Kysely<Database>, issuerId: string, items: BatchItem[]): Promise<Map<string, string>> {
+    const ids = new Map<string, string>();
+    const byKind = { email: [] as BatchItem[], ext: [] as BatchItem[], did: [] as BatchItem[] };
+    for (const item of items) byKind[identityOf(item).split(':')[0] as keyof typeof byKind].push(item);
+    const row = (item: BatchItem) => ({
+      id: randomUUID(),
+      issuer_id: issuerId,
+      name: item.recipient.name,
+      email: item.recipient.email ? normaliseEmail(item.recipient.email) : null,
+      external_id: item.recipient.externalId?.trim() || null,
+      did: item.recipient.did ?? null,
+    });
+    if (byKind.email.length > 0) {
+      const rows = await trx.insertInto('learners').values(byKind.email.map(row))
+        .onConflict((oc) => oc.columns(['issuer_id', 'email']).where('email', 'is not', null).doUpdateSet((eb) => ({ name: eb.ref('excluded.name') })))
+        .returning(['id', 'email']).execute();
+      for (const r of rows) ids.set(`email:${r.email}`, r.id);
+    }
+    if (byKind.ext.length > 0) {
+      const rows = await trx.insertInto('learners').values(byKind.ext.map(row))
+        .onConflict((oc) => oc.columns(['issuer_id', 'external_id']).where('external_id', 'is not', null).doUpdateSet((eb) => ({ name: eb.ref('excluded.name') })))
+        .returning(['id', 'external_id']).execute();
+      for (const r of rows) ids.set(`ext:${r.external_id}`, r.id);
+    }
+    if (byKind.did.length > 0) {
+      const rows = await trx.insertInto('learners').values(byKind.did.map(row))
+        .onConflict((oc) => oc.columns(['issuer_id', 'did']).where('did', 'is not', null).where('email', 'is', null).doUpdateSet((eb) => ({ name: eb.ref('excluded.name') })))
+        .returning(['id', 'did']).execute();
+      for (const r of rows) ids.set(`did:${r.did}`, r.id);
+    }
+    return ids;
+  }
+
+  async function existingKeys(issuerId: string, keysWanted: string[]): Promise<Map<string, string>> {
+    const found = new Map<string, string>();
+    for (let i = 0; i < keysWanted.length; i += 1000) {
+      const rows = await db.selectFrom('credentials').select(['id', 'idempotency_key']).where('issuer_id', '=', issuerId).where('idempotency_key', 'in', keysWanted.slice(i, i + 1000)).execute();
+      for (const r of rows) found.set(r.idempotency_key!, r.id);
+    }
+    return found;
+  }
+
+  async function issueChunk(issuer: IssuerRow, achievement: AchievementRow, chunk: { index: number; item: BatchItem; dates: { validFrom: string; validUntil?: string }; key?: string }[], actor: string) {
+    return db.transaction().execute(async (trx) => {
+      const signingKeys = await keys.activeKeys(issuer.id, urls.issuerDid(issuer.slug), trx);
+      const learnerIds = await upsertLearners(trx, issuer.id, chunk.map((c) => c.item));
+      const slots = await status.allocate(trx, issuer.id, chunk.length);
+      const profile = issuers.profileOf(issuer);
+      const achievementJson = achievements.achievementOf(achievement, issuer);
+      const drafts = chunk.map((c, i) => {
+        const id = randomUUID();
+        const slot = slots[i]!;
+        return {
+          id,
+          unsigned: buildCredential({
+            id,
+            url: urls.credential(id),
+            issuerProfile: profile,
+            achievement: achievementJson,
+            recipient: c.item.recipient,
+            ...c.dates,
+            evidence: c.item.evidence,
+            subject: c.item,
+            status: { listUrl: urls.statusList(slot.listId), index: slot.index },
+          }),
+          slot,
+        };
+      });
+      // RS256 on request applies per row; rows are grouped by the JWT key they need.
+      const signed = new Array<{ signed: Record<string, unknown>; jwt: string }>(chunk.length);
+      for (const alg of ['EdDSA', 'RS256'] as const) {
+        const positions = chunk.map((c, i) => ((c.item.jwtAlgorithm ?? 'EdDSA') === alg ? i : -1)).filter((i) => i >= 0);
+        if (positions.length === 0) continue;
+        const pairs = await signer.sign(positions.map((i) => drafts[i]!.unsigned), signingKeys.ed25519, alg === 'RS256' ? signingKeys.rs256 : signingKeys.ed25519);
+        positions.forEach((position, k) => (signed[position] = pairs[k]!));
+      }
+      await trx
+        .insertInto('credentials')
+        .values(
+          chunk.map((c, i) => ({
+            id: drafts[i]!.id,
+            issuer_id: issuer.id,
+            achievement_id: achievement.id,
+            learner_id: learnerIds.get(identityOf(c.item))!,
+            document: JSON.stringify(signed[i]!.signed),
+            jwt: signed[i]!.jwt,
+            status_list_id: drafts[i]!.slot.listId,
+            status_index: drafts[i]!.slot.index,
+            idempotency_key: c.key ?? null,
+            request_hash: null,
+            valid_from: c.dates.validFrom,
+            valid_until: c.dates.validUntil ?? null,
+          })),
+        )
+        .execute();
+      await insertAuditEvents(trx, drafts.map((d) => ({ issuerId: issuer.id, actor, action: 'credential.issued', subject: d.id, details: { batch: true } })));
+      return drafts.map((d) => d.id);
+    });
+  }
+
+  return {
+    async issue(issuer: IssuerRow, achievementId: string, rows: BatchRow[], actor: string, batchKey?: string) {
+      const achievement = await achievements.findForIssuer(issuer.id, achievementId);
+      const results = new Array<BatchResult>(rows.length);
+      const seen = new Map<string, number>();
+      const valid: { index: number; item: BatchItem; dates: { validFrom: string; validUntil?: string }; key?: string }[] = [];
+      rows.forEach((row, index) => {
+        const at = row.line !== undefined ? { index, line: row.line } : { index };
+        const checked = check(achievement, row.item);
+        if ('error' in checked) {
+          results[index] = { ...at, error: checked.error };
+          return;
+        }
+        const identity = identityOf(checked.item);
+        const first = seen.get(identity);
+        if (first !== undefined) {
+          results[index] = { ...at, error: { field: 'recipient', detail: `the same learner as row ${first} of this batch` } };
+          return;
+        }
+        seen.set(identity, index);
+        const key = checked.item.idempotencyKey ?? (batchKey ? `${batchKey}:${index}` : undefined);
+        valid.push({ index, item: checked.item, dates: checked.dates, ...(key ? { key } : {}) });
+      });
+
+      // Rows an earlier attempt already issued are answered, not issued again.
+      const done = await existingKeys(issuer.id, valid.flatMap((v) => (v.key ? [v.key] : [])));
+      const pending = valid.filter((v) => {
+        const id = v.key ? done.get(v.key) : undefined;
+        if (id) results[v.index] = { index: v.index, ...(rows[v.index]!.line !== undefined ? { line: rows[v.index]!.line } : {}), id, url: urls.credential(id), replayed: true };
+        return !id;
+      });
+
+      for (let i = 0; i < pending.length; i += CHUNK) {
+        const chunk = pending.slice(i, i + CHUNK);
+        const ids = await issueChunk(issuer, achievement, chunk, actor);
+        chunk.forEach((c, k) => {
+          const line = rows[c.index]!.line;
+          results[c.index] = { index: c.index, ...(line !== undefined ? { line } : {}), id: ids[k]!, url: urls.credential(ids[k]!) };
+        });
+      }
+      const failed = results.filter((r) => 'error' in r).length;
+      const replayed = results.filter((r) => 'replayed' in r).length;
+      return { achievementId: achievement.id, total: rows.length, issued: rows.length - failed - replayed, replayed, failed, results };
+    },
+  };
+}

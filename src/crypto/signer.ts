@@ -1,0 +1,64 @@
+/**
+ * Signs credentials in both forms: in a pool of worker threads (one per core) in the service, or
+ * inline where a pool is not wanted. One interface, so callers don't care which.
+ */
+import { availableParallelism } from 'node:os';
+import { Piscina } from 'piscina';
+import { toTransferable, type SigningKey } from './keys.js';
+import { signDataIntegrity, signJwt, type SignedCredential, type UnsignedCredential } from './securing.js';
+import type { SignTask } from './signing-worker.js';
+
+export interface SignedPair {
+  signed: SignedCredential;
+  jwt: string;
+}
+
+export interface CredentialSigner {
+  sign(credentials: UnsignedCredential[], dataIntegrityKey: SigningKey, jwtKey: SigningKey): Promise<SignedPair[]>;
+  close(): Promise<void>;
+}
+
+export function createInlineSigner(): CredentialSigner {
+  return {
+    async sign(credentials, diKey, jwtKey) {
+      const out: SignedPair[] = [];
+      for (const credential of credentials) out.push({ signed: await signDataIntegrity(credential, diKey), jwt: await signJwt(credential, jwtKey) });
+      return out;
+    },
+    async close() {},
+  };
+}
+
+/** Credentials per task: big enough to amortise the message, small enough to spread over threads. */
+const TASK_SIZE = 25;
+
+export function createPoolSigner(threads = availableParallelism()): CredentialSigner {
+  const pool = new Piscina({
+    filename: new URL('./signing-worker.ts', import.meta.url).href,
+    // The worker is TypeScript like the rest: tsx compiles it on load, as it does for main.
+    execArgv: ['--import', 'tsx'],
+    minThreads: 1,
+    maxThreads: threads,
+    idleTimeout: 60_000,
+  });
+  const transferable = new WeakMap<SigningKey, ReturnType<typeof toTransferable>>();
+  const asTransferable = (key: SigningKey) => {
+    let t = transferable.get(key);
+    if (!t) {
+      t = toTransferable(key);
+      transferable.set(key, t);
+    }
+    return t;
+  };
+  return {
+    async sign(credentials, diKey, jwtKey) {
+      const tasks: Promise<SignedPair[]>[] = [];
+      for (let i = 0; i < credentials.length; i += TASK_SIZE) {
+        const task: SignTask = { credentials: credentials.slice(i, i + TASK_SIZE), dataIntegrityKey: asTransferable(diKey), jwtKey: asTransferable(jwtKey) };
+        tasks.push(pool.run(task));
+      }
+      return (await Promise.all(tasks)).flat();
+    },
+    close: () => pool.destroy(),
+  };
+}

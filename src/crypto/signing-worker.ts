@@ -1,0 +1,32 @@
+/**
+ * A signing worker thread: JSON-LD canonicalisation and Ed25519/RSA signatures are CPU work that
+ * must not run on the request's event loop. Keys are rebuilt once per worker and kept.
+ */
+import { signDataIntegrity, signJwt, type UnsignedCredential } from './securing.js';
+import { signingKeyFromJwk, type SigningKey, type TransferableKey } from './keys.js';
+
+const keys = new Map<string, Promise<SigningKey>>();
+
+function keyOf(transferable: TransferableKey): Promise<SigningKey> {
+  let key = keys.get(transferable.rowId);
+  if (!key) {
+    key = signingKeyFromJwk(transferable);
+    keys.set(transferable.rowId, key);
+  }
+  return key;
+}
+
+export interface SignTask {
+  credentials: UnsignedCredential[];
+  dataIntegrityKey: TransferableKey;
+  jwtKey: TransferableKey;
+}
+
+export default async function signMany(task: SignTask) {
+  const [diKey, jwtKey] = await Promise.all([keyOf(task.dataIntegrityKey), keyOf(task.jwtKey)]);
+  const out = [];
+  for (const credential of task.credentials) {
+    out.push({ signed: await signDataIntegrity(credential, diKey), jwt: await signJwt(credential, jwtKey) });
+  }
+  return out;
+}

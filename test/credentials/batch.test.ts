@@ -1,0 +1,133 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildTestApp, type TestApp } from '../helpers/app.js';
+import { createAchievement, createIssuer, type TestIssuer } from '../helpers/fixtures.js';
+import { ob3SchemaErrors, verifyWithLibrary } from '../helpers/independent-verify.js';
+
+const PUBLIC = 'https://badges.example.kr';
+let t: TestApp;
+let issuer: TestIssuer;
+let achievementId: string;
+
+const SURNAMES = ['김', '이', '박', '최', '정', '강', '조', '윤', '장', '임'];
+const GIVEN = ['민지', '서연', '지현', '수빈', '하은', '예린', '지우', '채원', '다은', '유나'];
+const koreanName = (i: number) => `${SURNAMES[i % 10]}${GIVEN[Math.floor(i / 10) % 10]}`;
+
+const batch = (body: unknown, headers: Record<string, string> = {}, query = '') =>
+  t.app.inject({ method: 'POST', url: `/v1/credentials/batch${query}`, headers: { ...issuer.headers, ...headers }, payload: body as any });
+const csv = (text: string, headers: Record<string, string> = {}) =>
+  t.app.inject({ method: 'POST', url: `/v1/credentials/batch?achievementId=${achievementId}`, headers: { ...issuer.headers, 'content-type': 'text/csv', ...headers }, payload: text });
+const countCredentials = async () => Number((await t.db.selectFrom('credentials').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+
+beforeAll(async () => {
+  t = await buildTestApp();
+  issuer = await createIssuer(t.app);
+  achievementId = (await createAchievement(t.app, issuer, { name: '디지털 새싹 AI 과정' })).id;
+});
+afterAll(() => t.close());
+
+describe('a cohort as JSON', () => {
+  it('issues the valid rows and names the invalid ones by position and field, in order', async () => {
+    const before = await countCredentials();
+    const res = await batch({
+      achievementId,
+      items: [
+        { recipient: { name: '김민지', email: 'minji@example.com' }, creditsEarned: 120 },
+        { recipient: { name: '이서연', email: 'not-an-email' } },
+        { recipient: { name: '박지현', email: 'jihyun@example.com' }, activityStartDate: '2026-05-01', activityEndDate: '2026-04-01' },
+        { recipient: { name: '최수빈', did: 'did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK' }, jwtAlgorithm: 'RS256' },
+        { recipient: { name: '정하은', email: 'haeun@example.com' }, colour: 'red' },
+      ],
+    });
+    expect(res.statusCode, res.body).toBe(200);
+    const body = res.json();
+    expect(body).toMatchObject({ total: 5, issued: 2, failed: 3, replayed: 0 });
+    expect(body.results.map((r: any) => r.index)).toEqual([0, 1, 2, 3, 4]);
+    expect(body.results[0].url).toBe(`${PUBLIC}/c/${body.results[0].id}`);
+    expect(body.results[1].error.field).toBe('recipient.email');
+    expect(body.results[2].error.field).toBe('activityEndDate');
+    expect(body.results[3].id).toBeTruthy();
+    expect(body.results[4].error.field).toBe('colour');
+    expect(await countCredentials()).toBe(before + 2);
+    for (const r of [body.results[0], body.results[3]]) {
+      const stored = (await t.app.inject({ method: 'GET', url: `/v1/credentials/${r.id}`, headers: issuer.headers })).json();
+      expect(ob3SchemaErrors(stored.credential)).toEqual([]);
+      expect((await verifyWithLibrary(t.app, PUBLIC, stored.credential)).verified).toBe(true);
+    }
+  });
+
+  it('issues nothing twice when the same upload is retried with its Idempotency-Key', async () => {
+    const items = Array.from({ length: 30 }, (_, i) => ({ recipient: { name: koreanName(i), email: `retry${i}@example.com` } }));
+    const first = (await batch({ achievementId, items }, { 'idempotency-key': 'cohort-2026-spring' })).json();
+    expect(first.issued).toBe(30);
+    const before = await countCredentials();
+    const again = (await batch({ achievementId, items }, { 'idempotency-key': 'cohort-2026-spring' })).json();
+    expect(again).toMatchObject({ issued: 0, replayed: 30, failed: 0 });
+    expect(again.results.map((r: any) => r.id)).toEqual(first.results.map((r: any) => r.id));
+    expect(await countCredentials()).toBe(before);
+    // A longer retry (the first upload was cut short) issues only the new rows.
+    const longer = [...items, ...Array.from({ length: 5 }, (_, i) => ({ recipient: { name: koreanName(i + 30), email: `retry${i + 30}@example.com` } }))];
+    const rest = (await batch({ achievementId, items: longer }, { 'idempotency-key': 'cohort-2026-spring' })).json();
+    expect(rest).toMatchObject({ issued: 5, replayed: 30 });
+  });
+
+  it("refuses another institution's achievement and a missing achievementId", async () => {
+    const other = await createIssuer(t.app);
+    const theirs = await createAchievement(t.app, other);
+    expect((await batch({ achievementId: theirs.id, items: [{ recipient: { name: 'a', email: 'a@example.com' } }] })).statusCode).toBe(404);
+    const missing = await batch({ items: [{ recipient: { name: 'a', email: 'a@example.com' } }] });
+    expect(missing.statusCode).toBe(400);
+    expect(missing.json().field).toBe('achievementId');
+    expect((await batch({ achievementId, items: [] })).statusCode).toBe(400);
+  });
+});
+
+describe('a cohort as CSV', () => {
+  it('reads a spreadsheet export: BOM, Korean names, an empty row, a duplicate and a bad row', async () => {
+    const text =
+      '\uFEFFname,email,creditsEarned,evidenceUrl,evidenceName\r\n' +
+      '김민지,csv.minji@example.com,120,https://github.com/minji/final,최종 프로젝트\r\n' +
+      '이서연,csv.seoyeon@example.com,120,,\r\n' +
+      '\r\n' +
+      '박지현,CSV.Minji@Example.com,120,,\r\n' +
+      '"최, 수빈",csv.subin@example.com,열두,,\r\n' +
+      '정하은,csv.haeun@example.com,,,\r\n';
+    const res = await csv(text);
+    expect(res.statusCode, res.body).toBe(200);
+    const body = res.json();
+    expect(body).toMatchObject({ total: 5, issued: 3, failed: 2 });
+    expect(body.results.map((r: any) => r.line)).toEqual([2, 3, 5, 6, 7]);
+    expect(body.results[2].error).toMatchObject({ field: 'recipient', detail: expect.stringContaining('row 0') });
+    expect(body.results[3].error.field).toBe('creditsEarned');
+    const first = (await t.app.inject({ method: 'GET', url: `/v1/credentials/${body.results[0].id}`, headers: issuer.headers })).json().credential;
+    expect(first.credentialSubject.name).toBe('김민지');
+    expect(first.credentialSubject.creditsEarned).toBe(120);
+    expect(first.evidence[0]).toMatchObject({ id: 'https://github.com/minji/final', name: '최종 프로젝트' });
+  });
+
+  it('names an unknown column and a malformed file', async () => {
+    const unknown = await csv('name,email,phone\n김민지,a@example.com,010\n');
+    expect(unknown.statusCode).toBe(400);
+    expect(unknown.json().field).toBe('phone');
+    const broken = await csv('name,email\n"김민지,a@example.com\n');
+    expect(broken.statusCode).toBe(400);
+    expect(broken.json().field).toBe('body');
+  });
+
+  it('turns a 10,000-row file into 10,000 verifiable credentials with distinct status indexes', async () => {
+    const lines = ['name,email,creditsEarned'];
+    for (let i = 0; i < 10_000; i++) lines.push(`${koreanName(i)},big${i}@example.com,450`);
+    const before = await countCredentials();
+    const res = await csv(lines.join('\n'), { 'idempotency-key': 'big-cohort' });
+    expect(res.statusCode, res.body.slice(0, 300)).toBe(200);
+    const body = res.json();
+    expect(body).toMatchObject({ total: 10_000, issued: 10_000, failed: 0 });
+    expect(await countCredentials()).toBe(before + 10_000);
+    const rows = await t.db.selectFrom('credentials').select(['status_list_id', 'status_index', 'document']).where('idempotency_key', 'like', 'big-cohort:%').execute();
+    expect(rows).toHaveLength(10_000);
+    expect(new Set(rows.map((r) => `${r.status_list_id}#${r.status_index}`)).size).toBe(10_000);
+    for (const row of rows) expect(ob3SchemaErrors(row.document)).toEqual([]);
+    for (const index of [0, 1234, 5000, 9999]) {
+      expect((await verifyWithLibrary(t.app, PUBLIC, rows[index]!.document)).verified).toBe(true);
+    }
+  });
+});
