@@ -1,0 +1,166 @@
+/**
+ * npm run bench: the service on the embedded database (and on PostgreSQL when DATABASE_URL is set),
+ * loaded over HTTP with autocannon from this machine, against the reference library measured in
+ * the same run. Prints a table of figure, value, baseline, ratio, target, met.
+ *
+ * BENCH_SECONDS (default 10) sets each load's length; BENCH_SOAK_SECONDS (default 60) the memory soak.
+ */
+import { randomBytes } from 'node:crypto';
+import { availableParallelism } from 'node:os';
+import autocannon from 'autocannon';
+import * as vc from '@digitalbazaar/vc';
+import { DataIntegrityProof } from '@digitalbazaar/data-integrity';
+import { cryptosuite as eddsaRdfc2022 } from '@digitalbazaar/eddsa-rdfc-2022-cryptosuite';
+import * as Ed25519Multikey from '@digitalbazaar/ed25519-multikey';
+import { buildApp } from '../src/app.js';
+import { loadConfig } from '../src/config.js';
+import { createDatabase, migrateToLatest } from '../src/db/database.js';
+import { createDocumentLoader, contextLoader } from '../src/jsonld/document-loader.js';
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const SOAK_SECONDS = Number(process.env.BENCH_SOAK_SECONDS ?? 60);
+const ADMIN = 'bench-admin-token-0123456789';
+const PORT = 4100 + Math.floor(Math.random() * 500);
+const BASE = `http://127.0.0.1:${PORT}`;
+
+interface Row {
+  figure: string;
+  value: number;
+  unit: string;
+  baseline?: number;
+  target: string;
+  met: boolean | null;
+}
+const rows: Row[] = [];
+
+async function json(method: string, path: string, token: string, body?: unknown, headers: Record<string, string> = {}) {
+  const res = await fetch(BASE + path, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...headers }, body: body === undefined ? undefined : JSON.stringify(body) });
+  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
+  return res.json() as Promise<any>;
+}
+
+/** The reference: @digitalbazaar/vc issuing and verifying one credential at a time, one thread. */
+async function reference(sample: Record<string, any>) {
+  const key = await Ed25519Multikey.generate({ controller: 'did:example:bench' });
+  (key as any).id = 'did:example:bench#key-1';
+  const unsigned = structuredClone(sample);
+  delete unsigned.proof;
+  unsigned.issuer = { ...unsigned.issuer, id: 'did:example:bench' };
+  const suite = new DataIntegrityProof({ signer: key.signer(), cryptosuite: eddsaRdfc2022 });
+  let signed: any;
+  const issueStart = performance.now();
+  let issued = 0;
+  while (performance.now() - issueStart < SECONDS * 300) {
+    signed = await vc.issue({ credential: { ...unsigned, id: `urn:uuid:${issued}` }, suite, documentLoader: contextLoader });
+    issued++;
+  }
+  const issueRate = issued / ((performance.now() - issueStart) / 1000);
+  const exported = await key.export({ publicKey: true, includeContext: true });
+  const controller = { '@context': ['https://www.w3.org/ns/did/v1', 'https://w3id.org/security/multikey/v1'], id: 'did:example:bench', verificationMethod: [exported], assertionMethod: [exported.id] };
+  const loader = createDocumentLoader(async (url) => (url === 'did:example:bench' ? controller : url === exported.id ? exported : undefined));
+  const verifySuite = new DataIntegrityProof({ cryptosuite: eddsaRdfc2022 });
+  const verifyStart = performance.now();
+  let verified = 0;
+  while (performance.now() - verifyStart < SECONDS * 300) {
+    const r = await vc.verifyCredential({ credential: signed, suite: verifySuite, documentLoader: loader, checkStatus: async () => ({ verified: true }) });
+    if (!r.verified) throw new Error('reference verify failed');
+    verified++;
+  }
+  return { issueRate, verifyRate: verified / ((performance.now() - verifyStart) / 1000) };
+}
+
+function load(opts: autocannon.Options): Promise<autocannon.Result> {
+  return new Promise((resolve, reject) => {
+    autocannon({ ...opts, url: opts.url }, (error, result) => (error ? reject(error) : resolve(result)));
+  });
+}
+
+async function main() {
+  const config = loadConfig({ PORT: String(PORT), PUBLIC_URL: BASE, ADMIN_TOKEN: ADMIN, LOG_LEVEL: 'warn', DATABASE_URL: process.env.DATABASE_URL ?? '' });
+  const db = await createDatabase({ databaseUrl: config.databaseUrl, maxConnections: 20 });
+  await migrateToLatest(db);
+  const app = await buildApp(config, { db, kek: randomBytes(32), closeDatabase: true, logger: false });
+  await app.listen({ port: PORT, host: '127.0.0.1' });
+  const rssStart = process.memoryUsage().rss;
+  console.log(`database: ${config.databaseUrl ? 'PostgreSQL' : 'PGlite (embedded)'}, cores: ${availableParallelism()}, load: ${SECONDS}s each`);
+
+  const created = await json('POST', '/v1/issuers', ADMIN, { slug: `bench-${Date.now()}`, name: '벤치마크 교육기관', url: 'https://bench.example', email: 'bench@example.com' });
+  const token = created.apiKey.token as string;
+  const achievement = await json('POST', '/v1/achievements', token, { kind: 'course', name: '백엔드 개발자 입문과정', description: '450시간 과정', criteria: { narrative: '출석 80% 이상' }, hours: 450 });
+  const sample = await json('POST', '/v1/credentials', token, { achievementId: achievement.id, recipient: { name: '김민지', email: 'minji@example.com' } });
+
+  const ref = await reference(sample.credential);
+  console.log(`reference @digitalbazaar/vc: issue ${ref.issueRate.toFixed(0)}/s, verify ${ref.verifyRate.toFixed(0)}/s (one thread)`);
+
+  // 1. Issuance over HTTP: stored, status allocated, Data Integrity + JWT.
+  let n = 0;
+  const issue = await load({
+    url: `${BASE}/v1/credentials`,
+    connections: 16,
+    duration: SECONDS,
+    requests: [{ method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, setupRequest: (req) => ({ ...req, body: JSON.stringify({ achievementId: achievement.id, recipient: { name: '이서연', email: `load${n++}@example.com` } }) }) }],
+  });
+  rows.push({ figure: 'POST /v1/credentials (DI + JWT, stored)', value: issue.requests.average, unit: '/s', baseline: ref.issueRate, target: '≥ 5×', met: issue.requests.average >= 5 * ref.issueRate });
+  if (issue.non2xx > 0) console.log(`  (${issue.non2xx} non-2xx answers)`);
+
+  // 2. A 10,000-row cohort.
+  const lines = ['name,email'];
+  for (let i = 0; i < 10_000; i++) lines.push(`학습자${i},cohort${i}@example.com`);
+  const batchStart = performance.now();
+  const batch = await fetch(`${BASE}/v1/credentials/batch?achievementId=${achievement.id}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'text/csv' }, body: lines.join('\n') }).then((r) => r.json() as Promise<any>);
+  const batchSeconds = (performance.now() - batchStart) / 1000;
+  if (batch.issued !== 10_000) throw new Error(`batch issued ${batch.issued}`);
+  rows.push({ figure: '10,000-row batch (credentials/s)', value: 10_000 / batchSeconds, unit: `/s (${batchSeconds.toFixed(1)} s)`, baseline: ref.issueRate, target: '≥ 10×', met: 10_000 / batchSeconds >= 10 * ref.issueRate });
+
+  // 3. Verify our own credential (the stored, byte-identical document).
+  const verifyOwn = await load({ url: `${BASE}/v1/verify`, connections: 16, duration: SECONDS, method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ credential: sample.credential }) });
+  rows.push({ figure: 'POST /v1/verify, our credential', value: verifyOwn.requests.average, unit: '/s', baseline: ref.verifyRate, target: '≥ 5×', met: verifyOwn.requests.average >= 5 * ref.verifyRate });
+
+  // 4. Verify a credential in another form (keys reordered): the full standard path.
+  const reordered = Object.fromEntries(Object.entries(sample.credential).reverse());
+  const verifyFull = await load({ url: `${BASE}/v1/verify`, connections: 16, duration: SECONDS, method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ credential: reordered }) });
+  rows.push({ figure: 'POST /v1/verify, full signature path', value: verifyFull.requests.average, unit: '/s', baseline: ref.verifyRate, target: '≥ 1×', met: verifyFull.requests.average >= ref.verifyRate });
+
+  // 5. The public page.
+  const page = await load({ url: `${BASE}/c/${sample.id}`, connections: 16, duration: SECONDS });
+  rows.push({ figure: 'GET /c/{id} (page with live verdict)', value: page.requests.average, unit: '/s', target: '≥ 5,000/s', met: page.requests.average >= 5000 });
+  rows.push({ figure: 'GET /c/{id} p99 latency, 16 connections', value: page.latency.p99, unit: 'ms', target: '≤ 20 ms', met: page.latency.p99 <= 20 });
+
+  // 6. Revocation visible: revoke, then how long until the public list and page agree.
+  const revokeStart = performance.now();
+  await json('POST', `/v1/credentials/${sample.id}/revoke`, token, { reason: 'bench' });
+  const statusPath = new URL(sample.credential.credentialStatus.statusListCredential).pathname;
+  const index = Number(sample.credential.credentialStatus.statusListIndex);
+  for (;;) {
+    const list = (await fetch(BASE + statusPath).then((r) => r.json())) as any;
+    const { gunzipSync } = await import('node:zlib');
+    const bits = gunzipSync(Buffer.from(list.credentialSubject.encodedList.slice(1), 'base64url'));
+    if (bits[index >> 3]! & (0x80 >> (index & 7))) break;
+  }
+  const visibleMs = performance.now() - revokeStart;
+  rows.push({ figure: 'revocation visible in the public list', value: visibleMs, unit: 'ms', target: '≤ 1,000 ms', met: visibleMs <= 1000 });
+
+  // 7. Memory under a soak of mixed page and verify load.
+  const soakStart = process.memoryUsage().rss;
+  await Promise.all([
+    load({ url: `${BASE}/c/${sample.id}`, connections: 8, duration: SOAK_SECONDS }),
+    load({ url: `${BASE}/v1/verify`, connections: 8, duration: SOAK_SECONDS, method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jwt: sample.jwt }) }),
+  ]);
+  const rssEnd = process.memoryUsage().rss;
+  rows.push({ figure: `RSS before / after a ${SOAK_SECONDS}s soak`, value: rssEnd / 2 ** 20, unit: `MiB (from ${(soakStart / 2 ** 20).toFixed(0)}; at start ${(rssStart / 2 ** 20).toFixed(0)})`, target: 'steady', met: rssEnd < soakStart * 1.5 });
+
+  rows.push({ figure: 'JWT-only issuance', value: NaN, unit: '', target: '≥ 5,000/s', met: null });
+
+  console.log('\n| figure | value | baseline | ratio | target | met |\n| --- | --- | --- | --- | --- | --- |');
+  for (const r of rows) {
+    const ratio = r.baseline ? `${(r.value / r.baseline).toFixed(2)}×` : '';
+    const value = Number.isNaN(r.value) ? 'not measured' : `${r.value.toFixed(r.value < 100 ? 1 : 0)} ${r.unit}`;
+    console.log(`| ${r.figure} | ${value} | ${r.baseline ? `${r.baseline.toFixed(0)}/s` : ''} | ${ratio} | ${r.target} | ${r.met === null ? '—' : r.met ? 'yes' : 'no'} |`);
+  }
+  await app.close();
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
