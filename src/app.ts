@@ -8,7 +8,9 @@ import swaggerUi from '@fastify/swagger-ui';
 import { jsonLdDocumentSchema, problemSchema } from '../schemas/common.js';
 import { verdictSchema } from '../schemas/verify.js';
 import { achievementRoutes } from './achievements/achievement.routes.js';
-import { authenticate, requireIssuer, type Principal } from './auth/auth.js';
+import { auditRoutes } from './audit/audit.routes.js';
+import { authenticate, createAuthFailureLimiter, requireIssuer, type Principal } from './auth/auth.js';
+import rateLimit from '@fastify/rate-limit';
 import type { Config } from './config.js';
 import { credentialRoutes } from './credentials/credential.routes.js';
 import type { Db } from './db/database.js';
@@ -69,9 +71,10 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
 
   const services = createServices(config, deps.db, deps.kek, deps);
   app.decorate('services', services);
-  app.decorate('authenticate', (request: FastifyRequest) => authenticate(deps.db, config.adminToken, request));
+  const authFailures = createAuthFailureLimiter(config.authFailureLimit);
+  app.decorate('authenticate', (request: FastifyRequest) => authenticate(deps.db, config.adminToken, request, authFailures));
   async function authenticateIssuerWithPrincipal(request: FastifyRequest) {
-    const principal = await authenticate(deps.db, config.adminToken, request);
+    const principal = await authenticate(deps.db, config.adminToken, request, authFailures);
     const { issuerId } = requireIssuer(principal);
     const issuer = await findIssuerById(deps.db, issuerId);
     if (!issuer) throw notFound('Institution');
@@ -90,6 +93,15 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   // Shared schemas, registered once and referred to by $ref (they become OpenAPI components).
   for (const schema of [problemSchema, jsonLdDocumentSchema, verdictSchema]) app.addSchema(schema);
 
+  // Per-route limits: the public verify and page routes opt in with `config.rateLimit`.
+  await app.register(rateLimit, {
+    global: false,
+    max: config.publicRateLimit || Number.MAX_SAFE_INTEGER,
+    timeWindow: 60_000,
+    errorResponseBuilder: (_request, context) =>
+      Object.assign(new Error(`Too many requests; retry in ${Math.ceil(context.ttl / 1000)} s`), { statusCode: 429 }),
+  });
+
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
@@ -107,6 +119,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
         { name: 'hours', description: 'The training-hours ledger' },
         { name: 'learners', description: 'Learners at your institution' },
         { name: 'verify', description: 'Verification verdicts' },
+        { name: 'audit', description: 'The audit trail' },
         { name: 'registry', description: 'External issuers the verifier knows (operator)' },
         { name: 'public', description: 'Public documents: profiles, DID documents, status lists' },
         { name: 'pages', description: 'Public HTML pages and files for learners and employers' },
@@ -117,7 +130,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   await app.register(swaggerUi, { routePrefix: '/docs' });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
-  for (const routes of [healthRoutes, issuerRoutes, achievementRoutes, credentialRoutes, hoursRoutes, statusRoutes, verifyRoutes, pageRoutes]) {
+  for (const routes of [healthRoutes, issuerRoutes, achievementRoutes, credentialRoutes, hoursRoutes, statusRoutes, verifyRoutes, pageRoutes, auditRoutes]) {
     await app.register(async (scope) => routes(scope, services));
   }
 

@@ -21,6 +21,10 @@ export interface Config {
   readonly logLevel: LogLevel;
   /** Largest accepted request body, in bytes. */
   readonly bodyLimit: number;
+  /** Requests per minute per client address on the public verify and page routes; 0 turns it off. */
+  readonly publicRateLimit: number;
+  /** Failed authentications per minute per client address before 429; 0 turns it off. */
+  readonly authFailureLimit: number;
 }
 
 export class ConfigError extends Error {}
@@ -79,6 +83,12 @@ function readAdminToken(value: string | undefined): string | undefined {
   return value;
 }
 
+function readLimit(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined || value === '') return fallback;
+  if (!/^\d+$/.test(value)) throw new ConfigError(`${name} must be a whole number (0 turns the limit off), got "${value}"`);
+  return Number(value);
+}
+
 function readLogLevel(value: string | undefined): LogLevel {
   if (value === undefined || value === '') return 'info';
   if (!(LOG_LEVELS as readonly string[]).includes(value)) {
@@ -101,6 +111,8 @@ export function loadConfig(env: Env = process.env): Config {
     keyEncryptionKey: readKeyEncryptionKey(env.KEY_ENCRYPTION_KEY),
     logLevel: readLogLevel(env.LOG_LEVEL),
     bodyLimit: 512 * 1024,
+    publicRateLimit: readLimit('RATE_LIMIT_PER_MINUTE', env.RATE_LIMIT_PER_MINUTE, 600),
+    authFailureLimit: readLimit('AUTH_FAILURES_PER_MINUTE', env.AUTH_FAILURES_PER_MINUTE, 30),
   });
 }
 

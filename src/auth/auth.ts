@@ -5,7 +5,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import type { Db } from '../db/database.js';
-import { forbidden, unauthorized } from '../errors.js';
+import { AppError, ErrorCode, forbidden, unauthorized } from '../errors.js';
 
 export type Principal =
   | { kind: 'admin' }
@@ -34,8 +34,45 @@ function bearerToken(request: FastifyRequest): string {
   return match[1]!;
 }
 
+/**
+ * Counts failed authentications per client address in a one-minute window, so guessing tokens
+ * meets 429 quickly. Per instance: behind a balancer each instance counts its own.
+ */
+export function createAuthFailureLimiter(limitPerMinute: number) {
+  const failures = new Map<string, { count: number; resetAt: number }>();
+  return {
+    check(address: string): void {
+      if (limitPerMinute === 0) return;
+      const entry = failures.get(address);
+      if (entry && entry.resetAt > Date.now() && entry.count >= limitPerMinute) {
+        throw new AppError(429, ErrorCode.rateLimited, 'Too many failed authentications from this address; wait a minute');
+      }
+    },
+    fail(address: string): void {
+      if (limitPerMinute === 0) return;
+      const now = Date.now();
+      const entry = failures.get(address);
+      if (!entry || entry.resetAt <= now) failures.set(address, { count: 1, resetAt: now + 60_000 });
+      else entry.count++;
+      if (failures.size > 10_000) for (const [key, value] of failures) if (value.resetAt <= now) failures.delete(key);
+    },
+  };
+}
+
+export type AuthFailureLimiter = ReturnType<typeof createAuthFailureLimiter>;
+
 /** Finds who sends the request; throws 401 for a missing, unknown or revoked token. */
-export async function authenticate(db: Db, adminToken: string | undefined, request: FastifyRequest): Promise<Principal> {
+export async function authenticate(db: Db, adminToken: string | undefined, request: FastifyRequest, limiter?: AuthFailureLimiter): Promise<Principal> {
+  limiter?.check(request.ip);
+  try {
+    return await resolvePrincipal(db, adminToken, request);
+  } catch (error) {
+    if (error instanceof AppError && error.status === 401) limiter?.fail(request.ip);
+    throw error;
+  }
+}
+
+async function resolvePrincipal(db: Db, adminToken: string | undefined, request: FastifyRequest): Promise<Principal> {
   const token = bearerToken(request);
   if (adminToken && secretsEqual(token, adminToken)) return { kind: 'admin' };
   if (!token.startsWith(API_TOKEN_PREFIX)) throw unauthorized('The token is not valid');

@@ -55,6 +55,9 @@ const pageSchema = (operationId: string, summary: string, produces = 'text/html'
   produces: [produces],
 });
 
+/** Public pages are rate-limited per client address (RATE_LIMIT_PER_MINUTE). */
+const limited = { rateLimit: {} };
+
 type IdRequest = { Params: { id: string }; Querystring: { lang?: Lang; view?: 'print' } };
 
 export async function pageRoutes(app: FastifyInstance, { pages, verify, urls }: Services): Promise<void> {
@@ -82,7 +85,7 @@ export async function pageRoutes(app: FastifyInstance, { pages, verify, urls }: 
   // Browsers ask for it on every page; an empty answer keeps the logs free of 404s.
   app.get('/favicon.ico', { schema: { hide: true } }, async (_request, reply) => reply.code(204).send());
 
-  app.get<IdRequest>('/c/:id', { schema: pageSchema('getCredentialPage', "The credential's public page; application/ld+json gives the credential") }, async (request, reply) => {
+  app.get<IdRequest>('/c/:id', { config: limited, schema: pageSchema('getCredentialPage', "The credential's public page; application/ld+json gives the credential") }, async (request, reply) => {
     const credential = await found(request, reply);
     if (!credential) return reply;
     reply.header('vary', 'accept, accept-language');
@@ -95,51 +98,51 @@ export async function pageRoutes(app: FastifyInstance, { pages, verify, urls }: 
     return reply.type('text/html; charset=utf-8').send(request.query.view === 'print' ? printPage(input) : credentialPage(input));
   });
 
-  app.get<IdRequest>('/c/:id/qr.svg', { schema: pageSchema('getCredentialQrSvg', 'QR code of the page URL (SVG, for print)', 'image/svg+xml') }, async (request, reply) => {
+  app.get<IdRequest>('/c/:id/qr.svg', { config: limited, schema: pageSchema('getCredentialQrSvg', 'QR code of the page URL (SVG, for print)', 'image/svg+xml') }, async (request, reply) => {
     const credential = await found(request, reply);
     if (!credential) return reply;
     reply.header('cache-control', 'public, max-age=86400');
     return reply.type('image/svg+xml').send(await qrSvg(credential.url));
   });
 
-  app.get<IdRequest>('/c/:id/qr.png', { schema: pageSchema('getCredentialQrPng', 'QR code of the page URL (PNG)', 'image/png') }, async (request, reply) => {
+  app.get<IdRequest>('/c/:id/qr.png', { config: limited, schema: pageSchema('getCredentialQrPng', 'QR code of the page URL (PNG)', 'image/png') }, async (request, reply) => {
     const credential = await found(request, reply);
     if (!credential) return reply;
     reply.header('cache-control', 'public, max-age=86400');
     return reply.type('image/png').send(await qrPng(credential.url));
   });
 
-  app.get<IdRequest>('/c/:id/credential.json', { schema: pageSchema('downloadCredentialJson', 'The signed credential (JSON-LD)', 'application/vc+ld+json') }, async (request, reply) => {
+  app.get<IdRequest>('/c/:id/credential.json', { config: limited, schema: pageSchema('downloadCredentialJson', 'The signed credential (JSON-LD)', 'application/vc+ld+json') }, async (request, reply) => {
     const credential = await found(request, reply);
     if (!credential) return reply;
     reply.header('content-disposition', `attachment; filename="credential-${credential.id}.json"`);
     return reply.type('application/vc+ld+json').send(JSON.stringify(credential.credential, null, 2));
   });
 
-  app.get<IdRequest>('/c/:id/credential.jwt', { schema: pageSchema('downloadCredentialJwt', 'The credential as a VC-JOSE JWT', 'application/vc+jwt') }, async (request, reply) => {
+  app.get<IdRequest>('/c/:id/credential.jwt', { config: limited, schema: pageSchema('downloadCredentialJwt', 'The credential as a VC-JOSE JWT', 'application/vc+jwt') }, async (request, reply) => {
     const credential = await found(request, reply);
     if (!credential) return reply;
     reply.header('content-disposition', `attachment; filename="credential-${credential.id}.jwt"`);
     return reply.type('application/vc+jwt').send(credential.jwt);
   });
 
-  app.get<IdRequest>('/c/:id/badge.svg', { schema: pageSchema('downloadBadgeSvg', 'The badge image with the credential baked in (SVG)', 'image/svg+xml') }, async (request, reply) => {
+  app.get<IdRequest>('/c/:id/badge.svg', { config: limited, schema: pageSchema('downloadBadgeSvg', 'The badge image with the credential baked in (SVG)', 'image/svg+xml') }, async (request, reply) => {
     const credential = await found(request, reply);
     if (!credential) return reply;
     return reply.type('image/svg+xml').send(pages.badgeSvg(credential, langOf(request)));
   });
 
-  app.get<IdRequest>('/c/:id/badge.png', { schema: pageSchema('downloadBadgePng', 'The badge image with the credential baked in (PNG)', 'image/png') }, async (request, reply) => {
+  app.get<IdRequest>('/c/:id/badge.png', { config: limited, schema: pageSchema('downloadBadgePng', 'The badge image with the credential baked in (PNG)', 'image/png') }, async (request, reply) => {
     const credential = await found(request, reply);
     if (!credential) return reply;
     return reply.type('image/png').send(await pages.badgePng(credential, langOf(request)));
   });
 
-  app.get<{ Querystring: { lang?: Lang } }>('/verify', { schema: { tags: ['pages'], operationId: 'getVerifyPage', summary: 'The page where an employer pastes or drops a credential', querystring: langQuery, produces: ['text/html'] } }, async (request, reply) => {
+  app.get<{ Querystring: { lang?: Lang } }>('/verify', { config: limited, schema: { tags: ['pages'], operationId: 'getVerifyPage', summary: 'The page where an employer pastes or drops a credential', querystring: langQuery, produces: ['text/html'] } }, async (request, reply) => {
     return reply.type('text/html; charset=utf-8').send(verifyPage({ lang: langOf(request) }));
   });
 
-  app.post<{ Querystring: { lang?: Lang } }>('/verify', { schema: { tags: ['pages'], operationId: 'postVerifyPage', summary: 'Verify what was pasted or uploaded on the verify page', querystring: langQuery, consumes: ['multipart/form-data'], produces: ['text/html'] } }, async (request, reply) => {
+  app.post<{ Querystring: { lang?: Lang } }>('/verify', { config: limited, schema: { tags: ['pages'], operationId: 'postVerifyPage', summary: 'Verify what was pasted or uploaded on the verify page', querystring: langQuery, consumes: ['multipart/form-data'], produces: ['text/html'] } }, async (request, reply) => {
     const lang = langOf(request);
     const t = messages(lang);
     let text = '';

@@ -21,7 +21,7 @@ export async function verifyRoutes(app: FastifyInstance, { verify, registry, cre
     else done(null, input);
   });
 
-  app.post<{ Body: { credential?: unknown; jwt?: string } }>('/v1/verify', { schema: s.verify }, async (request) => {
+  app.post<{ Body: { credential?: unknown; jwt?: string } }>('/v1/verify', { schema: s.verify, config: { rateLimit: {} } }, async (request) => {
     return verify.verify(request.body);
   });
 
