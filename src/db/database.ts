@@ -37,8 +37,10 @@ export async function createDatabase(options: DatabaseOptions): Promise<Db> {
       query_timeout: 30_000,
       ...(options.schema ? { options: `-c search_path=${options.schema}` } : {}),
     });
-    // An idle client whose server went away must not crash the process.
+    // A client whose server went away emits 'error'; unheard, that would crash the process. The
+    // failure reaches the caller through its query anyway (as a 503), so the event is only absorbed.
     pool.on('error', () => {});
+    pool.on('connect', (client) => client.on('error', () => {}));
     return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   }
   if (options.dataDir) await fs.mkdir(options.dataDir, { recursive: true });

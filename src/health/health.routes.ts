@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { databaseAnswers } from '../db/database.js';
 import { problem, ErrorCode } from '../errors.js';
 import type { Services } from '../services.js';
@@ -14,11 +14,17 @@ const healthSchema = {
 } as const;
 
 export async function healthRoutes(app: FastifyInstance, { db }: Services): Promise<void> {
-  app.get('/health', { schema: healthSchema, logLevel: 'warn' }, async (_request, reply) => {
-    if (await databaseAnswers(db)) return { status: 'ok', database: 'ok' };
-    return reply
-      .code(503)
-      .type('application/problem+json')
-      .send(problem(503, ErrorCode.unavailable, 'The database is not answering'));
+  // Set when the app begins to close, so a balancer stops sending before in-flight requests finish.
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
   });
+
+  const answer = async (reply: FastifyReply) => {
+    if (closing) return reply.code(503).type('application/problem+json').send(problem(503, ErrorCode.unavailable, 'Shutting down'));
+    if (await databaseAnswers(db)) return { status: 'ok', database: 'ok' };
+    return reply.code(503).type('application/problem+json').send(problem(503, ErrorCode.unavailable, 'The database is not answering'));
+  };
+  app.get('/health', { schema: healthSchema, logLevel: 'warn' }, async (_request, reply) => answer(reply));
+  app.get('/ready', { schema: { ...healthSchema, operationId: 'ready', summary: 'Readiness for a load balancer: 503 while the database is away or the instance is shutting down' }, logLevel: 'warn' }, async (_request, reply) => answer(reply));
 }
