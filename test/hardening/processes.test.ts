@@ -1,0 +1,117 @@
+/**
+ * Promises that only separate processes can break: two instances on one PostgreSQL never hand out
+ * one status index twice nor award hours twice; a kill -9 in the middle of a batch loses nothing
+ * that was committed, duplicates nothing, and a retry with the same Idempotency-Key completes it.
+ */
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import pg from 'pg';
+import { ADMIN_TOKEN, onPostgres } from '../helpers/app.js';
+import { createScratchDatabase, startService, type ServiceProcess } from '../helpers/process.js';
+
+const KEK = randomBytes(32).toString('hex');
+
+async function call(base: string, method: string, path: string, token: string, body?: unknown, headers: Record<string, string> = {}) {
+  const res = await fetch(base + path, {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(typeof body === 'string' ? {} : { 'content-type': 'application/json' }), ...headers },
+    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  return { status: res.status, body: (await res.json().catch(() => null)) as any };
+}
+
+/** Runs `count` jobs with at most `width` at once. */
+async function pooled<T>(count: number, width: number, job: (i: number) => Promise<T>): Promise<T[]> {
+  const results = new Array<T>(count);
+  let next = 0;
+  await Promise.all(Array.from({ length: width }, async () => {
+    while (next < count) {
+      const i = next++;
+      results[i] = await job(i);
+    }
+  }));
+  return results;
+}
+
+describe.skipIf(!onPostgres())('several service processes on one PostgreSQL', () => {
+  let database: Awaited<ReturnType<typeof createScratchDatabase>>;
+  let a: ServiceProcess;
+  let b: ServiceProcess;
+  let client: pg.Client;
+  let token: string;
+  let publicUrl: string;
+
+  beforeAll(async () => {
+    database = await createScratchDatabase();
+    publicUrl = 'https://badges.example.kr';
+    const env = { DATABASE_URL: database.url, KEY_ENCRYPTION_KEY: KEK, ADMIN_TOKEN, PUBLIC_URL: publicUrl };
+    // Both start (and migrate) at once: the migrator's lock lets one migrate.
+    [a, b] = await Promise.all([startService(env), startService(env)]);
+    client = new pg.Client({ connectionString: database.url });
+    await client.connect();
+    const issuer = await call(a.url, 'POST', '/v1/issuers', ADMIN_TOKEN, { slug: 'two-process', name: '동시성 시험기관', url: 'https://x.example', email: 'x@example.com' });
+    expect(issuer.status).toBe(201);
+    token = issuer.body.apiKey.token;
+  }, 120_000);
+
+  afterAll(async () => {
+    await client?.end();
+    await Promise.all([a?.stop(), b?.stop()]);
+    await database?.drop();
+  }, 60_000);
+
+  it('issues 1,000 credentials concurrently through two processes: 1,000 rows, 1,000 distinct indexes', async () => {
+    const achievement = await call(b.url, 'POST', '/v1/achievements', token, { kind: 'course', name: '동시 발급 과정', description: 'd', criteria: { narrative: 'n' } });
+    const answers = await pooled(1000, 32, (i) =>
+      call(i % 2 === 0 ? a.url : b.url, 'POST', '/v1/credentials', token, { achievementId: achievement.body.id, recipient: { name: `학습자 ${i}`, email: `p${i}@example.com` } }),
+    );
+    expect(answers.filter((r) => r.status !== 201).map((r) => `${r.status} ${JSON.stringify(r.body)}`)).toEqual([]);
+    const rows = await client.query('select count(*)::int as n, count(distinct (status_list_id, status_index))::int as slots from credentials where achievement_id = $1', [achievement.body.id]);
+    expect(rows.rows[0]).toEqual({ n: 1000, slots: 1000 });
+  }, 180_000);
+
+  it('awards hours once when both processes cross the threshold at the same moment', async () => {
+    const achievement = await call(a.url, 'POST', '/v1/achievements', token, { kind: 'training_hours', name: '연간 직무교육', description: 'd', criteria: { narrative: 'n' }, requiredHours: 60 });
+    for (let round = 0; round < 5; round++) {
+      const learner = { name: '이지현', email: `race${round}@example.com` };
+      const session = (date: string) => ({ achievementId: achievement.body.id, learner, hours: 20, activity: '교육', date });
+      await call(a.url, 'POST', '/v1/training-hours', token, session('2026-03-01'));
+      await call(b.url, 'POST', '/v1/training-hours', token, session('2026-03-02'));
+      const both = await Promise.all([call(a.url, 'POST', '/v1/training-hours', token, session('2026-03-03')), call(b.url, 'POST', '/v1/training-hours', token, session('2026-03-04'))]);
+      expect(both.map((r) => r.status)).toEqual([201, 201]);
+      expect(both.filter((r) => r.body.credential?.issuedNow)).toHaveLength(1);
+    }
+    const awards = await client.query('select count(*)::int as n from credentials where achievement_id = $1', [achievement.body.id]);
+    expect(awards.rows[0].n).toBe(5);
+  }, 120_000);
+
+  it('loses nothing and duplicates nothing when killed -9 in the middle of a 5,000-row batch', async () => {
+    const achievement = await call(a.url, 'POST', '/v1/achievements', token, { kind: 'course', name: '중단 시험 과정', description: 'd', criteria: { narrative: 'n' } });
+    const lines = ['name,email'];
+    for (let i = 0; i < 5000; i++) lines.push(`수강생${i},crash${i}@example.com`);
+    const csv = lines.join('\n');
+    const key = 'crash-cohort-1';
+    const inFlight = call(a.url, 'POST', `/v1/credentials/batch?achievementId=${achievement.body.id}`, token, csv, { 'content-type': 'text/csv', 'idempotency-key': key }).catch((error) => ({ status: 0, body: String(error) }));
+    const count = async () => (await client.query('select count(*)::int as n from credentials where achievement_id = $1', [achievement.body.id])).rows[0].n as number;
+    for (let i = 0; i < 600 && (await count()) < 500; i++) await new Promise((r) => setTimeout(r, 50));
+    await a.kill();
+    expect((await inFlight).status).toBe(0);
+    const survived = await count();
+    expect(survived).toBeGreaterThan(0);
+    expect(survived).toBeLessThan(5000);
+    // What was committed is whole: every row has its document, JWT and a unique slot.
+    const check = await client.query('select count(distinct idempotency_key)::int as keys, count(distinct (status_list_id, status_index))::int as slots from credentials where achievement_id = $1', [achievement.body.id]);
+    expect(check.rows[0]).toEqual({ keys: survived, slots: survived });
+
+    a = await startService({ DATABASE_URL: database.url, KEY_ENCRYPTION_KEY: KEK, ADMIN_TOKEN, PUBLIC_URL: publicUrl });
+    const sample = await client.query('select document from credentials where achievement_id = $1 order by random() limit 10', [achievement.body.id]);
+    for (const row of sample.rows) {
+      const verdict = await call(a.url, 'POST', '/v1/verify', token, { credential: row.document });
+      expect(verdict.body.verified).toBe(true);
+    }
+    const retry = await call(a.url, 'POST', `/v1/credentials/batch?achievementId=${achievement.body.id}`, token, csv, { 'content-type': 'text/csv', 'idempotency-key': key });
+    expect(retry.status).toBe(200);
+    expect(retry.body).toMatchObject({ total: 5000, failed: 0, replayed: survived, issued: 5000 - survived });
+    expect(await count()).toBe(5000);
+  }, 300_000);
+});
