@@ -128,7 +128,7 @@ export const credentialListItem = {
   properties: {
     id: { type: 'string' },
     url: { type: 'string' },
-    achievementId: { type: 'string' },
+    achievementId: { type: ['string', 'null'], description: 'null for a CLR' },
     learner: { type: 'object', properties: { id: { type: 'string' }, name: { type: 'string' }, email: { type: ['string', 'null'] } } },
     issuedAt: { type: 'string' },
     status: statusInfo,

@@ -12,6 +12,7 @@ import { auditRoutes } from './audit/audit.routes.js';
 import { authenticate, createAuthFailureLimiter, requireIssuer, type Principal } from './auth/auth.js';
 import rateLimit from '@fastify/rate-limit';
 import type { Config } from './config.js';
+import { clrRoutes } from './clr/clr.routes.js';
 import { credentialRoutes } from './credentials/credential.routes.js';
 import type { Db } from './db/database.js';
 import type { IssuerRow } from './db/types.js';
@@ -130,7 +131,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   await app.register(swaggerUi, { routePrefix: '/docs' });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
-  for (const routes of [healthRoutes, issuerRoutes, achievementRoutes, credentialRoutes, hoursRoutes, statusRoutes, verifyRoutes, pageRoutes, auditRoutes]) {
+  for (const routes of [healthRoutes, issuerRoutes, achievementRoutes, credentialRoutes, clrRoutes, hoursRoutes, statusRoutes, verifyRoutes, pageRoutes, auditRoutes]) {
     await app.register(async (scope) => routes(scope, services));
   }
 

@@ -1,6 +1,7 @@
 /** Every service, wired explicitly from the database, the key-encryption key and the config. */
 import { createAchievementService } from './achievements/achievement.service.js';
 import type { Config } from './config.js';
+import { createClrService } from './clr/clr.service.js';
 import { createBatchService } from './credentials/batch.service.js';
 import { createCredentialService } from './credentials/credential.service.js';
 import { createKeyStore } from './crypto/key-store.js';
@@ -32,11 +33,12 @@ export function createServices(config: Config, db: Db, kek: Buffer, options: Ser
   const credentials = createCredentialService({ db, urls, keys, issuers, achievements, status, signer });
   const batches = createBatchService({ db, urls, keys, issuers, achievements, status, credentials, signer });
   const hours = createHoursService({ db, urls, achievements, credentials });
+  const clr = createClrService({ db, urls, keys, issuers, status, signer });
   const registry = createRegistryService({ db });
   const keyResolver = createKeyResolver({ urls, issuers, registry });
   const verify = createVerifyService({ db, urls, keys: keyResolver, registry, status });
   const pages = createPageService({ db, urls, verify });
-  return { config, db, urls, keys, signer, issuers, achievements, status, credentials, registry, keyResolver, verify, pages, hours, batches };
+  return { config, db, urls, keys, signer, issuers, achievements, status, credentials, registry, keyResolver, verify, pages, hours, batches, clr };
 }
 
 export type Services = ReturnType<typeof createServices>;

@@ -96,7 +96,8 @@ export interface StatusAllocationsTable {
 export interface CredentialsTable {
   id: string;
   issuer_id: string;
-  achievement_id: string;
+  /** null for a CLR (the learner's record), which belongs to no one achievement. */
+  achievement_id: string | null;
   learner_id: string;
   document: Json<Record<string, unknown>>;
   jwt: string;

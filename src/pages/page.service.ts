@@ -64,12 +64,12 @@ export function createPageService(deps: { db: Db; urls: Urls; verify: VerifyServ
       if (!UUID.test(id)) return undefined;
       const row = await db
         .selectFrom('credentials')
-        .innerJoin('achievements', 'achievements.id', 'credentials.achievement_id')
+        .leftJoin('achievements', 'achievements.id', 'credentials.achievement_id')
         .select(['credentials.id', 'credentials.document', 'credentials.jwt', 'achievements.kind', 'achievements.image'])
         .where('credentials.id', '=', id.toLowerCase())
         .executeTakeFirst();
       if (!row) return undefined;
-      return { id: row.id, url: urls.credential(row.id), credential: row.document as Record<string, any>, jwt: row.jwt, kind: row.kind, image: row.image };
+      return { id: row.id, url: urls.credential(row.id), credential: row.document as Record<string, any>, jwt: row.jwt, kind: row.kind ?? 'training_hours', image: row.image ?? null };
     },
 
     verdict(found: PublicCredential): Promise<Verdict> {

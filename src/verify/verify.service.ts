@@ -65,6 +65,20 @@ export function stableStringify(value: unknown): string {
   );
 }
 
+/**
+ * Untrusted values as text: a credential may carry objects where strings belong (even ones whose
+ * toString is not a function), and String() on those throws.
+ */
+export function text(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean' || value === null || value === undefined) return String(value);
+  try {
+    return JSON.stringify(value) ?? '';
+  } catch {
+    return '[unreadable]';
+  }
+}
+
 const idOf = (value: unknown): string | null =>
   typeof value === 'string' ? value : value && typeof value === 'object' && typeof (value as Json).id === 'string' ? (value as Json).id : null;
 
@@ -107,7 +121,7 @@ export function createVerifyService(deps: { db: Db; urls: Urls; keys: KeyResolve
     if (proofs.length === 0) return { check: 'proof', ok: false, code: 'no-proof', detail: 'The credential carries no proof' };
     for (const proof of proofs) {
       if (proof?.type !== 'DataIntegrityProof' || proof?.cryptosuite !== 'eddsa-rdfc-2022') {
-        return { check: 'proof', ok: false, code: 'unsupported-proof', detail: `Unsupported proof: ${String(proof?.type)} ${String(proof?.cryptosuite ?? '')}`.trim() };
+        return { check: 'proof', ok: false, code: 'unsupported-proof', detail: `Unsupported proof: ${text(proof?.type)} ${text(proof?.cryptosuite ?? '')}`.trim() };
       }
       const controller = typeof proof.verificationMethod === 'string' ? proof.verificationMethod.split('#')[0] : undefined;
       if (!controller || controller !== issuerId) {
@@ -137,7 +151,7 @@ export function createVerifyService(deps: { db: Db; urls: Urls; keys: KeyResolve
     }
     // The algorithm is checked against an allow-list and the key's own type, never trusted from the header alone.
     if (!header.alg || !JWT_ALGORITHMS.includes(header.alg)) {
-      return { check: 'proof', ok: false, code: 'unsupported-proof', detail: `JWT algorithm ${String(header.alg)} is not accepted` };
+      return { check: 'proof', ok: false, code: 'unsupported-proof', detail: `JWT algorithm ${text(header.alg)} is not accepted` };
     }
     const kid = typeof header.kid === 'string' ? header.kid : undefined;
     const controller = kid?.split('#')[0];
@@ -170,10 +184,10 @@ export function createVerifyService(deps: { db: Db; urls: Urls; keys: KeyResolve
     }
     for (const entry of entries) {
       if (entry.type !== 'BitstringStatusListEntry') {
-        return { check: { check: 'status', ok: null, code: 'status-unsupported', detail: `Status type ${String(entry.type)} is not supported` } };
+        return { check: { check: 'status', ok: null, code: 'status-unsupported', detail: `Status type ${text(entry.type)} is not supported` } };
       }
-      const listUrl = String(entry.statusListCredential ?? '');
-      const index = Number.parseInt(String(entry.statusListIndex), 10);
+      const listUrl = text(entry.statusListCredential ?? '');
+      const index = Number.parseInt(text(entry.statusListIndex), 10);
       if (!Number.isInteger(index) || index < 0) {
         return { check: { check: 'status', ok: false, code: 'status-invalid', detail: 'The status entry has no valid index' } };
       }
@@ -194,7 +208,7 @@ export function createVerifyService(deps: { db: Db; urls: Urls; keys: KeyResolve
       }
       let bit: boolean;
       try {
-        bit = bitAt(decodeBitstring(String(list.credentialSubject?.encodedList ?? '')), index);
+        bit = bitAt(decodeBitstring(text(list.credentialSubject?.encodedList ?? '')), index);
       } catch {
         return { check: { check: 'status', ok: null, code: 'status-unknown', detail: 'Could not determine the status: the status list cannot be read' } };
       }
@@ -209,12 +223,12 @@ export function createVerifyService(deps: { db: Db; urls: Urls; keys: KeyResolve
   function checkValidity(credential: Json, now: Date): Check {
     const from = credential.validFrom ?? credential.issuanceDate;
     const until = credential.validUntil ?? credential.expirationDate;
-    if (from !== undefined && Number.isNaN(Date.parse(String(from)))) return { check: 'validity', ok: false, code: 'dates-invalid', detail: 'validFrom is not a date' };
-    if (until !== undefined && Number.isNaN(Date.parse(String(until)))) return { check: 'validity', ok: false, code: 'dates-invalid', detail: 'validUntil is not a date' };
-    if (from !== undefined && Date.parse(String(from)) > now.getTime()) {
+    if (from !== undefined && Number.isNaN(Date.parse(text(from)))) return { check: 'validity', ok: false, code: 'dates-invalid', detail: 'validFrom is not a date' };
+    if (until !== undefined && Number.isNaN(Date.parse(text(until)))) return { check: 'validity', ok: false, code: 'dates-invalid', detail: 'validUntil is not a date' };
+    if (from !== undefined && Date.parse(text(from)) > now.getTime()) {
       return { check: 'validity', ok: false, code: 'not-yet-valid', detail: `Not valid before ${from}` };
     }
-    if (until !== undefined && Date.parse(String(until)) <= now.getTime()) {
+    if (until !== undefined && Date.parse(text(until)) <= now.getTime()) {
       return { check: 'validity', ok: false, code: 'expired', detail: `Expired on ${until}` };
     }
     return { check: 'validity', ok: true, code: 'in-period', detail: until ? `Valid until ${until}` : 'Valid, with no end date' };

@@ -1,0 +1,210 @@
+/**
+ * CLR 2.0 (1EdTech Comprehensive Learner Record Standard v2.0): a learner's accumulated record at one
+ * institution, as a ClrCredential that nests the signed credentials she holds there, unchanged, so
+ * each still verifies on its own. Stored as a credential without an achievement: it shares the status
+ * list, revocation, verification and the public page at /c/<id> with every other credential.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { insertAuditEvents } from '../audit/audit.repository.js';
+import { hashIdentity, xsdDateTime } from '../credentials/credential.document.js';
+import type { KeyStore } from '../crypto/key-store.js';
+import type { UnsignedCredential } from '../crypto/securing.js';
+import type { CredentialSigner, SignedPair } from '../crypto/signer.js';
+import type { Db } from '../db/database.js';
+import type { IssuerRow, LearnerRow } from '../db/types.js';
+import { conflict, notFound } from '../errors.js';
+import type { IssuerService } from '../issuers/issuer.service.js';
+import { CLR_V2_CONTEXT } from '../jsonld/clr-context.js';
+import { OB_V3_CONTEXT, OB_V3_EXTENSIONS_CONTEXT, VC_V2_CONTEXT } from '../jsonld/document-loader.js';
+import type { StatusService } from '../status/status.service.js';
+import type { Urls } from '../urls.js';
+
+type Json = Record<string, any>;
+
+export interface ClrInput {
+  jwtAlgorithm?: 'EdDSA' | 'RS256';
+}
+
+export interface ClrSummary {
+  /** Sum of `creditsEarned` (hours) over the nested credentials; those that state none add nothing. */
+  totalHours: number;
+  /** First and last day of the activities (activityStartDate/EndDate, else validFrom), YYYY-MM-DD. */
+  period: { from: string; to: string } | null;
+}
+
+export interface IssuedClr extends ClrSummary {
+  id: string;
+  url: string;
+  credential: Record<string, unknown>;
+  jwt: string;
+  included: number;
+  excluded: { revoked: number; suspended: number };
+}
+
+export interface ClrFacts {
+  id: string;
+  url: string;
+  issuerProfile: Record<string, unknown>;
+  learner: Pick<LearnerRow, 'name' | 'email' | 'did' | 'external_id'>;
+  /** The signed credentials to nest, oldest first, exactly as stored. */
+  credentials: Json[];
+  validFrom: string;
+  status: { listUrl: string; index: number };
+  /** Salt of the hashed identities; random when absent. */
+  salt?: string;
+}
+
+const day = (value: unknown): string | undefined =>
+  typeof value === 'string' && /^\d{4}-\d{2}-\d{2}/.test(value) ? value.slice(0, 10) : undefined;
+
+/** Hours and period, read from the signed credentials themselves, so the statement matches them. */
+export function summarise(credentials: Json[]): ClrSummary {
+  let hours = 0;
+  const days: string[] = [];
+  for (const credential of credentials) {
+    const subject: Json = ([] as Json[]).concat(credential.credentialSubject ?? [])[0] ?? {};
+    if (typeof subject.creditsEarned === 'number' && Number.isFinite(subject.creditsEarned)) hours += subject.creditsEarned;
+    const start = day(subject.activityStartDate) ?? day(credential.validFrom);
+    const end = day(subject.activityEndDate) ?? start;
+    if (start) days.push(start);
+    if (end) days.push(end);
+  }
+  days.sort();
+  return {
+    // Hours may be fractional (1.5 h sessions); keep the sum free of binary-float tails.
+    totalHours: Math.round(hours * 100) / 100,
+    period: days.length > 0 ? { from: days[0]!, to: days.at(-1)! } : null,
+  };
+}
+
+/**
+ * The unsigned ClrCredential. CLR 2.0 has no field for total hours or the period of study, so they
+ * are stated in words in `description` (VC-DM 2.0, Names and Descriptions), in Korean as the pages are; the numbers
+ * themselves stay machine-readable in each nested credential (`creditsEarned`, activity dates).
+ */
+export function buildClrCredential(facts: ClrFacts): UnsignedCredential {
+  const issuerName = String(facts.issuerProfile.name ?? '');
+  const { totalHours, period } = summarise(facts.credentials);
+  const parts = [`${issuerName}에서 받은 자격 ${facts.credentials.length}건`];
+  if (totalHours > 0) parts.push(`총 ${totalHours}시간`);
+  if (period) parts.push(`${period.from} ~ ${period.to}`);
+
+  // CLR 2.0 ClrSubject: `id` or at least one `identifier` names the learner. The e-mail and the
+  // institution's own id appear only as salted hashes (OB 3.0 IdentityObject), as in the nested credentials.
+  const subject: Json = {};
+  if (facts.learner.did) subject.id = facts.learner.did;
+  subject.type = ['ClrSubject'];
+  const identities: [string, string][] = [];
+  if (facts.learner.email) identities.push(['emailAddress', facts.learner.email.trim().toLowerCase()]);
+  if (facts.learner.external_id) identities.push(['identifier', facts.learner.external_id.trim()]);
+  if (identities.length > 0) {
+    subject.identifier = identities.map(([identityType, value]) => {
+      const salt = facts.salt ?? randomBytes(16).toString('hex');
+      return { type: 'IdentityObject', identityHash: hashIdentity(value, salt), identityType, hashed: true, salt };
+    });
+  }
+  subject.verifiableCredential = facts.credentials;
+  // The achievements the nested credentials award, each once (CLR 2.0 ClrSubject.achievement).
+  const achievements = new Map<string, Json>();
+  for (const credential of facts.credentials) {
+    const achievement = ([] as Json[]).concat(credential.credentialSubject ?? [])[0]?.achievement;
+    if (achievement && typeof achievement === 'object' && typeof achievement.id === 'string' && !achievements.has(achievement.id)) {
+      achievements.set(achievement.id, achievement);
+    }
+  }
+  if (achievements.size > 0) subject.achievement = [...achievements.values()];
+
+  return {
+    '@context': [VC_V2_CONTEXT, CLR_V2_CONTEXT, OB_V3_CONTEXT, OB_V3_EXTENSIONS_CONTEXT],
+    id: facts.url,
+    type: ['VerifiableCredential', 'ClrCredential'],
+    name: `${facts.learner.name}의 학습 이력 — ${issuerName}`,
+    description: parts.join(', '),
+    issuer: facts.issuerProfile,
+    validFrom: facts.validFrom,
+    credentialSubject: subject,
+    // No credentialSchema: 1EdTech publishes no CLR 2.0 JSON Schema for VC 2.0 documents.
+    credentialStatus: {
+      id: `${facts.status.listUrl}#${facts.status.index}`,
+      type: 'BitstringStatusListEntry',
+      statusPurpose: 'revocation',
+      statusListIndex: String(facts.status.index),
+      statusListCredential: facts.status.listUrl,
+    },
+  };
+}
+
+export type ClrService = ReturnType<typeof createClrService>;
+
+export function createClrService(deps: { db: Db; urls: Urls; keys: KeyStore; issuers: IssuerService; status: StatusService; signer: CredentialSigner }) {
+  const { db, urls, keys, issuers, status, signer } = deps;
+
+  return {
+    /** Issues a CLR of everything the learner holds at this institution that still holds. */
+    async issue(issuer: IssuerRow, learnerId: string, input: ClrInput, actor: string): Promise<IssuedClr> {
+      const learner = await db.selectFrom('learners').selectAll().where('id', '=', learnerId).where('issuer_id', '=', issuer.id).executeTakeFirst();
+      // Another institution's learner is not found either: one institution never learns of another's.
+      if (!learner) throw notFound(`Learner ${learnerId}`);
+      const signingKeys = await keys.activeKeys(issuer.id, urls.issuerDid(issuer.slug));
+      const id = randomUUID();
+      const validFrom = xsdDateTime(new Date());
+
+      return db.transaction().execute(async (trx) => {
+        const rows = await trx
+          .selectFrom('credentials')
+          .select(['id', 'document', 'revoked_at', 'suspended_at'])
+          .where('issuer_id', '=', issuer.id)
+          .where('learner_id', '=', learner.id)
+          // Earlier CLRs are records, not achievements: never nested in the next one.
+          .where('achievement_id', 'is not', null)
+          .orderBy('created_at')
+          .orderBy('id')
+          .execute();
+        const revoked = rows.filter((r) => r.revoked_at).length;
+        const suspended = rows.filter((r) => !r.revoked_at && r.suspended_at).length;
+        const holding = rows.filter((r) => !r.revoked_at && !r.suspended_at).map((r) => r.document as Json);
+        if (holding.length === 0) {
+          // An empty record would certify nothing: ClrSubject.verifiableCredential is what the learner was awarded.
+          throw conflict(`Learner ${learnerId} holds no valid credential here (revoked ${revoked}, suspended ${suspended}); a CLR needs at least one`);
+        }
+
+        const [slot] = await status.allocate(trx, issuer.id, 1);
+        const unsigned = buildClrCredential({
+          id,
+          url: urls.credential(id),
+          issuerProfile: issuers.profileOf(issuer),
+          learner,
+          credentials: holding,
+          validFrom,
+          status: { listUrl: urls.statusList(slot!.listId), index: slot!.index },
+        });
+        // Data Integrity (eddsa-rdfc-2022) and VC-JOSE, on the signing pool: canonicalising every nested
+        // credential is the heaviest signing the service does.
+        const jwtKey = input.jwtAlgorithm === 'RS256' ? signingKeys.rs256 : signingKeys.ed25519;
+        const [{ signed, jwt }] = (await signer.sign([unsigned], signingKeys.ed25519, jwtKey)) as [SignedPair];
+        await trx
+          .insertInto('credentials')
+          .values({
+            id,
+            issuer_id: issuer.id,
+            achievement_id: null,
+            learner_id: learner.id,
+            document: JSON.stringify(signed),
+            jwt,
+            status_list_id: slot!.listId,
+            status_index: slot!.index,
+            idempotency_key: null,
+            request_hash: null,
+            valid_from: validFrom,
+            valid_until: null,
+          })
+          .execute();
+        const excluded = { revoked, suspended };
+        await insertAuditEvents(trx, [
+          { issuerId: issuer.id, actor, action: 'clr.issued', subject: id, details: { learnerId: learner.id, included: holding.length, excluded } },
+        ]);
+        return { id, url: urls.credential(id), credential: signed, jwt, included: holding.length, excluded, ...summarise(holding) };
+      });
+    },
+  };
+}
