@@ -24,6 +24,7 @@ import { issuerRoutes } from './issuers/issuer.routes.js';
 import { pageRoutes } from './pages/page.routes.js';
 import { createServices, type ServiceOptions, type Services } from './services.js';
 import { statusRoutes } from './status/status.routes.js';
+import { vcApiRoutes } from './vcapi/vcapi.routes.js';
 import { verifyRoutes } from './verify/verify.routes.js';
 
 declare module 'fastify' {
@@ -121,6 +122,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
         { name: 'learners', description: 'Learners at your institution' },
         { name: 'verify', description: 'Verification verdicts' },
         { name: 'audit', description: 'The audit trail' },
+        { name: 'vc-api', description: 'W3C VC-API routes for wallets and test suites' },
         { name: 'registry', description: 'External issuers the verifier knows (operator)' },
         { name: 'public', description: 'Public documents: profiles, DID documents, status lists' },
         { name: 'pages', description: 'Public HTML pages and files for learners and employers' },
@@ -131,7 +133,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   await app.register(swaggerUi, { routePrefix: '/docs' });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
-  for (const routes of [healthRoutes, issuerRoutes, achievementRoutes, credentialRoutes, clrRoutes, hoursRoutes, statusRoutes, verifyRoutes, pageRoutes, auditRoutes]) {
+  for (const routes of [healthRoutes, issuerRoutes, achievementRoutes, credentialRoutes, clrRoutes, hoursRoutes, statusRoutes, verifyRoutes, pageRoutes, auditRoutes, vcApiRoutes]) {
     await app.register(async (scope) => routes(scope, services));
   }
 

@@ -13,6 +13,7 @@ import { createPageService } from './pages/page.service.js';
 import { createRegistryService } from './registry/registry.service.js';
 import { createStatusService } from './status/status.service.js';
 import { createKeyResolver } from './verify/key-resolver.js';
+import { createVcApiService } from './vcapi/vcapi.service.js';
 import { createVerifyService } from './verify/verify.service.js';
 import { createUrls } from './urls.js';
 
@@ -34,11 +35,12 @@ export function createServices(config: Config, db: Db, kek: Buffer, options: Ser
   const batches = createBatchService({ db, urls, keys, issuers, achievements, status, credentials, signer });
   const hours = createHoursService({ db, urls, achievements, credentials });
   const clr = createClrService({ db, urls, keys, issuers, status, signer });
+  const vcapi = createVcApiService({ db, urls, keys, status, signer });
   const registry = createRegistryService({ db });
   const keyResolver = createKeyResolver({ urls, issuers, registry });
   const verify = createVerifyService({ db, urls, keys: keyResolver, registry, status });
   const pages = createPageService({ db, urls, verify });
-  return { config, db, urls, keys, signer, issuers, achievements, status, credentials, registry, keyResolver, verify, pages, hours, batches, clr };
+  return { config, db, urls, keys, signer, issuers, achievements, status, credentials, registry, keyResolver, verify, pages, hours, batches, clr, vcapi };
 }
 
 export type Services = ReturnType<typeof createServices>;
