@@ -1,0 +1,302 @@
+/**
+ * The command table, the help texts, argument parsing (node:util parseArgs) and the mapping of
+ * errors to one line and an exit code.
+ */
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { achievementCreate, apiKeyCreate, issuerCreate, revoke } from './commands.js';
+import { createContext, type Context, type Io, type Values } from './context.js';
+import { ConnectionError, EXIT, ProblemError, UsageError } from './errors.js';
+import { hoursRecord, HOURS_COLUMNS } from './hours.js';
+import { DEFAULT_URL } from './http.js';
+import { issue } from './issue.js';
+import { VERSION } from './version.js';
+
+interface OptionSpec {
+  type: 'string' | 'boolean';
+  multiple?: boolean;
+  short?: string;
+  /** The value's placeholder in the help (string options). */
+  arg?: string;
+  help: string;
+  required?: boolean;
+}
+
+interface Command {
+  name: string;
+  summary: string;
+  description?: string;
+  who: 'operator' | 'institution';
+  options: Record<string, OptionSpec>;
+  examples: string[];
+  run(ctx: Context, values: Values): Promise<number>;
+}
+
+const json: Record<string, OptionSpec> = { json: { type: 'boolean', help: "print the service's answer as JSON" } };
+
+const COMMANDS: Command[] = [
+  {
+    name: 'issuer create',
+    summary: 'Create an institution and its first API key (operator)',
+    description:
+      'Prints the DID and the API key. The key is shown only this once. Here --url is the institution\'s web site; ' +
+      'give the service with IEUM_URL or --service-url.',
+    who: 'operator',
+    options: {
+      slug: { type: 'string', arg: 'SLUG', required: true, help: 'lower-case letters, digits and hyphens; part of the DID and the URLs' },
+      name: { type: 'string', arg: 'NAME', required: true, help: "the institution's name, as learners know it" },
+      url: { type: 'string', arg: 'URL', required: true, help: "the institution's web site (https://…)" },
+      email: { type: 'string', arg: 'EMAIL', required: true, help: 'contact e-mail shown in the issuer profile' },
+      description: { type: 'string', arg: 'TEXT', help: 'a sentence about the institution' },
+      ...json,
+    },
+    examples: [
+      'IEUM_TOKEN=$ADMIN_TOKEN ieum issuer create --slug seoul-women --name 서울여성능력개발원 \\\n    --url https://women.seoul.example --email badges@women.seoul.example',
+    ],
+    run: issuerCreate,
+  },
+  {
+    name: 'api-key create',
+    summary: 'Create another API key for an institution (operator)',
+    who: 'operator',
+    options: {
+      slug: { type: 'string', arg: 'SLUG', required: true, help: 'the institution' },
+      label: { type: 'string', arg: 'LABEL', help: 'what the key is for, e.g. "2026 spring cohort laptop"' },
+      ...json,
+    },
+    examples: ['IEUM_TOKEN=$ADMIN_TOKEN ieum api-key create --slug seoul-women --label "registrar office"'],
+    run: apiKeyCreate,
+  },
+  {
+    name: 'achievement create',
+    summary: 'Define what the institution awards; prints its id',
+    description: 'The id alone goes to stdout, so ACH=$(ieum achievement create …) keeps it.',
+    who: 'institution',
+    options: {
+      kind: { type: 'string', arg: 'KIND', required: true, help: 'course | study_group | training_hours' },
+      name: { type: 'string', arg: 'NAME', required: true, help: 'e.g. "백엔드 개발자 입문과정"' },
+      description: { type: 'string', arg: 'TEXT', required: true, help: 'what the programme is' },
+      criteria: { type: 'string', arg: 'TEXT', required: true, help: 'what earns it, e.g. "출석 80% 이상, 최종 프로젝트 통과"' },
+      hours: { type: 'string', arg: 'H', help: 'hours of the programme' },
+      'required-hours': { type: 'string', arg: 'H', help: 'training_hours: the hours that earn the credential (e.g. 60)' },
+      tag: { type: 'string', multiple: true, arg: 'TAG', help: 'a keyword; repeat for more' },
+      ...json,
+    },
+    examples: [
+      'ieum achievement create --kind course --name "백엔드 개발자 입문과정" --description "Node.js와 PostgreSQL" \\\n    --criteria "출석 80% 이상" --hours 450 --tag 백엔드 --tag Node.js',
+      'ieum achievement create --kind training_hours --name "2026 직무교육" --description "연간 직무교육" \\\n    --criteria "연 60시간 이수" --required-hours 60',
+    ],
+    run: achievementCreate,
+  },
+  {
+    name: 'issue',
+    summary: 'Issue a cohort from a CSV file, with a progress bar and a result CSV',
+    description:
+      'The file (UTF-8, with or without BOM) has a header row; its columns are those of POST /v1/credentials/batch: ' +
+      'name, email, did, externalId, validFrom, validUntil, activityStartDate, activityEndDate, role, term, creditsEarned, ' +
+      'narrative, result, evidenceUrl, evidenceName, evidenceNarrative, groupName, groupTopic, sessionsAttended, sessionsTotal, idempotencyKey. ' +
+      'It is sent in chunks, each with an Idempotency-Key made from the file\'s SHA-256, the achievement and the chunk, so the same ' +
+      'command run again (after a failure) issues nothing twice. A learner twice in the file is issued once. ' +
+      'The result CSV has row,line,name,email,credential_url,error for every data row. ' +
+      'Exit code 0 when every row is issued (or was before), 1 when some rows failed, 2 when the run could not start or stopped.',
+    who: 'institution',
+    options: {
+      achievement: { type: 'string', arg: 'ID', required: true, help: 'the achievement to award' },
+      csv: { type: 'string', arg: 'FILE', required: true, help: 'the cohort' },
+      out: { type: 'string', arg: 'FILE', help: 'the result CSV (default: FILE with .results.csv in place of .csv)' },
+      chunk: { type: 'string', arg: 'N', help: 'rows per request, 1–10000 (default 500)' },
+    },
+    examples: ['ieum issue --achievement $ACH --csv cohort-2026-spring.csv'],
+    run: issue,
+  },
+  {
+    name: 'hours record',
+    summary: 'Record training sessions from a CSV file, one request per row',
+    description:
+      `Columns: ${HOURS_COLUMNS.join(',')} (email or externalId names the learner). ` +
+      'When a learner\'s total for the year reaches the achievement\'s required hours, its credential is issued, once. ' +
+      'The result CSV adds session_id, total_hours, required_hours, credential_url, issued_now and error. ' +
+      'Sessions have no idempotency key: after a stopped run, send only the rows not recorded.',
+    who: 'institution',
+    options: {
+      csv: { type: 'string', arg: 'FILE', required: true, help: 'the sessions' },
+      out: { type: 'string', arg: 'FILE', help: 'the result CSV (default: FILE with .results.csv in place of .csv)' },
+      achievement: { type: 'string', arg: 'ID', help: 'the achievement for rows whose achievementId is empty' },
+    },
+    examples: ['ieum hours record --csv sessions-2026-04.csv'],
+    run: hoursRecord,
+  },
+  {
+    name: 'revoke',
+    summary: 'Revoke a credential (final)',
+    who: 'institution',
+    options: {
+      credential: { type: 'string', arg: 'ID', required: true, help: 'the credential id, or its URL (…/c/<id>)' },
+      reason: { type: 'string', arg: 'TEXT', help: 'why, kept with the credential, e.g. "잘못 발급됨"' },
+      ...json,
+    },
+    examples: ['ieum revoke --credential 6f0e5c1a-2b7d-4c8e-9f10-3a4b5c6d7e8f --reason "잘못 발급됨"'],
+    run: revoke,
+  },
+];
+
+const CONNECTION: Record<string, OptionSpec> = {
+  url: { type: 'string', arg: 'URL', help: `the service (default: $IEUM_URL, else ${DEFAULT_URL})` },
+  'service-url': { type: 'string', arg: 'URL', help: 'the same as --url' },
+  token: {
+    type: 'string',
+    arg: 'TOKEN',
+    help: 'the API key, or the operator token (default: $IEUM_TOKEN; prefer the variable, a flag shows in the process list)',
+  },
+  help: { type: 'boolean', short: 'h', help: 'this help' },
+};
+
+function optionsOf(command: Command): Record<string, OptionSpec> {
+  // issuer create has --url of its own (the institution's site): the service is --service-url there.
+  const connection = { ...CONNECTION };
+  if (command.options.url) delete connection.url;
+  return { ...command.options, ...connection };
+}
+
+const wrap = (text: string, indent: string, width = 100): string => {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(/\s+/)) {
+    if (line && line.length + word.length + 1 > width - indent.length) {
+      lines.push(line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  if (line) lines.push(line);
+  return lines.map((l) => indent + l).join('\n');
+};
+
+function usageLine(command: Command): string {
+  const parts = Object.entries(command.options).map(([name, o]) => {
+    const flag = o.type === 'string' ? `--${name} ${o.arg ?? 'VALUE'}${o.multiple ? ' …' : ''}` : `--${name}`;
+    return o.required ? flag : `[${flag}]`;
+  });
+  return `ieum ${command.name} ${parts.join(' ')}`;
+}
+
+function commandHelp(command: Command): string {
+  const options = optionsOf(command);
+  const rows = Object.entries(options).map(([name, o]) => {
+    const flag = `${o.short ? `-${o.short}, ` : ''}--${name}${o.type === 'string' ? ` ${o.arg ?? 'VALUE'}` : ''}`;
+    return [flag, `${o.help}${o.required ? ' (required)' : ''}`] as const;
+  });
+  const width = Math.max(...rows.map(([flag]) => flag.length)) + 2;
+  return [
+    `Usage: ${usageLine(command)}`,
+    '',
+    wrap(command.summary + (command.description ? `. ${command.description}` : '.'), ''),
+    '',
+    'Options:',
+    ...rows.map(([flag, help]) => `  ${flag.padEnd(width)}${help}`),
+    '',
+    'Example:',
+    ...command.examples.map((e) => `  ${e}`),
+    '',
+  ].join('\n');
+}
+
+function globalHelp(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length)) + 2;
+  return [
+    `ieum ${VERSION}: the command line for institutions on an Ieum service (Open Badges 3.0 credentials).`,
+    '',
+    'Usage: ieum <command> [options]',
+    '',
+    'Commands:',
+    ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}${c.summary}`),
+    '',
+    'Connection (every command):',
+    `  IEUM_URL    the service, default ${DEFAULT_URL} (what \`npm start\` serves); or --url`,
+    "  IEUM_TOKEN  the institution's API key, or the operator token for issuer/api-key; or --token.",
+    '              The operator commands also read ADMIN_TOKEN. The token is never printed.',
+    '',
+    'Exit codes: 0 done; 1 the service refused rows or the request; 2 bad usage or file, the service',
+    'cannot be reached, the token is refused, or a run stopped before its end.',
+    '',
+    'Run `ieum <command> --help` for its options.',
+    '',
+  ].join('\n');
+}
+
+/** Finds the command named by the first one or two words. */
+function findCommand(argv: string[]): { command: Command; rest: string[] } | undefined {
+  const two = COMMANDS.find((c) => c.name === `${argv[0]} ${argv[1]}`);
+  if (two) return { command: two, rest: argv.slice(2) };
+  const one = COMMANDS.find((c) => c.name === argv[0]);
+  return one ? { command: one, rest: argv.slice(1) } : undefined;
+}
+
+export async function run(argv: string[], io: Io): Promise<number> {
+  const say = (line: string) => void io.stderr.write(`ieum: ${line}\n`);
+  const first = argv[0];
+  if (first === undefined) {
+    io.stderr.write(globalHelp());
+    return EXIT.usage;
+  }
+  if (first === '--version' || first === '-V') {
+    io.stdout.write(`${VERSION}\n`);
+    return EXIT.ok;
+  }
+  if (first === '--help' || first === '-h' || first === 'help') {
+    const named = findCommand(argv.slice(1));
+    io.stdout.write(named ? commandHelp(named.command) : globalHelp());
+    return EXIT.ok;
+  }
+
+  const found = findCommand(argv);
+  if (!found) {
+    const group = COMMANDS.filter((c) => c.name.startsWith(`${first} `));
+    if (group.length > 0) {
+      if (argv.includes('--help') || argv.includes('-h')) {
+        io.stdout.write(group.map(commandHelp).join('\n'));
+        return EXIT.ok;
+      }
+      say(`"${[first, argv[1]].filter(Boolean).join(' ')}" is not a command; try ${group.map((c) => `"ieum ${c.name}"`).join(' or ')}`);
+    } else {
+      say(`unknown command "${first}"; run ieum --help for the list`);
+    }
+    return EXIT.usage;
+  }
+
+  const { command, rest } = found;
+  const specs = optionsOf(command);
+  const options: NonNullable<ParseArgsConfig['options']> = {};
+  for (const [name, o] of Object.entries(specs)) {
+    options[name] = { type: o.type, ...(o.multiple ? { multiple: true } : {}), ...(o.short ? { short: o.short } : {}) };
+  }
+
+  let values: Values;
+  try {
+    values = parseArgs({ args: rest, options, strict: true, allowPositionals: false }).values as Values;
+  } catch (error) {
+    say(`${(error as Error).message.split('. ')[0]!.replace(/\.$/, '')}; see ieum ${command.name} --help`);
+    return EXIT.usage;
+  }
+  if (values.help) {
+    io.stdout.write(commandHelp(command));
+    return EXIT.ok;
+  }
+
+  try {
+    const missing = Object.entries(command.options).filter(([name, o]) => o.required && (values[name] === undefined || values[name] === ''));
+    if (missing.length > 0) throw new UsageError(`${missing.map(([name]) => `--${name}`).join(', ')} ${missing.length > 1 ? 'are' : 'is'} required; see ieum ${command.name} --help`);
+    const ctx = createContext(io, values, { who: command.who, urlIsService: !command.options.url });
+    return await command.run(ctx, values);
+  } catch (error) {
+    if (error instanceof UsageError || error instanceof ConnectionError) {
+      say(error.message);
+      return EXIT.usage;
+    }
+    if (error instanceof ProblemError) {
+      say(error.message);
+      return error.status === 401 || error.status === 403 || error.status >= 500 ? EXIT.usage : EXIT.refused;
+    }
+    say(`unexpected error: ${(error as Error)?.message ?? String(error)}`);
+    if (io.env.IEUM_DEBUG) io.stderr.write(`${(error as Error)?.stack ?? ''}\n`);
+    return EXIT.usage;
+  }
+}
