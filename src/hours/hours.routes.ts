@@ -8,9 +8,11 @@ import type { Services } from '../services.js';
 import type { HoursInput } from './hours.service.js';
 
 export async function hoursRoutes(app: FastifyInstance, { hours, db, urls }: Services): Promise<void> {
-  app.post<{ Body: HoursInput }>('/v1/training-hours', { schema: s.record }, async (request, reply) => {
+  app.post<{ Body: HoursInput; Headers: { 'idempotency-key'?: string } }>('/v1/training-hours', { schema: s.record }, async (request, reply) => {
     const { issuer, principal } = await app.authenticateIssuerWithPrincipal(request);
-    return reply.code(201).send(await hours.record(issuer, request.body, actorOf(principal)));
+    const { replayed, ...recorded } = await hours.record(issuer, request.body, actorOf(principal), request.headers['idempotency-key']);
+    if (replayed) reply.header('idempotent-replayed', 'true');
+    return reply.code(201).send(recorded);
   });
 
   app.post<{ Params: { id: string }; Body: { reason: string } }>('/v1/training-hours/:id/void', { schema: s.void }, async (request) => {

@@ -69,63 +69,100 @@ export function createHoursService(deps: { db: Db; urls: Urls; achievements: Ach
     return { total: Number(row.total), first: row.first, last: row.last };
   }
 
+  async function recordOnce(issuer: IssuerRow, input: HoursInput, actor: string, idempotencyKey?: string) {
+    const achievement = await achievements.findForIssuer(issuer.id, input.achievementId);
+    if (achievement.kind !== 'training_hours') throw badRequest('training hours are recorded against a training_hours achievement', 'achievementId');
+    const date = new Date(`${input.date}T00:00:00Z`);
+    if (Number.isNaN(date.getTime())) throw badRequest('date is not a calendar date', 'date');
+    const year = date.getUTCFullYear();
+    const required = Number(achievement.required_hours);
+
+    return db.transaction().execute(async (trx) => {
+      const learnerId = await upsertLearner(trx, issuer.id, input.learner);
+      // One session at a time per learner: two sessions crossing the threshold at once queue here,
+      // and the second sees the first one's total (and its award).
+      await trx.selectFrom('learners').select('id').where('id', '=', learnerId).forUpdate().execute();
+      const id = randomUUID();
+      await trx
+        .insertInto('training_hours')
+        .values({
+          id,
+          issuer_id: issuer.id,
+          achievement_id: achievement.id,
+          learner_id: learnerId,
+          hours: input.hours,
+          activity: input.activity,
+          session_date: input.date,
+          evidence: input.evidence ? JSON.stringify(input.evidence) : null,
+          idempotency_key: idempotencyKey ?? null,
+        })
+        .execute();
+      await insertAuditEvents(trx, [{ issuerId: issuer.id, actor, action: 'hours.recorded', subject: id, details: { learnerId, hours: input.hours } }]);
+      const { total, first, last } = await yearTotal(trx, learnerId, achievement.id, year);
+
+      let credential: { id: string; url: string; issuedNow: boolean } | null = null;
+      const award = await trx.selectFrom('hours_awards').select('credential_id').where('achievement_id', '=', achievement.id).where('learner_id', '=', learnerId).where('year', '=', year).executeTakeFirst();
+      if (award) {
+        credential = { id: award.credential_id, url: urls.credential(award.credential_id), issuedNow: false };
+      } else if (total >= required) {
+        const issued = await credentials.issueInTransaction(
+          trx,
+          issuer,
+          achievement,
+          {
+            achievementId: achievement.id,
+            recipient: input.learner,
+            creditsEarned: total,
+            activityStartDate: first ?? input.date,
+            activityEndDate: last ?? input.date,
+            term: String(year),
+            narrative: `${year}년 직무교육 ${total}시간 이수 (기준 ${required}시간)`,
+          },
+          actor,
+        );
+        await trx.insertInto('hours_awards').values({ achievement_id: achievement.id, learner_id: learnerId, year, credential_id: issued.id }).execute();
+        credential = { id: issued.id, url: issued.url, issuedNow: true };
+      }
+      const session = await sessions(trx).where('id', '=', id).executeTakeFirstOrThrow();
+      return { session: sessionView(session), learnerId, year, totalHours: total, requiredHours: required, credential };
+    });
+  }
+
+  /** The answer a session recorded under this key gave, as it stands now. */
+  async function replay(issuer: IssuerRow, key: string) {
+    const row = await db.selectFrom('training_hours').selectAll().where('issuer_id', '=', issuer.id).where('idempotency_key', '=', key).executeTakeFirst();
+    if (!row) return undefined;
+    const session = await sessions(db).where('id', '=', row.id).executeTakeFirstOrThrow();
+    const year = Number(session.date.slice(0, 4));
+    const achievement = await db.selectFrom('achievements').select('required_hours').where('id', '=', row.achievement_id).executeTakeFirstOrThrow();
+    const { total } = await yearTotal(db, row.learner_id, row.achievement_id, year);
+    const award = await db.selectFrom('hours_awards').select('credential_id').where('achievement_id', '=', row.achievement_id).where('learner_id', '=', row.learner_id).where('year', '=', year).executeTakeFirst();
+    return {
+      session: sessionView(session),
+      learnerId: row.learner_id,
+      year,
+      totalHours: total,
+      requiredHours: Number(achievement.required_hours),
+      credential: award ? { id: award.credential_id, url: urls.credential(award.credential_id), issuedNow: false } : null,
+    };
+  }
+
   return {
-    async record(issuer: IssuerRow, input: HoursInput, actor: string) {
-      const achievement = await achievements.findForIssuer(issuer.id, input.achievementId);
-      if (achievement.kind !== 'training_hours') throw badRequest('training hours are recorded against a training_hours achievement', 'achievementId');
-      const date = new Date(`${input.date}T00:00:00Z`);
-      if (Number.isNaN(date.getTime())) throw badRequest('date is not a calendar date', 'date');
-      const year = date.getUTCFullYear();
-      const required = Number(achievement.required_hours);
-
-      return db.transaction().execute(async (trx) => {
-        const learnerId = await upsertLearner(trx, issuer.id, input.learner);
-        // One session at a time per learner: two sessions crossing the threshold at once queue here,
-        // and the second sees the first one's total (and its award).
-        await trx.selectFrom('learners').select('id').where('id', '=', learnerId).forUpdate().execute();
-        const id = randomUUID();
-        await trx
-          .insertInto('training_hours')
-          .values({
-            id,
-            issuer_id: issuer.id,
-            achievement_id: achievement.id,
-            learner_id: learnerId,
-            hours: input.hours,
-            activity: input.activity,
-            session_date: input.date,
-            evidence: input.evidence ? JSON.stringify(input.evidence) : null,
-          })
-          .execute();
-        await insertAuditEvents(trx, [{ issuerId: issuer.id, actor, action: 'hours.recorded', subject: id, details: { learnerId, hours: input.hours } }]);
-        const { total, first, last } = await yearTotal(trx, learnerId, achievement.id, year);
-
-        let credential: { id: string; url: string; issuedNow: boolean } | null = null;
-        const award = await trx.selectFrom('hours_awards').select('credential_id').where('achievement_id', '=', achievement.id).where('learner_id', '=', learnerId).where('year', '=', year).executeTakeFirst();
-        if (award) {
-          credential = { id: award.credential_id, url: urls.credential(award.credential_id), issuedNow: false };
-        } else if (total >= required) {
-          const issued = await credentials.issueInTransaction(
-            trx,
-            issuer,
-            achievement,
-            {
-              achievementId: achievement.id,
-              recipient: input.learner,
-              creditsEarned: total,
-              activityStartDate: first ?? input.date,
-              activityEndDate: last ?? input.date,
-              term: String(year),
-              narrative: `${year}년 직무교육 ${total}시간 이수 (기준 ${required}시간)`,
-            },
-            actor,
-          );
-          await trx.insertInto('hours_awards').values({ achievement_id: achievement.id, learner_id: learnerId, year, credential_id: issued.id }).execute();
-          credential = { id: issued.id, url: issued.url, issuedNow: true };
+    /** With an idempotency key, a repeat answers with the first session instead of adding hours twice. */
+    async record(issuer: IssuerRow, input: HoursInput, actor: string, idempotencyKey?: string): Promise<{ replayed: boolean } & Awaited<ReturnType<typeof recordOnce>>> {
+      if (idempotencyKey) {
+        const earlier = await replay(issuer, idempotencyKey);
+        if (earlier) return { ...earlier, replayed: true };
+      }
+      try {
+        return { ...(await recordOnce(issuer, input, actor, idempotencyKey)), replayed: false };
+      } catch (error) {
+        if (idempotencyKey && (error as { code?: string }).code === '23505') {
+          const earlier = await replay(issuer, idempotencyKey);
+          if (earlier) return { ...earlier, replayed: true };
         }
-        const session = await sessions(trx).where('id', '=', id).executeTakeFirstOrThrow();
-        return { session: sessionView(session), learnerId, year, totalHours: total, requiredHours: required, credential };
-      });
+        throw error;
+      }
     },
 
     /** Voiding never revokes: when the total falls below the threshold it says so, and the institution decides. */

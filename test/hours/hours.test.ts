@@ -67,6 +67,16 @@ describe('the training-hours ledger', () => {
     expect(list.items).toHaveLength(1);
   });
 
+  it('counts a session resent with the same Idempotency-Key once', async () => {
+    const body = session('resend@example.com', 8, '2026-07-01');
+    const first = await t.app.inject({ method: 'POST', url: '/v1/training-hours', headers: { ...centre.headers, 'idempotency-key': 'sheet-7-row-3' }, payload: body });
+    const again = await t.app.inject({ method: 'POST', url: '/v1/training-hours', headers: { ...centre.headers, 'idempotency-key': 'sheet-7-row-3' }, payload: body });
+    expect(again.statusCode).toBe(201);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect(again.json().session.id).toBe(first.json().session.id);
+    expect(again.json().totalHours).toBe(8);
+  });
+
   it('counts each year on its own', async () => {
     await record(centre, session('years@example.com', 24, '2025-12-30'));
     await record(centre, session('years@example.com', 24, '2025-12-31'));
