@@ -56,5 +56,18 @@ export function createDocumentLoader(resolve?: (url: string) => Promise<unknown 
   };
 }
 
+/**
+ * jsonld.js (9.x) writes to Object.prototype when a node's @id is the relative IRI "__proto__" (its
+ * node map is a plain object), which poisons the whole process. No real credential contains that
+ * name, so any document that does is refused before JSON-LD processing.
+ */
+export function containsPrototypeName(value: unknown, depth = 0): boolean {
+  if (depth > 200) return true;
+  if (typeof value === 'string') return value.includes('__proto__');
+  if (!value || typeof value !== 'object') return false;
+  if (Array.isArray(value)) return value.some((item) => containsPrototypeName(item, depth + 1));
+  return Object.entries(value).some(([key, item]) => key.includes('__proto__') || containsPrototypeName(item, depth + 1));
+}
+
 /** Loader for contexts only: what signing our own documents needs. */
 export const contextLoader: DocumentLoader = createDocumentLoader();

@@ -14,7 +14,7 @@ import { xsdDateTime } from '../credentials/credential.document.js';
 import type { Db } from '../db/database.js';
 import type { IssuerRow } from '../db/types.js';
 import { badRequest } from '../errors.js';
-import { contextLoader, isKnownContext, VC_V2_CONTEXT } from '../jsonld/document-loader.js';
+import { containsPrototypeName, contextLoader, isKnownContext, VC_V2_CONTEXT } from '../jsonld/document-loader.js';
 import type { StatusService } from '../status/status.service.js';
 import type { Urls } from '../urls.js';
 
@@ -65,6 +65,7 @@ export function createVcApiService(deps: { db: Db; urls: Urls; keys: KeyStore; s
     if (credential.validFrom && credential.validUntil && Date.parse(credential.validUntil) <= Date.parse(credential.validFrom)) {
       throw badRequest('validUntil must be after validFrom', 'credential.validUntil');
     }
+    if (containsPrototypeName(credential)) throw badRequest('the credential contains a forbidden name (__proto__)', 'credential');
     if (credential.proof !== undefined) throw badRequest('the credential must not carry a proof yet', 'credential.proof');
     if (credential.credentialStatus !== undefined) throw badRequest('ask for a status with options.credentialStatus; the service manages status lists', 'credential.credentialStatus');
     // VC-DM 2.0 §4.1: no undefined terms. Expansion in safe mode fails on anything it would drop.

@@ -8,7 +8,7 @@ import jsigs from 'jsonld-signatures';
 import { compactVerify, decodeJwt, decodeProtectedHeader, importJWK } from 'jose';
 import type { Db } from '../db/database.js';
 import { badRequest } from '../errors.js';
-import { createDocumentLoader, isKnownContext, UnknownDocumentError } from '../jsonld/document-loader.js';
+import { containsPrototypeName, createDocumentLoader, isKnownContext, UnknownDocumentError } from '../jsonld/document-loader.js';
 import type { RegistryService } from '../registry/registry.service.js';
 import { bitAt, decodeBitstring } from '../status/bitstring.js';
 import type { StatusService } from '../status/status.service.js';
@@ -113,6 +113,9 @@ export function createVerifyService(deps: { db: Db; urls: Urls; keys: KeyResolve
 
   /** Checks a Data Integrity proof and that its key belongs to the issuer. */
   async function checkDataIntegrity(credential: Json, issuerId: string | null): Promise<Check> {
+    if (containsPrototypeName(credential)) {
+      return { check: 'proof', ok: false, code: 'signature-invalid', detail: 'The credential contains a forbidden name (__proto__); it is not processed' };
+    }
     const unknown = unknownContexts(credential);
     if (unknown.length > 0) {
       return { check: 'proof', ok: false, code: 'unknown-context', detail: `Uses a JSON-LD context this service does not know: ${unknown[0]}` };

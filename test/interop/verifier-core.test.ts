@@ -29,7 +29,7 @@ beforeAll(async () => {
     const url = typeof input === 'string' ? input : input instanceof URL ? input.toString() : input.url;
     if (url.startsWith(PUBLIC)) {
       const res = await t.app.inject({ method: (init?.method as 'GET') ?? 'GET', url: url.slice(PUBLIC.length) || '/' });
-      return new Response(res.rawPayload, { status: res.statusCode, headers: { 'content-type': String(res.headers['content-type'] ?? 'application/json') } });
+      return new Response(new Uint8Array(res.rawPayload), { status: res.statusCode, headers: { 'content-type': String(res.headers['content-type'] ?? 'application/json') } });
     }
     if (schemas[url]) return new Response(readFileSync(path.join(conformanceDir, 'ob3', schemas[url]!)), { status: 200, headers: { 'content-type': 'application/json' } });
     unexpected.push(url);
@@ -45,7 +45,7 @@ describe('@digitalcredentials/verifier-core', () => {
   it('accepts our credential and reports it not revoked, and the revoked one as revoked', async () => {
     const { verifyCredential } = await import('@digitalcredentials/verifier-core');
     const issued = await issueCredential(t.app, issuer, achievementId);
-    const result: any = await verifyCredential({ credential: issued.credential, knownDIDRegistries: [] });
+    const result: any = await verifyCredential({ credential: issued.credential as any, knownDIDRegistries: [] });
     const step = (id: string) => result.log?.find((s: any) => s.id === id);
     expect(result.errors, JSON.stringify(result.errors)).toBeUndefined();
     expect(step('valid_signature')?.valid).toBe(true);
@@ -54,7 +54,7 @@ describe('@digitalcredentials/verifier-core', () => {
     expect(step('expiration')?.valid).toBe(true);
 
     await t.app.inject({ method: 'POST', url: `/v1/credentials/${issued.id}/revoke`, headers: issuer.headers, payload: { reason: '오발급' } });
-    const revoked: any = await verifyCredential({ credential: issued.credential, knownDIDRegistries: [] });
+    const revoked: any = await verifyCredential({ credential: issued.credential as any, knownDIDRegistries: [] });
     const status = revoked.log?.find((s: any) => s.id === 'revocation_status');
     expect(status, 'verifier-core must report a status step').toBeDefined();
     expect(status.valid).toBe(false);
@@ -62,7 +62,7 @@ describe('@digitalcredentials/verifier-core', () => {
 
     const tampered = structuredClone(issued.credential);
     tampered.credentialSubject.name = '홍길동';
-    const forged: any = await verifyCredential({ credential: tampered, knownDIDRegistries: [] });
+    const forged: any = await verifyCredential({ credential: tampered as any, knownDIDRegistries: [] });
     const signature = forged.log?.find((s: any) => s.id === 'valid_signature');
     expect(signature?.valid === true).toBe(false);
     expect(unexpected.filter((u) => !u.startsWith('https://purl.imsglobal.org/'))).toEqual([]);

@@ -102,6 +102,21 @@ describe('POST /v1/verify under fuzzing', () => {
     );
   });
 
+  it('refuses "__proto__" identifiers, which make jsonld.js write to Object.prototype', async () => {
+    for (const [place, value] of [['credentialSchema', ['__proto__']], ['evidence', ['__proto__']], ['type', ['VerifiableCredential', '__proto__']]] as const) {
+      const changed = structuredClone(credential);
+      changed[place] = value;
+      const res = await post(JSON.stringify({ credential: changed }));
+      expect(res.statusCode).toBe(200);
+      expect(res.json().verified).toBe(false);
+    }
+    const inherited: string[] = [];
+    for (const key in {}) inherited.push(key);
+    expect(inherited).toEqual([]);
+    // The next verification still works (a poisoned prototype breaks every later request).
+    expect((await post(JSON.stringify({ credential }))).json().verified).toBe(true);
+  });
+
   it('answers deeply nested and huge inputs with 4xx or a verdict', async () => {
     const deep = '{"credential":' + '{"a":'.repeat(5000) + '1' + '}'.repeat(5000) + '}';
     expect((await post(deep)).statusCode).toBeLessThan(500);
