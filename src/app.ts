@@ -16,7 +16,7 @@ import { clrRoutes } from './clr/clr.routes.js';
 import { credentialRoutes } from './credentials/credential.routes.js';
 import type { Db } from './db/database.js';
 import type { IssuerRow } from './db/types.js';
-import { ErrorCode, errorHandler, notFound, problem, sendProblem } from './errors.js';
+import { badRequest, ErrorCode, errorHandler, findNulCharacter, notFound, problem, sendProblem } from './errors.js';
 import { healthRoutes } from './health/health.routes.js';
 import { findIssuerById } from './issuers/issuer.repository.js';
 import { hoursRoutes } from './hours/hours.routes.js';
@@ -88,6 +88,12 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   // Only the media types a route declares are read; a plain-text body is 415, not a string to validate.
   app.removeContentTypeParser('text/plain');
   app.setErrorHandler(errorHandler);
+  app.addHook('preValidation', async (request) => {
+    for (const part of [request.params, request.query, request.body]) {
+      const field = findNulCharacter(part);
+      if (field) throw badRequest('text must not contain the NUL character (U+0000)', field);
+    }
+  });
   app.setNotFoundHandler((request, reply) =>
     sendProblem(reply, problem(404, ErrorCode.notFound, `No route ${request.method} ${request.url.split('?')[0]}`)),
   );

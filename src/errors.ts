@@ -56,6 +56,21 @@ export const forbidden = (detail: string) => new AppError(403, ErrorCode.forbidd
 export const unavailable = (detail = 'The database is not answering; try again shortly') =>
   new AppError(503, ErrorCode.unavailable, detail);
 
+/**
+ * The path of the first string holding U+0000, which PostgreSQL text cannot store (it would fail
+ * the insert with a 500). Bodies are checked before validation, so the answer is a 400 naming it.
+ */
+export function findNulCharacter(value: unknown, path: string[] = [], depth = 0): string | undefined {
+  if (typeof value === 'string') return value.includes('\u0000') ? path.join('.') || 'body' : undefined;
+  if (!value || typeof value !== 'object' || depth > 100) return undefined;
+  for (const [key, item] of Object.entries(value)) {
+    if (key.includes('\u0000')) return [...path, 'key'].join('.');
+    const found = findNulCharacter(item, [...path, key], depth + 1);
+    if (found) return found;
+  }
+  return undefined;
+}
+
 export interface Problem {
   type: string;
   title: string;
