@@ -34,7 +34,10 @@ declare module '@digitalbazaar/ed25519-multikey' {
 declare module 'jsonld-signatures' {
   const jsigs: {
     verify(document: unknown, options: Record<string, unknown>): Promise<{ verified: boolean; error?: { errors?: Error[]; message?: string }; results?: unknown[] }>;
-    purposes: { AssertionProofPurpose: new (options?: Record<string, unknown>) => unknown };
+    purposes: {
+      AssertionProofPurpose: new (options?: Record<string, unknown>) => unknown;
+      AuthenticationProofPurpose: new (options: { challenge?: string; domain?: string }) => unknown;
+    };
   };
   export default jsigs;
 }

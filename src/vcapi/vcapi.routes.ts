@@ -75,6 +75,25 @@ const statusSchema = {
   },
 } as const;
 
+const presentationSchema = {
+  tags: ['vc-api'],
+  operationId: 'vcApiVerifyPresentation',
+  summary: 'VC-API: verify a presentation signed by its holder (challenge and domain), and each credential in it',
+  body: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['verifiablePresentation'],
+    properties: {
+      verifiablePresentation: { type: 'object' },
+      options: { type: 'object', additionalProperties: true, properties: { challenge: { type: 'string', maxLength: 500 }, domain: { type: 'string', maxLength: 500 } } },
+    },
+  },
+  response: {
+    200: { type: 'object', properties: { verified: { type: 'boolean' }, holder: { type: ['string', 'null'] }, checks: { type: 'array', items: { type: 'object', additionalProperties: true } }, credentials: { type: 'array', items: { $ref: 'Verdict#' } } } },
+    400: { anyOf: [{ type: 'object', required: ['verified'], properties: { verified: { type: 'boolean' }, holder: { type: ['string', 'null'] }, checks: { type: 'array', items: { type: 'object', additionalProperties: true } }, credentials: { type: 'array', items: { $ref: 'Verdict#' } } } }, { $ref: 'Problem#' }] },
+  },
+} as const;
+
 export async function vcApiRoutes(app: FastifyInstance, { vcapi, verify, credentials }: Services): Promise<void> {
   app.post<{ Body: { credential: Record<string, unknown>; options?: IssueOptions } }>('/credentials/issue', { schema: issueSchema }, async (request, reply) => {
     const { issuer, principal } = await app.authenticateIssuerWithPrincipal(request);
@@ -87,6 +106,15 @@ export async function vcApiRoutes(app: FastifyInstance, { vcapi, verify, credent
     const verdict = await verify.verify(typeof vc === 'string' ? { jwt: vc } : { credential: vc });
     return reply.code(verdict.verified ? 200 : 400).send(verdict);
   });
+
+  app.post<{ Body: { verifiablePresentation: Record<string, unknown>; options?: { challenge?: string; domain?: string } } }>(
+    '/presentations/verify',
+    { schema: presentationSchema, config: { rateLimit: {} } },
+    async (request, reply) => {
+      const result = await verify.verifyPresentation(request.body.verifiablePresentation, request.body.options ?? {});
+      return reply.code(result.verified ? 200 : 400).send(result);
+    },
+  );
 
   app.post<{ Body: { credentialId: string; credentialStatus: { type: string; status: 'revoked' | 'suspended' | 'active'; reason?: string }[] } }>(
     '/credentials/status',

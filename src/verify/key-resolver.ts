@@ -17,6 +17,7 @@ export interface ControllerDocument {
   id: string;
   verificationMethod: VerificationMethod[];
   assertionMethod: string[];
+  authentication?: string[];
 }
 
 export interface IssuerIdentity {
@@ -58,6 +59,8 @@ export function createKeyResolver(deps: { urls: Urls; issuers: IssuerService; re
         id: controllerId,
         verificationMethod: [{ id, type: 'Multikey', controller: controllerId, publicKeyMultibase: multibase }],
         assertionMethod: [id],
+        // did:key §3.1.3: the one key serves every relationship, holders' authentication included.
+        authentication: [id],
       };
     }
     const known = await registry.findIssuer(controllerId);

@@ -293,8 +293,49 @@ export function createVerifyService(deps: { db: Db; urls: Urls; keys: KeyResolve
     return { credential: credential as Json };
   }
 
-  return {
+  /**
+   * VC-API presentations: the holder's Data Integrity proof (authentication, with the verifier's
+   * challenge and domain), then every credential inside on its own.
+   */
+  async function verifyPresentation(presentation: Json, options: { challenge?: string; domain?: string }) {
+    const types = ([] as unknown[]).concat(presentation?.type ?? []);
+    if (!presentation || typeof presentation !== 'object' || !types.includes('VerifiablePresentation')) {
+      throw badRequest('verifiablePresentation must have the type VerifiablePresentation', 'verifiablePresentation.type');
+    }
+    const holder = idOf(presentation.holder);
+    let proof: Check;
+    const proofs = ([] as Json[]).concat(presentation.proof ?? []);
+    if (containsPrototypeName(presentation)) {
+      proof = { check: 'proof', ok: false, code: 'signature-invalid', detail: 'The presentation contains a forbidden name (__proto__)' };
+    } else if (unknownContexts(presentation).length > 0) {
+      proof = { check: 'proof', ok: false, code: 'unknown-context', detail: `Uses a JSON-LD context this service does not know: ${unknownContexts(presentation)[0]}` };
+    } else if (proofs.length !== 1 || proofs[0]?.type !== 'DataIntegrityProof' || proofs[0]?.cryptosuite !== 'eddsa-rdfc-2022') {
+      proof = { check: 'proof', ok: false, code: 'unsupported-proof', detail: 'The presentation needs one eddsa-rdfc-2022 DataIntegrityProof' };
+    } else if (!holder || text(proofs[0]!.verificationMethod).split('#')[0] !== holder) {
+      proof = { check: 'proof', ok: false, code: 'key-not-issuers', detail: 'The presentation was not signed with a key of its holder' };
+    } else if (!options.challenge) {
+      proof = { check: 'proof', ok: false, code: 'no-challenge', detail: 'A challenge is required, so an old presentation cannot be replayed' };
+    } else {
+      try {
+        const purpose = new jsigs.purposes.AuthenticationProofPurpose({ challenge: options.challenge, ...(options.domain ? { domain: options.domain } : {}) });
+        const result = await jsigs.verify(presentation, { suite, purpose, documentLoader });
+        proof = result.verified
+          ? { check: 'proof', ok: true, code: 'signature-valid', detail: 'The holder signed this presentation for this challenge and domain' }
+          : { check: 'proof', ok: false, code: 'signature-invalid', detail: `The presentation proof does not hold: ${result.error?.errors?.[0]?.message ?? result.error?.message ?? 'invalid'}` };
+      } catch (error) {
+        proof = { check: 'proof', ok: false, code: 'signature-invalid', detail: `The presentation proof could not be checked: ${(error as Error).message}` };
+      }
+    }
+    const credentials: Verdict[] = [];
+    for (const credential of ([] as unknown[]).concat(presentation.verifiableCredential ?? [])) {
+      credentials.push(await service.verify(typeof credential === 'string' ? { jwt: credential } : { credential }));
+    }
+    return { verified: proof.ok === true && credentials.every((c) => c.verified), holder, checks: [proof], credentials };
+  }
+
+  const service = {
     parseInput,
+    verifyPresentation,
 
     async verify(input: VerifyInput, now: Date = new Date()): Promise<Verdict> {
       const { credential, jwt } = parseInput(input);
@@ -329,6 +370,7 @@ export function createVerifyService(deps: { db: Db; urls: Urls; keys: KeyResolve
       return verdict;
     },
   };
+  return service;
 }
 
 function isCredential(value: unknown): value is Json {

@@ -107,3 +107,38 @@ describe('POST /credentials/issue', () => {
     expect(res.statusCode).toBe(404);
   });
 });
+
+describe('POST /presentations/verify', () => {
+  it('checks the holder’s proof with challenge and domain, and each credential inside', async () => {
+    const vcLib = await import('@digitalbazaar/vc');
+    const { DataIntegrityProof } = await import('@digitalbazaar/data-integrity');
+    const { cryptosuite } = await import('@digitalbazaar/eddsa-rdfc-2022-cryptosuite');
+    const Ed25519Multikey = await import('@digitalbazaar/ed25519-multikey');
+    const { createDocumentLoader } = await import('../../src/jsonld/document-loader.js');
+    const holderKey: any = await Ed25519Multikey.generate();
+    const holder = `did:key:${holderKey.publicKeyMultibase}`;
+    holderKey.id = `${holder}#${holderKey.publicKeyMultibase}`;
+    holderKey.controller = holder;
+    const vc = (await issue({ credential: obCredential(issuer.did, { credentialSubject: { ...obCredential(issuer.did).credentialSubject, id: holder } }), options: { credentialStatus: { type: 'BitstringStatusListEntry' } } })).json().verifiableCredential;
+    const presentation = vcLib.createPresentation({ verifiableCredential: [vc], holder });
+    presentation['@context'] = ['https://www.w3.org/ns/credentials/v2'];
+    const suite = new DataIntegrityProof({ signer: holderKey.signer(), cryptosuite });
+    const signed = await vcLib.signPresentation({ presentation, suite, challenge: 'job-application-42', domain: 'recruit.example.kr', documentLoader: createDocumentLoader() });
+    const post = (options: Record<string, string>, vp = signed) => t.app.inject({ method: 'POST', url: '/presentations/verify', payload: { verifiablePresentation: vp, options } });
+
+    const ok = await post({ challenge: 'job-application-42', domain: 'recruit.example.kr' });
+    expect(ok.statusCode, ok.body).toBe(200);
+    expect(ok.json()).toMatchObject({ verified: true, holder, checks: [{ ok: true }], credentials: [{ verified: true }] });
+    expect((await post({ challenge: 'another-challenge', domain: 'recruit.example.kr' })).statusCode).toBe(400);
+    expect((await post({ challenge: 'job-application-42', domain: 'phish.example' })).statusCode).toBe(400);
+    expect((await post({})).json().checks[0].code).toBe('no-challenge');
+    const tampered = structuredClone(signed);
+    tampered.holder = 'did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK';
+    expect((await post({ challenge: 'job-application-42', domain: 'recruit.example.kr' }, tampered)).json().verified).toBe(false);
+    const revoke = await t.app.inject({ method: 'POST', url: '/credentials/status', headers: issuer.headers, payload: { credentialId: vc.id, credentialStatus: [{ type: 'BitstringStatusListEntry', status: 'revoked' }] } });
+    expect(revoke.statusCode).toBe(200);
+    const afterRevoke = await post({ challenge: 'job-application-42', domain: 'recruit.example.kr' });
+    expect(afterRevoke.statusCode).toBe(400);
+    expect(afterRevoke.json()).toMatchObject({ verified: false, checks: [{ ok: true }], credentials: [{ state: 'revoked' }] });
+  });
+});
