@@ -19,7 +19,8 @@ beforeAll(async () => {
       done();
     },
   });
-  t = await buildTestApp({ deps: { logger: { level: 'trace', stream } } });
+  // Many failed authentications from one address on purpose: the limiter has its own test.
+  t = await buildTestApp({ env: { AUTH_FAILURES_PER_MINUTE: '0' }, deps: { logger: { level: 'trace', stream } } });
   issuer = await createIssuer(t.app);
   other = await createIssuer(t.app);
   achievementId = (await createAchievement(t.app, issuer)).id;
@@ -60,52 +61,75 @@ describe('health and documentation', () => {
 });
 
 describe('authorisation', () => {
-  const routes = () => [
-    { method: 'POST' as const, url: '/v1/issuers', payload: { slug: 'x-new', name: 'n', url: 'https://x.org', email: 'a@x.org' }, who: 'admin' },
-    { method: 'POST' as const, url: `/v1/issuers/${issuer.slug}/api-keys`, payload: {}, who: 'admin' },
-    { method: 'POST' as const, url: '/v1/achievements', payload: { kind: 'course', name: 'n', description: 'd', criteria: { narrative: 'n' } }, who: 'issuer' },
-    { method: 'GET' as const, url: `/v1/achievements/${achievementId}`, who: 'issuer' },
-    { method: 'POST' as const, url: '/v1/credentials', payload: { achievementId, recipient: { name: 'a', email: 'a@b.co' } }, who: 'issuer' },
-    { method: 'GET' as const, url: '/v1/credentials', who: 'issuer' },
-    { method: 'GET' as const, url: `/v1/credentials/${credentialId}`, who: 'issuer' },
-    { method: 'POST' as const, url: `/v1/credentials/${credentialId}/suspend`, payload: {}, who: 'issuer' },
-  ];
-  const callers = () => ({
-    'no token': {},
-    'a bad token': bearer('ieum_not-a-real-token'),
-    'a revoked API key': bearer(revokedToken),
-    "another institution's key": other.headers,
-    'the operator token': admin,
-    'the right key': issuer.headers,
+  type Method = 'GET' | 'POST' | 'DELETE';
+  interface Row {
+    method: Method;
+    url: string;
+    payload?: unknown;
+    /** Expected status for the operator, the institution itself, and another institution. */
+    admin: number[];
+    own: number[];
+    other: number[];
+  }
+  const ISSUER_ONLY = { admin: [403] };
+  const ADMIN_ONLY = { own: [403], other: [403] };
+  let hoursAchievement: string;
+  let learnerId: string;
+  let sessionId: string;
+
+  beforeAll(async () => {
+    hoursAchievement = (await createAchievement(t.app, issuer, { kind: 'training_hours', requiredHours: 100 })).id;
+    const recorded = (await t.app.inject({ method: 'POST', url: '/v1/training-hours', headers: issuer.headers, payload: { achievementId: hoursAchievement, learner: { name: '김민지', email: 'minji.kim@example.com' }, hours: 3, activity: '교육', date: '2026-01-05' } })).json();
+    learnerId = recorded.learnerId;
+    sessionId = recorded.session.id;
   });
-  const expected: Record<string, { admin: number[]; issuer: number[] }> = {
-    'no token': { admin: [401], issuer: [401] },
-    'a bad token': { admin: [401], issuer: [401] },
-    'a revoked API key': { admin: [401], issuer: [401] },
-    "another institution's key": { admin: [403], issuer: [201, 404] },
-    'the operator token': { admin: [201], issuer: [403] },
-    'the right key': { admin: [403], issuer: [200, 201] },
-  };
+
+  const table = (): Row[] => [
+    { method: 'POST', url: '/v1/issuers', payload: { slug: 'x-new', name: 'n', url: 'https://x.org', email: 'a@x.org' }, admin: [201], ...ADMIN_ONLY },
+    { method: 'POST', url: `/v1/issuers/${issuer.slug}/api-keys`, payload: {}, admin: [201], ...ADMIN_ONLY },
+    { method: 'DELETE', url: `/v1/issuers/${issuer.slug}/api-keys/00000000-0000-4000-8000-000000000000`, admin: [404], ...ADMIN_ONLY },
+    { method: 'POST', url: `/v1/issuers/${issuer.slug}/keys/rotate`, admin: [200], own: [200], other: [403] },
+    { method: 'POST', url: '/v1/known-issuers', payload: { id: 'https://x.org/i', name: 'n', verificationMethods: [{ id: 'https://x.org/i#k', type: 'Multikey', publicKeyMultibase: 'z6MkjZRZv3aez3r18pB1RBFJR1kwUVJ5jHt92JmQwXbd5hwi' }] }, admin: [201], ...ADMIN_ONLY },
+    { method: 'GET', url: '/v1/known-issuers', admin: [200], ...ADMIN_ONLY },
+    { method: 'GET', url: '/v1/known-status-lists', admin: [200], ...ADMIN_ONLY },
+    { method: 'POST', url: '/v1/achievements', payload: { kind: 'course', name: 'n', description: 'd', criteria: { narrative: 'n' } }, ...ISSUER_ONLY, own: [201], other: [201] },
+    { method: 'GET', url: '/v1/achievements', ...ISSUER_ONLY, own: [200], other: [200] },
+    { method: 'GET', url: `/v1/achievements/${achievementId}`, ...ISSUER_ONLY, own: [200], other: [404] },
+    { method: 'POST', url: '/v1/credentials', payload: { achievementId, recipient: { name: 'a', email: 'a@b.co' } }, ...ISSUER_ONLY, own: [201], other: [404] },
+    { method: 'POST', url: '/v1/credentials/batch', payload: { achievementId, items: [{ recipient: { name: 'a', email: 'batch@b.co' } }] }, ...ISSUER_ONLY, own: [200], other: [404] },
+    { method: 'GET', url: '/v1/credentials', ...ISSUER_ONLY, own: [200], other: [200] },
+    { method: 'GET', url: `/v1/credentials/${credentialId}`, ...ISSUER_ONLY, own: [200], other: [404] },
+    { method: 'GET', url: `/v1/credentials/${credentialId}/verify`, ...ISSUER_ONLY, own: [200], other: [404] },
+    { method: 'POST', url: `/v1/credentials/${credentialId}/suspend`, payload: {}, ...ISSUER_ONLY, own: [200], other: [404] },
+    { method: 'POST', url: `/v1/credentials/${credentialId}/unsuspend`, payload: {}, ...ISSUER_ONLY, own: [200], other: [404] },
+    { method: 'POST', url: '/v1/training-hours', payload: { achievementId: hoursAchievement, learner: { name: 'a', email: 'h@b.co' }, hours: 1, activity: 'a', date: '2026-01-06' }, ...ISSUER_ONLY, own: [201], other: [404] },
+    { method: 'POST', url: `/v1/training-hours/${sessionId}/void`, payload: { reason: '중복' }, ...ISSUER_ONLY, own: [200], other: [404] },
+    { method: 'GET', url: `/v1/learners/${learnerId}`, ...ISSUER_ONLY, own: [200], other: [404] },
+    { method: 'GET', url: `/v1/learners/${learnerId}/hours`, ...ISSUER_ONLY, own: [200], other: [404] },
+    { method: 'POST', url: `/v1/learners/${learnerId}/clr`, payload: {}, ...ISSUER_ONLY, own: [201], other: [404] },
+    { method: 'GET', url: '/v1/audit', ...ISSUER_ONLY, own: [200], other: [200] },
+    { method: 'POST', url: '/credentials/issue', payload: { credential: { '@context': ['https://www.w3.org/ns/credentials/v2'], type: ['VerifiableCredential'], issuer: issuer.did, credentialSubject: { name: 'x' } } }, ...ISSUER_ONLY, own: [201], other: [400] },
+    { method: 'POST', url: '/credentials/status', payload: { credentialId, credentialStatus: [{ type: 'BitstringStatusListEntry', status: 'active' }] }, ...ISSUER_ONLY, own: [409], other: [404] },
+  ];
 
   it('gives every authenticated route the expected status for every kind of caller', async () => {
-    const table: string[] = [];
-    for (const route of routes()) {
-      for (const [caller, headers] of Object.entries(callers())) {
-        const res = await t.app.inject({ method: route.method, url: route.url, headers, ...(route.payload ? { payload: route.payload } : {}) });
-        let allowed = expected[caller]![route.who as 'admin' | 'issuer'];
-        // Another institution may create its own things (201) but never reads or changes ours (404).
-        if (caller === "another institution's key" && route.who === 'issuer') {
-          const touchesOurs = route.url.includes(credentialId) || route.url.includes(achievementId) || JSON.stringify(route.payload ?? {}).includes(achievementId);
-          allowed = touchesOurs ? [404] : [200, 201];
-        }
-        if (!allowed.includes(res.statusCode)) table.push(`${route.method} ${route.url} as ${caller}: ${res.statusCode} ${res.body.slice(0, 120)}`);
+    const wrong: string[] = [];
+    for (const route of table()) {
+      const callers: [string, Record<string, string>, number[]][] = [
+        ['no token', {}, [401]],
+        ['a bad token', bearer('ieum_not-a-real-token'), [401]],
+        ['a revoked API key', bearer(revokedToken), [401]],
+        ["another institution's key", other.headers, route.other],
+        ['the operator token', admin, route.admin],
+        ['its own key', issuer.headers, route.own],
+      ];
+      for (const [caller, headers, allowed] of callers) {
+        const res = await t.app.inject({ method: route.method, url: route.url, headers, ...(route.payload !== undefined ? { payload: route.payload as object } : {}) });
+        if (!allowed.includes(res.statusCode)) wrong.push(`${route.method} ${route.url} as ${caller}: ${res.statusCode} ${res.body.slice(0, 120)}`);
         if (res.statusCode >= 400) expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
       }
-      if (route.url === `/v1/credentials/${credentialId}/suspend`) {
-        await t.app.inject({ method: 'POST', url: `/v1/credentials/${credentialId}/unsuspend`, headers: issuer.headers, payload: {} });
-      }
     }
-    expect(table).toEqual([]);
+    expect(wrong).toEqual([]);
   });
 
   it("does not let one institution's credential be read, listed or revoked by another", async () => {
