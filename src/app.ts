@@ -55,6 +55,8 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
       redact: { paths: ['req.headers.authorization', 'headers.authorization', '*.token', '*.apiKey.token'], censor: '[redacted]' },
     },
     bodyLimit: config.bodyLimit,
+    // /c/<id>/ is the same page as /c/<id>.
+    routerOptions: { ignoreTrailingSlash: true },
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
     trustProxy: false,

@@ -3,7 +3,8 @@
 export type Lang = 'ko' | 'en';
 
 export function pickLanguage(query: unknown, acceptLanguage: string | undefined): Lang {
-  if (query === 'en' || query === 'ko') return query;
+  const asked = typeof query === 'string' ? query.toLowerCase() : undefined;
+  if (asked === 'en' || asked === 'ko') return asked;
   // Korean unless the browser prefers English over Korean.
   const prefs = (acceptLanguage ?? '')
     .split(',')
@@ -33,7 +34,7 @@ const ko = {
   'state.undetermined.lead': '서명은 유효하지만 취소 여부를 확인할 수 없습니다.',
   'unrecognized': '서명은 유효하지만 등록되지 않은 발급기관입니다',
   'reason': '사유',
-  'achievement': '성취',
+  'achievement': '배지',
   'issuer': '발급기관',
   'learner': '학습자',
   'issued': '발급일',

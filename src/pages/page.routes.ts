@@ -41,10 +41,12 @@ function wantsJsonLd(request: FastifyRequest): boolean {
   return JSON_LD_TYPES.some((type) => accept.includes(type));
 }
 
-const idParams = { type: 'object', properties: { id: { type: 'string', maxLength: 64 } }, required: ['id'] } as const;
+// Pages never answer a person with a JSON error: an odd id is the 404 page, an unknown language
+// falls back to Accept-Language, an unknown view is the normal page.
+const idParams = { type: 'object', properties: { id: { type: 'string', maxLength: 500 } }, required: ['id'] } as const;
 const langQuery = {
   type: 'object',
-  properties: { lang: { type: 'string', enum: ['ko', 'en'] }, view: { type: 'string', enum: ['print'] } },
+  properties: { lang: { type: 'string', maxLength: 20 }, view: { type: 'string', maxLength: 20 } },
 } as const;
 const pageSchema = (operationId: string, summary: string, produces = 'text/html') => ({
   tags: ['pages'],
@@ -179,7 +181,8 @@ export async function pageRoutes(app: FastifyInstance, { pages, verify, urls }: 
       const verdict = await verify.verify(input);
       return page({ lang, text: shown, verdict, credentialUrl: credentialUrl ?? (ourUrl(verdict.credential.id) ? verdict.credential.id : null) });
     } catch (error) {
-      if (error instanceof AppError && error.status === 400) return page({ lang, text: shown, error: `${t['verify.notCredential']}: ${error.detail}` });
+      // The verifier's detail is English; Korean pages keep to Korean.
+      if (error instanceof AppError && error.status === 400) return page({ lang, text: shown, error: lang === 'ko' ? t['verify.notCredential'] : `${t['verify.notCredential']}: ${error.detail}` });
       throw error;
     }
   });

@@ -37,7 +37,7 @@ const verifySchema = {
     type: 'object',
     additionalProperties: false,
     required: ['verifiableCredential'],
-    properties: { verifiableCredential: { type: ['object', 'string'] }, options: { type: 'object' } },
+    properties: { verifiableCredential: { anyOf: [{ type: 'object' }, { type: 'string' }] }, options: { type: 'object' } },
   },
   response: { 200: { $ref: 'Verdict#' }, 400: { anyOf: [{ $ref: 'Verdict#' }, { $ref: 'Problem#' }] } },
 } as const;

@@ -33,6 +33,19 @@ export type KeyResolver = ReturnType<typeof createKeyResolver>;
 export function createKeyResolver(deps: { urls: Urls; issuers: IssuerService; registry: RegistryService }) {
   const { urls, issuers, registry } = deps;
   const ourDidPrefix = `${didWebBase(urls.base)}:issuers:`;
+  // Our issuers' DID documents and names change only on rotation or never: a few seconds of reuse
+  // spares the database on every verification. Rotation adds keys; old ones are never removed.
+  const CACHE_MS = 5_000;
+  const ourDocuments = new Map<string, { at: number; value: Promise<ControllerDocument | undefined> }>();
+  const ourNames = new Map<string, { at: number; value: Promise<IssuerIdentity> }>();
+  function cached<T>(cache: Map<string, { at: number; value: Promise<T> }>, key: string, load: () => Promise<T>, fresh = false): Promise<T> {
+    const hit = cache.get(key);
+    if (hit && !fresh && Date.now() - hit.at < CACHE_MS) return hit.value;
+    const value = load();
+    cache.set(key, { at: Date.now(), value });
+    if (cache.size > 10_000) cache.delete(cache.keys().next().value!);
+    return value;
+  }
 
   function ourSlug(did: string): string | undefined {
     if (!did.startsWith(ourDidPrefix)) return undefined;
@@ -41,14 +54,16 @@ export function createKeyResolver(deps: { urls: Urls; issuers: IssuerService; re
   }
 
   /** The controller document of `controllerId`, or undefined when it is not one we can know. */
-  async function controllerDocument(controllerId: string): Promise<ControllerDocument | undefined> {
+  async function controllerDocument(controllerId: string, fresh = false): Promise<ControllerDocument | undefined> {
     const slug = ourSlug(controllerId);
     if (slug) {
-      try {
-        return (await issuers.didDocument(slug)) as unknown as ControllerDocument;
-      } catch {
-        return undefined;
-      }
+      return cached(ourDocuments, slug, async () => {
+        try {
+          return (await issuers.didDocument(slug)) as unknown as ControllerDocument;
+        } catch {
+          return undefined;
+        }
+      }, fresh);
     }
     if (controllerId.startsWith('did:key:')) {
       const multibase = controllerId.slice('did:key:'.length);
@@ -76,8 +91,9 @@ export function createKeyResolver(deps: { urls: Urls; issuers: IssuerService; re
   /** A verification method by its full id (`<controller>#<fragment>`). */
   async function verificationMethod(methodId: string): Promise<VerificationMethod | undefined> {
     const controllerId = methodId.split('#')[0]!;
-    const document = await controllerDocument(controllerId);
-    return document?.verificationMethod.find((m) => m.id === methodId);
+    const find = (document: ControllerDocument | undefined) => document?.verificationMethod.find((m) => m.id === methodId);
+    // A key added by a rotation (here or on another instance) is not in a cached document yet.
+    return find(await controllerDocument(controllerId)) ?? (ourSlug(controllerId) ? find(await controllerDocument(controllerId, true)) : undefined);
   }
 
   return {
@@ -109,12 +125,14 @@ export function createKeyResolver(deps: { urls: Urls; issuers: IssuerService; re
     async identify(issuerId: string): Promise<IssuerIdentity> {
       const slug = ourSlug(issuerId);
       if (slug) {
-        try {
-          const issuer = await issuers.issuerBySlug(slug);
-          return { recognized: true, source: 'ours', name: issuer.name, url: issuer.url };
-        } catch {
-          return { recognized: false, source: 'unknown' };
-        }
+        return cached(ourNames, slug, async (): Promise<IssuerIdentity> => {
+          try {
+            const issuer = await issuers.issuerBySlug(slug);
+            return { recognized: true, source: 'ours', name: issuer.name, url: issuer.url };
+          } catch {
+            return { recognized: false, source: 'unknown' };
+          }
+        });
       }
       const known = await registry.findIssuer(issuerId);
       if (known) return { recognized: true, source: 'registry', name: known.name, ...(known.url ? { url: known.url } : {}) };

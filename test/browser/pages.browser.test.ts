@@ -45,6 +45,8 @@ function watch(page: Page): Watch {
 
 async function newPage(): Promise<{ page: Page; w: Watch }> {
   const page = await b.browser.newPage();
+  // A missing element fails in seconds rather than Playwright's default 30 (a wait cap, not a timing check).
+  page.setDefaultTimeout(10_000);
   return { page, w: watch(page) };
 }
 
@@ -198,7 +200,7 @@ describe('the QR code', { timeout: 60_000 }, () => {
     expect(fromFile).toBe(issued.url);
 
     // Where a phone that scanned it would go.
-    const phone = await b.browser.newPage();
+    const { page: phone } = await newPage();
     expect((await phone.goto(onScreen!))?.status()).toBe(200);
     expect(phone.url()).toBe(issued.url);
     expect(await text(phone, '#achievement-name')).toBe(await text(page, '#achievement-name'));

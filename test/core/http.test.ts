@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import SwaggerParser from '@apidevtools/swagger-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,6 +12,7 @@ let other: TestIssuer;
 let achievementId: string;
 let credentialId: string;
 let revokedToken: string;
+const KEK = randomBytes(32);
 
 beforeAll(async () => {
   const stream = new Writable({
@@ -20,7 +22,7 @@ beforeAll(async () => {
     },
   });
   // Many failed authentications from one address on purpose: the limiter has its own test.
-  t = await buildTestApp({ env: { AUTH_FAILURES_PER_MINUTE: '0' }, deps: { logger: { level: 'trace', stream } } });
+  t = await buildTestApp({ env: { AUTH_FAILURES_PER_MINUTE: '0' }, deps: { kek: KEK, logger: { level: 'trace', stream } } });
   issuer = await createIssuer(t.app);
   other = await createIssuer(t.app);
   achievementId = (await createAchievement(t.app, issuer)).id;
@@ -246,8 +248,8 @@ describe('public documents', () => {
 });
 
 describe('secrets', () => {
-  it('never returns or logs a private key, an API token or the operator token', async () => {
-    const sensitive = [ADMIN_TOKEN, issuer.token, other.token, revokedToken];
+  it('never returns or logs a private key, an API token, the operator token or the key-encryption key', async () => {
+    const sensitive = [ADMIN_TOKEN, issuer.token, other.token, revokedToken, KEK.toString('hex'), KEK.toString('base64'), KEK.toString('base64url')];
     const keyRows = await t.db.selectFrom('signing_keys').select('private_key_sealed').execute();
     const responses: string[] = [];
     for (const url of [`/issuers/${issuer.slug}/did.json`, `/issuers/${issuer.slug}`, `/v1/credentials/${credentialId}`, '/openapi.json']) {

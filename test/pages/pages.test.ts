@@ -95,6 +95,24 @@ describe('the credential page', () => {
     }
   });
 
+  it('answers odd addresses with a page, never a JSON error', async () => {
+    const fr = await t.app.inject({ method: 'GET', url: `/c/${issued.id}?lang=fr` });
+    expect(fr.statusCode).toBe(200);
+    expect(fr.body).toContain('<html lang="ko">');
+    expect((await t.app.inject({ method: 'GET', url: `/c/${issued.id}?lang=EN` })).body).toContain('<html lang="en">');
+    const pdf = await t.app.inject({ method: 'GET', url: `/c/${issued.id}?view=pdf` });
+    expect(pdf.statusCode).toBe(200);
+    expect(pdf.body).toContain('id="verdict"');
+    const slash = await t.app.inject({ method: 'GET', url: `/c/${issued.id}/` });
+    expect(slash.statusCode).toBe(200);
+    const long = await t.app.inject({ method: 'GET', url: `/c/${'x'.repeat(90)}` });
+    expect(long.statusCode).toBe(404);
+    expect(long.headers['content-type']).toMatch(/text\/html/);
+    // Past the router's limit on a path segment, the answer is 414, still not an error of ours.
+    expect((await t.app.inject({ method: 'GET', url: `/c/${'x'.repeat(300)}` })).statusCode).toBe(414);
+    expect((await t.app.inject({ method: 'GET', url: '/verify?lang=ja' })).statusCode).toBe(200);
+  });
+
   it('has a print view with the QR code', async () => {
     const page = (await t.app.inject({ method: 'GET', url: `/c/${issued.id}?view=print` })).body;
     expect(page).toContain('class="certificate"');

@@ -132,6 +132,9 @@ describe('our own credentials', () => {
     const reordered = Object.fromEntries(Object.entries(before.credential).reverse());
     expect((await verify({ credential: reordered })).json().verified).toBe(true);
     expect((await verify({ jwt: before.jwt })).json().verified).toBe(true);
+    // A credential signed right after the rotation verifies at once, though the old document was just read.
+    const after = await issueCredential(t.app, local, ach.id);
+    expect((await verify({ jwt: after.jwt })).json().verified).toBe(true);
   });
 
   it("rejects a credential re-signed claiming another issuer's identity", async () => {
