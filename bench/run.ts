@@ -41,11 +41,16 @@ async function json(method: string, path: string, token: string, body?: unknown,
 
 /** The reference: @digitalbazaar/vc issuing and verifying one credential at a time, one thread. */
 async function reference(sample: Record<string, any>) {
-  const key = await Ed25519Multikey.generate({ controller: 'did:example:bench' });
-  (key as any).id = 'did:example:bench#key-1';
+  // A did:key issuer: our verifier resolves it from the identifier, so its credentials take the
+  // full standard path there too (row 4).
+  const key = await Ed25519Multikey.generate();
+  const did = `did:key:${key.publicKeyMultibase}`;
+  (key as any).id = `${did}#${key.publicKeyMultibase}`;
+  (key as any).controller = did;
   const unsigned = structuredClone(sample);
   delete unsigned.proof;
-  unsigned.issuer = { ...unsigned.issuer, id: 'did:example:bench' };
+  delete unsigned.credentialStatus;
+  unsigned.issuer = { ...unsigned.issuer, id: did };
   const suite = new DataIntegrityProof({ signer: key.signer(), cryptosuite: eddsaRdfc2022 });
   let signed: any;
   const issueStart = performance.now();
@@ -56,8 +61,8 @@ async function reference(sample: Record<string, any>) {
   }
   const issueRate = issued / ((performance.now() - issueStart) / 1000);
   const exported = await key.export({ publicKey: true, includeContext: true });
-  const controller = { '@context': ['https://www.w3.org/ns/did/v1', 'https://w3id.org/security/multikey/v1'], id: 'did:example:bench', verificationMethod: [exported], assertionMethod: [exported.id] };
-  const loader = createDocumentLoader(async (url) => (url === 'did:example:bench' ? controller : url === exported.id ? exported : undefined));
+  const controller = { '@context': ['https://www.w3.org/ns/did/v1', 'https://w3id.org/security/multikey/v1'], id: did, verificationMethod: [exported], assertionMethod: [exported.id] };
+  const loader = createDocumentLoader(async (url) => (url === did ? controller : url === exported.id ? exported : undefined));
   const verifySuite = new DataIntegrityProof({ cryptosuite: eddsaRdfc2022 });
   const verifyStart = performance.now();
   let verified = 0;
@@ -66,7 +71,7 @@ async function reference(sample: Record<string, any>) {
     if (!r.verified) throw new Error('reference verify failed');
     verified++;
   }
-  return { issueRate, verifyRate: verified / ((performance.now() - verifyStart) / 1000) };
+  return { issueRate, verifyRate: verified / ((performance.now() - verifyStart) / 1000), foreign: signed };
 }
 
 function load(opts: autocannon.Options): Promise<autocannon.Result> {
@@ -116,10 +121,11 @@ async function main() {
   const verifyOwn = await load({ url: `${BASE}/v1/verify`, connections: 16, duration: SECONDS, method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ credential: sample.credential }) });
   rows.push({ figure: 'POST /v1/verify, our credential', value: verifyOwn.requests.average, unit: '/s', baseline: ref.verifyRate, target: '≥ 5×', met: verifyOwn.requests.average >= 5 * ref.verifyRate });
 
-  // 4. Verify a credential in another form (keys reordered): the full standard path.
-  const reordered = Object.fromEntries(Object.entries(sample.credential).reverse());
-  const verifyFull = await load({ url: `${BASE}/v1/verify`, connections: 16, duration: SECONDS, method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ credential: reordered }) });
-  rows.push({ figure: 'POST /v1/verify, full signature path', value: verifyFull.requests.average, unit: '/s', baseline: ref.verifyRate, target: '≥ 1×', met: verifyFull.requests.average >= ref.verifyRate });
+  // 4. Verify a foreign credential (did:key issuer, signed by the reference): the full standard path.
+  const foreign = await json('POST', '/v1/verify', token, { credential: ref.foreign });
+  if (foreign.checks[0].ok !== true) throw new Error(`foreign credential did not verify: ${JSON.stringify(foreign.checks[0])}`);
+  const verifyFull = await load({ url: `${BASE}/v1/verify`, connections: 16, duration: SECONDS, method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ credential: ref.foreign }) });
+  rows.push({ figure: 'POST /v1/verify, foreign credential (full path)', value: verifyFull.requests.average, unit: '/s', baseline: ref.verifyRate, target: '≥ 1×', met: verifyFull.requests.average >= ref.verifyRate });
 
   // 5. The public page.
   const page = await load({ url: `${BASE}/c/${sample.id}`, connections: 16, duration: SECONDS });

@@ -6,7 +6,8 @@ import * as vc from '@digitalbazaar/vc';
 import { DataIntegrityProof } from '@digitalbazaar/data-integrity';
 import { cryptosuite as eddsaRdfc2022 } from '@digitalbazaar/eddsa-rdfc-2022-cryptosuite';
 import { CompactSign } from 'jose';
-import { contextLoader } from '../jsonld/document-loader.js';
+import jsigs from 'jsonld-signatures';
+import { contextLoader, createDocumentLoader } from '../jsonld/document-loader.js';
 import type { SigningKey } from './keys.js';
 
 export type UnsignedCredential = Record<string, unknown> & { id: string; validFrom: string };
@@ -30,6 +31,27 @@ export async function signDataIntegrity(
   const signed = await vc.issue({ credential, suite, documentLoader: contextLoader });
   const proof = signed.proof;
   return { ...signed, proof: Array.isArray(proof) ? proof : [proof] } as SignedCredential;
+}
+
+export interface ProofResult {
+  verified: boolean;
+  reason?: string;
+}
+
+/**
+ * Verifies a Data Integrity proof (assertion purpose) against key documents resolved beforehand:
+ * nothing is looked up while verifying, so this can run in a worker thread.
+ */
+export async function verifyDataIntegrityProof(document: Record<string, unknown>, documents: Record<string, unknown>): Promise<ProofResult> {
+  const documentLoader = createDocumentLoader(async (url) => documents[url]);
+  const suite = new DataIntegrityProof({ cryptosuite: eddsaRdfc2022 });
+  try {
+    const result = await jsigs.verify(document, { suite, purpose: new jsigs.purposes.AssertionProofPurpose(), documentLoader });
+    if (result.verified) return { verified: true };
+    return { verified: false, reason: result.error?.errors?.[0]?.message ?? result.error?.message ?? 'the signature does not match' };
+  } catch (error) {
+    return { verified: false, reason: (error as Error).message };
+  }
 }
 
 export interface JwtClaims {

@@ -5,7 +5,7 @@
 import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
 import { toTransferable, type SigningKey } from './keys.js';
-import { signDataIntegrity, signJwt, type SignedCredential, type UnsignedCredential } from './securing.js';
+import { signDataIntegrity, signJwt, verifyDataIntegrityProof, type ProofResult, type SignedCredential, type UnsignedCredential } from './securing.js';
 import type { SignTask } from './signing-worker.js';
 
 export interface SignedPair {
@@ -15,6 +15,8 @@ export interface SignedPair {
 
 export interface CredentialSigner {
   sign(credentials: UnsignedCredential[], dataIntegrityKey: SigningKey, jwtKey: SigningKey): Promise<SignedPair[]>;
+  /** Verifies a Data Integrity proof with key documents resolved beforehand (also CPU work). */
+  verifyProof(document: Record<string, unknown>, documents: Record<string, unknown>): Promise<ProofResult>;
   close(): Promise<void>;
 }
 
@@ -25,6 +27,7 @@ export function createInlineSigner(): CredentialSigner {
       for (const credential of credentials) out.push({ signed: await signDataIntegrity(credential, diKey), jwt: await signJwt(credential, jwtKey) });
       return out;
     },
+    verifyProof: verifyDataIntegrityProof,
     async close() {},
   };
 }
@@ -59,6 +62,7 @@ export function createPoolSigner(threads = availableParallelism()): CredentialSi
       }
       return (await Promise.all(tasks)).flat();
     },
+    verifyProof: (document, documents) => pool.run({ document, documents }, { name: 'verifyProof' }),
     close: () => pool.destroy(),
   };
 }

@@ -2,7 +2,7 @@
  * A signing worker thread: JSON-LD canonicalisation and Ed25519/RSA signatures are CPU work that
  * must not run on the request's event loop. Keys are rebuilt once per worker and kept.
  */
-import { signDataIntegrity, signJwt, type UnsignedCredential } from './securing.js';
+import { verifyDataIntegrityProof, signDataIntegrity, signJwt, type UnsignedCredential } from './securing.js';
 import { signingKeyFromJwk, type SigningKey, type TransferableKey } from './keys.js';
 
 const keys = new Map<string, Promise<SigningKey>>();
@@ -20,6 +20,11 @@ export interface SignTask {
   credentials: UnsignedCredential[];
   dataIntegrityKey: TransferableKey;
   jwtKey: TransferableKey;
+}
+
+/** Checks a Data Integrity proof with the key documents the caller already resolved. */
+export async function verifyProof(task: { document: Record<string, unknown>; documents: Record<string, unknown> }) {
+  return verifyDataIntegrityProof(task.document, task.documents);
 }
 
 export default async function signMany(task: SignTask) {
