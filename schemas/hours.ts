@@ -1,13 +1,15 @@
 import { bearerSecurity, httpUrl, problemReplies, uuidParam } from './common.js';
+import { recipientSchema } from './credentials.js';
 
+/** The recipient of a credential, without a DID: sessions are recorded by e-mail or the institution's id. */
 export const hoursLearnerSchema = {
   type: 'object',
   additionalProperties: false,
   required: ['name'],
   properties: {
-    name: { type: 'string', minLength: 1, maxLength: 200 },
-    email: { type: 'string', format: 'email', maxLength: 320 },
-    externalId: { type: 'string', minLength: 1, maxLength: 200 },
+    name: recipientSchema.properties.name,
+    email: recipientSchema.properties.email,
+    externalId: recipientSchema.properties.externalId,
   },
   anyOf: [{ required: ['email'] }, { required: ['externalId'] }],
 } as const;
