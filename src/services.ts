@@ -11,6 +11,7 @@ import { createHoursService } from './hours/hours.service.js';
 import { createIssuerService } from './issuers/issuer.service.js';
 import { createPageService } from './pages/page.service.js';
 import { createRegistryService } from './registry/registry.service.js';
+import { createStatusChanges } from './status/status-changes.js';
 import { createStatusService } from './status/status.service.js';
 import { createKeyResolver } from './verify/key-resolver.js';
 import { createVcApiService } from './vcapi/vcapi.service.js';
@@ -30,8 +31,9 @@ export function createServices(config: Config, db: Db, kek: Buffer, options: Ser
   const signer = options.signing === 'inline' ? createInlineSigner() : createPoolSigner();
   const issuers = createIssuerService({ db, keys, urls });
   const achievements = createAchievementService({ db, urls, issuers });
+  const statusChanges = createStatusChanges();
   const status = createStatusService({ db, urls, keys, capacity: options.statusListCapacity });
-  const credentials = createCredentialService({ db, urls, keys, issuers, achievements, status, signer });
+  const credentials = createCredentialService({ db, urls, keys, issuers, achievements, status, signer, statusChanges });
   const batches = createBatchService({ db, urls, keys, issuers, achievements, status, credentials, signer });
   const hours = createHoursService({ db, urls, achievements, credentials });
   const clr = createClrService({ db, urls, keys, issuers, status, signer });
@@ -39,7 +41,7 @@ export function createServices(config: Config, db: Db, kek: Buffer, options: Ser
   const registry = createRegistryService({ db });
   const keyResolver = createKeyResolver({ urls, issuers, registry });
   const verify = createVerifyService({ db, urls, keys: keyResolver, registry, status, signer });
-  const pages = createPageService({ db, urls, verify });
+  const pages = createPageService({ db, urls, verify, statusChanges });
   return { config, db, urls, keys, signer, issuers, achievements, status, credentials, registry, keyResolver, verify, pages, hours, batches, clr, vcapi };
 }
 

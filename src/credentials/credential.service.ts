@@ -11,6 +11,7 @@ import type { Db } from '../db/database.js';
 import type { AchievementRow, CredentialRow, Database, IssuerRow } from '../db/types.js';
 import { AppError, ErrorCode, badRequest, conflict, notFound } from '../errors.js';
 import type { IssuerService } from '../issuers/issuer.service.js';
+import type { StatusChanges } from '../status/status-changes.js';
 import type { StatusService } from '../status/status.service.js';
 import type { Urls } from '../urls.js';
 import { normaliseEmail, upsertLearner, type LearnerIdentity } from '../learners/learner.repository.js';
@@ -78,8 +79,9 @@ export function createCredentialService(deps: {
   achievements: AchievementService;
   status: StatusService;
   signer: CredentialSigner;
+  statusChanges: StatusChanges;
 }) {
-  const { db, urls, keys, issuers, achievements, status, signer } = deps;
+  const { db, urls, keys, issuers, achievements, status, signer, statusChanges } = deps;
 
   function toIssued(row: CredentialRow): IssuedCredential {
     return { id: row.id, url: urls.credential(row.id), credential: row.document as Record<string, unknown>, jwt: row.jwt, status: statusOf(row) };
@@ -108,6 +110,13 @@ export function createCredentialService(deps: {
   }
 
   /** `executor` is the caller's transaction when there is one: PGlite has a single connection. */
+  /** Runs a status change and tells this instance's caches once it is committed. */
+  async function changeStatus(id: string, change: () => Promise<StatusInfo>): Promise<StatusInfo> {
+    const result = await change();
+    statusChanges.publish(id);
+    return result;
+  }
+
   /** Kind-specific rules that JSON Schema cannot say. */
   function checkKindFields(kind: AchievementRow['kind'], input: CredentialInput): void {
     if (input.studyGroup && kind !== 'study_group') throw badRequest('studyGroup applies only to study_group achievements', 'studyGroup');
@@ -260,7 +269,7 @@ export function createCredentialService(deps: {
 
     /** Revocation is final and published in the status list at once. */
     async revoke(issuer: IssuerRow, id: string, reason: string | undefined, actor: string): Promise<StatusInfo> {
-      return db.transaction().execute(async (trx) => {
+      return changeStatus(id, () => db.transaction().execute(async (trx) => {
         const row = await trx
           .updateTable('credentials')
           .set({ revoked_at: new Date(), revocation_reason: reason ?? null })
@@ -276,11 +285,11 @@ export function createCredentialService(deps: {
         await status.touch(trx, row.status_list_id);
         await insertAuditEvents(trx, [{ issuerId: issuer.id, actor, action: 'credential.revoked', subject: id, details: { reason: reason ?? null } }]);
         return statusOf(row);
-      });
+      }));
     },
 
     async suspend(issuer: IssuerRow, id: string, reason: string | undefined, actor: string): Promise<StatusInfo> {
-      return db.transaction().execute(async (trx) => {
+      return changeStatus(id, () => db.transaction().execute(async (trx) => {
         const row = await trx
           .updateTable('credentials')
           .set({ suspended_at: new Date(), suspension_reason: reason ?? null })
@@ -296,11 +305,11 @@ export function createCredentialService(deps: {
         }
         await insertAuditEvents(trx, [{ issuerId: issuer.id, actor, action: 'credential.suspended', subject: id, details: { reason: reason ?? null } }]);
         return statusOf(row);
-      });
+      }));
     },
 
     async unsuspend(issuer: IssuerRow, id: string, reason: string | undefined, actor: string): Promise<StatusInfo> {
-      return db.transaction().execute(async (trx) => {
+      return changeStatus(id, () => db.transaction().execute(async (trx) => {
         const row = await trx
           .updateTable('credentials')
           .set({ suspended_at: null, suspension_reason: null })
@@ -316,7 +325,7 @@ export function createCredentialService(deps: {
         }
         await insertAuditEvents(trx, [{ issuerId: issuer.id, actor, action: 'credential.unsuspended', subject: id, details: { reason: reason ?? null } }]);
         return statusOf(row);
-      });
+      }));
     },
   };
 }

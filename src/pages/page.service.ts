@@ -5,6 +5,7 @@
 import type { Db } from '../db/database.js';
 import type { AchievementKind } from '../db/types.js';
 import type { Urls } from '../urls.js';
+import type { StatusChanges } from '../status/status-changes.js';
 import type { Verdict, VerifyService } from '../verify/verify.service.js';
 import { bakePng, bakeSvg, generatedBadgeSvg, renderPng } from './badge.js';
 import type { Lang } from './i18n.js';
@@ -25,9 +26,20 @@ export type PageService = ReturnType<typeof createPageService>;
 /** Rendered badge PNGs are the same for every learner of an achievement: keep the last few. */
 const RENDER_CACHE_SIZE = 200;
 
-export function createPageService(deps: { db: Db; urls: Urls; verify: VerifyService }) {
+/** Signed documents never change: the last few thousand are kept. */
+const FOUND_CACHE_SIZE = 5_000;
+/**
+ * A verdict is reused this long. A status change on this instance drops it at once; another
+ * instance's change shows within this time (well inside the one second promised for revocation).
+ */
+const VERDICT_TTL_MS = 500;
+
+export function createPageService(deps: { db: Db; urls: Urls; verify: VerifyService; statusChanges: StatusChanges }) {
   const { db, urls, verify } = deps;
   const rendered = new Map<string, Promise<Buffer>>();
+  const foundCache = new Map<string, PublicCredential>();
+  const verdicts = new Map<string, { at: number; verdict: Promise<Verdict> }>();
+  deps.statusChanges.subscribe((id) => verdicts.delete(id));
 
   function renderCached(svg: string): Promise<Buffer> {
     let png = rendered.get(svg);
@@ -62,6 +74,8 @@ export function createPageService(deps: { db: Db; urls: Urls; verify: VerifyServ
   return {
     async find(id: string): Promise<PublicCredential | undefined> {
       if (!UUID.test(id)) return undefined;
+      const cached = foundCache.get(id.toLowerCase());
+      if (cached) return cached;
       const row = await db
         .selectFrom('credentials')
         .leftJoin('achievements', 'achievements.id', 'credentials.achievement_id')
@@ -69,11 +83,20 @@ export function createPageService(deps: { db: Db; urls: Urls; verify: VerifyServ
         .where('credentials.id', '=', id.toLowerCase())
         .executeTakeFirst();
       if (!row) return undefined;
-      return { id: row.id, url: urls.credential(row.id), credential: row.document as Record<string, any>, jwt: row.jwt, kind: row.kind ?? 'training_hours', image: row.image ?? null };
+      const found: PublicCredential = { id: row.id, url: urls.credential(row.id), credential: row.document as Record<string, any>, jwt: row.jwt, kind: row.kind ?? 'training_hours', image: row.image ?? null };
+      foundCache.set(row.id, found);
+      if (foundCache.size > FOUND_CACHE_SIZE) foundCache.delete(foundCache.keys().next().value!);
+      return found;
     },
 
     verdict(found: PublicCredential): Promise<Verdict> {
-      return verify.verify({ credential: found.credential });
+      const hit = verdicts.get(found.id);
+      if (hit && Date.now() - hit.at < VERDICT_TTL_MS) return hit.verdict;
+      const verdict = verify.verify({ credential: found.credential });
+      verdicts.set(found.id, { at: Date.now(), verdict });
+      verdict.catch(() => verdicts.delete(found.id));
+      if (verdicts.size > FOUND_CACHE_SIZE) verdicts.delete(verdicts.keys().next().value!);
+      return verdict;
     },
 
     /** OB 3.0 §5.3: the SVG badge with the signed credential inside. */
