@@ -11,6 +11,8 @@ declare module '@digitalbazaar/vc' {
   export function verify(options: Record<string, unknown>): Promise<any>;
   export function signPresentation(options: Record<string, unknown>): Promise<any>;
   export function createPresentation(options: Record<string, unknown>): any;
+  /** The checks `issue` runs before signing (throws on a malformed credential). */
+  export function _checkCredential(options: { credential: unknown; mode: 'issue' | 'verify'; now?: Date }): void;
 }
 declare module '@digitalbazaar/data-integrity' {
   export class DataIntegrityProof {
@@ -40,4 +42,18 @@ declare module 'jsonld-signatures' {
     };
   };
   export default jsigs;
+}
+declare module 'jsonld' {
+  const jsonld: {
+    toRDF(input: unknown, options: Record<string, unknown>): Promise<any[]>;
+    expand(input: unknown, options: Record<string, unknown>): Promise<unknown[]>;
+    canonize(input: unknown, options: Record<string, unknown>): Promise<string>;
+  };
+  export default jsonld;
+}
+declare module 'rdf-canonize' {
+  export function canonize(input: unknown, options: Record<string, unknown>): Promise<string>;
+}
+declare module 'base58-universal' {
+  export function encode(input: Uint8Array, maxline?: number): string;
 }

@@ -4,7 +4,6 @@
  * can be revoked like any other.
  */
 import { randomUUID } from 'node:crypto';
-// @ts-expect-error jsonld ships no types
 import jsonld from 'jsonld';
 import { insertAuditEvents } from '../audit/audit.repository.js';
 import type { KeyStore } from '../crypto/key-store.js';

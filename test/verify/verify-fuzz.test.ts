@@ -3,7 +3,6 @@
  * or a problem (4xx), never a 5xx, and a mutated credential never verifies.
  */
 import fc from 'fast-check';
-// @ts-expect-error jsonld ships no types
 import jsonld from 'jsonld';
 import { contextLoader } from '../../src/jsonld/document-loader.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
