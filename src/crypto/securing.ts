@@ -7,7 +7,6 @@ import * as vc from '@digitalbazaar/vc';
 import { DataIntegrityProof } from '@digitalbazaar/data-integrity';
 import { cryptosuite as eddsaRdfc2022 } from '@digitalbazaar/eddsa-rdfc-2022-cryptosuite';
 import { encode as base58btc } from 'base58-universal';
-import { CompactSign } from 'jose';
 import jsigs from 'jsonld-signatures';
 import { VC_V2_CONTEXT, contextLoader, createDocumentLoader } from '../jsonld/document-loader.js';
 import { createShapeCanonizer } from '../jsonld/shape-canonizer.js';
@@ -33,14 +32,15 @@ const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').diges
  * canonizer instead of a full JSON-LD expansion each time. Ed25519 is deterministic, so the proof
  * is byte for byte the library's: test/crypto/securing.test.ts holds it to that.
  */
-export async function signDataIntegrity(
-  credential: UnsignedCredential,
-  key: SigningKey,
-  created: Date = new Date(),
-): Promise<SignedCredential> {
+export async function signDataIntegrity(credential: UnsignedCredential, key: SigningKey, created: Date = new Date()): Promise<SignedCredential> {
+  return { ...credential, proof: [await createDataIntegrityProof(credential, key, created)] };
+}
+
+/** The proof alone (what a signing worker sends back: the document is the caller's already). */
+export async function createDataIntegrityProof(credential: UnsignedCredential, key: SigningKey, created: Date = new Date()): Promise<Record<string, unknown>> {
   if (!key.multikey) throw new Error('Data Integrity needs an Ed25519 key');
   const context = credential['@context'];
-  if (!Array.isArray(context) || context[0] !== VC_V2_CONTEXT) return signDataIntegrityWithLibrary(credential, key, created);
+  if (!Array.isArray(context) || context[0] !== VC_V2_CONTEXT) return (await signDataIntegrityWithLibrary(credential, key, created)).proof[0]!;
   vc._checkCredential({ credential, mode: 'issue' });
   const proof = {
     type: 'DataIntegrityProof',
@@ -54,8 +54,7 @@ export async function signDataIntegrity(
   const [proofConfig, document] = await Promise.all([canonizer.canonize({ '@context': context, ...proof }), canonizer.canonize(credential)]);
   // §3.3.5 hashing: SHA-256 of the proof configuration, then of the document.
   const hashData = Buffer.concat([sha256(proofConfig), sha256(document)]);
-  const proofValue = 'z' + base58btc(sign(null, hashData, key.privateKey));
-  return { ...credential, proof: [{ ...proof, proofValue }] } as SignedCredential;
+  return { ...proof, proofValue: 'z' + base58btc(sign(null, hashData, key.privateKey)) };
 }
 
 /** The library's own path, for documents that are not VC 2.0 (none that this service makes). */
@@ -97,12 +96,29 @@ export interface JwtClaims {
 
 export const JWT_MEDIA_TYPE = 'vc+jwt';
 
+/** The protected header of each key's JWTs, encoded once: it is the same for every credential. */
+const jwtHeaders = new WeakMap<SigningKey, string>();
+
+function jwtHeaderOf(key: SigningKey): string {
+  let header = jwtHeaders.get(key);
+  if (!header) {
+    const alg = key.algorithm === 'Ed25519' ? 'EdDSA' : 'RS256';
+    header = Buffer.from(JSON.stringify({ alg, kid: key.verificationMethod, typ: JWT_MEDIA_TYPE, cty: 'vc' })).toString('base64url');
+    jwtHeaders.set(key, header);
+  }
+  return header;
+}
+
 /**
  * VC-JOSE-COSE §3.1.1: the payload is the credential itself, `typ` is `vc+jwt`, `cty` `vc`; the JWT
  * claims OB 3.0 asks for (iss, jti, nbf, sub, exp) are added beside it.
+ *
+ * A compact JWS (RFC 7515 §7.1) is made here with node:crypto directly: jose signs through WebCrypto,
+ * whose per-call promise and key handling cost more than the signature. The algorithms are the
+ * allow-listed two (EdDSA; RS256 = RSASSA-PKCS1-v1_5 with SHA-256, RFC 7518 §3.3), and the tests
+ * verify every JWT with jose.
  */
-export async function signJwt(credential: UnsignedCredential, key: SigningKey): Promise<string> {
-  const alg = key.algorithm === 'Ed25519' ? 'EdDSA' : 'RS256';
+export function signJwt(credential: UnsignedCredential, key: SigningKey): string {
   const subject = (credential.credentialSubject as { id?: string } | undefined)?.id;
   const claims: JwtClaims = {
     iss: key.controller,
@@ -112,8 +128,7 @@ export async function signJwt(credential: UnsignedCredential, key: SigningKey): 
   if (subject) claims.sub = subject;
   if (typeof credential.validUntil === 'string') claims.exp = Math.floor(Date.parse(credential.validUntil) / 1000);
   const { proof: _ignored, ...withoutProof } = credential as Record<string, unknown>;
-  const payload = new TextEncoder().encode(JSON.stringify({ ...withoutProof, ...claims }));
-  return new CompactSign(payload)
-    .setProtectedHeader({ alg, kid: key.verificationMethod, typ: JWT_MEDIA_TYPE, cty: 'vc' })
-    .sign(key.privateKey);
+  const signingInput = `${jwtHeaderOf(key)}.${Buffer.from(JSON.stringify({ ...withoutProof, ...claims })).toString('base64url')}`;
+  const signature = sign(key.algorithm === 'Ed25519' ? null : 'sha256', Buffer.from(signingInput), key.privateKey);
+  return `${signingInput}.${signature.toString('base64url')}`;
 }

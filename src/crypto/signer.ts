@@ -6,7 +6,7 @@ import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
 import { toTransferable, type SigningKey } from './keys.js';
 import { signDataIntegrity, signJwt, verifyDataIntegrityProof, type ProofResult, type SignedCredential, type UnsignedCredential } from './securing.js';
-import type { SignTask } from './signing-worker.js';
+import type { SignTask, SignedParts } from './signing-worker.js';
 
 export interface SignedPair {
   signed: SignedCredential;
@@ -24,7 +24,7 @@ export function createInlineSigner(): CredentialSigner {
   return {
     async sign(credentials, diKey, jwtKey) {
       const out: SignedPair[] = [];
-      for (const credential of credentials) out.push({ signed: await signDataIntegrity(credential, diKey), jwt: await signJwt(credential, jwtKey) });
+      for (const credential of credentials) out.push({ signed: await signDataIntegrity(credential, diKey), jwt: signJwt(credential, jwtKey) });
       return out;
     },
     verifyProof: verifyDataIntegrityProof,
@@ -55,12 +55,13 @@ export function createPoolSigner(threads = availableParallelism()): CredentialSi
   };
   return {
     async sign(credentials, diKey, jwtKey) {
-      const tasks: Promise<SignedPair[]>[] = [];
+      const tasks: Promise<SignedParts[]>[] = [];
       for (let i = 0; i < credentials.length; i += TASK_SIZE) {
         const task: SignTask = { credentials: credentials.slice(i, i + TASK_SIZE), dataIntegrityKey: asTransferable(diKey), jwtKey: asTransferable(jwtKey) };
         tasks.push(pool.run(task));
       }
-      return (await Promise.all(tasks)).flat();
+      const parts = (await Promise.all(tasks)).flat();
+      return parts.map(({ proof, jwt }, i) => ({ signed: { ...credentials[i]!, proof: [proof] }, jwt }));
     },
     verifyProof: (document, documents) => pool.run({ document, documents }, { name: 'verifyProof' }),
     close: () => pool.destroy(),

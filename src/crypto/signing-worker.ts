@@ -2,7 +2,7 @@
  * A signing worker thread: JSON-LD canonicalisation and Ed25519/RSA signatures are CPU work that
  * must not run on the request's event loop. Keys are rebuilt once per worker and kept.
  */
-import { verifyDataIntegrityProof, signDataIntegrity, signJwt, type UnsignedCredential } from './securing.js';
+import { createDataIntegrityProof, signJwt, verifyDataIntegrityProof, type UnsignedCredential } from './securing.js';
 import { signingKeyFromJwk, type SigningKey, type TransferableKey } from './keys.js';
 
 const keys = new Map<string, Promise<SigningKey>>();
@@ -27,11 +27,15 @@ export async function verifyProof(task: { document: Record<string, unknown>; doc
   return verifyDataIntegrityProof(task.document, task.documents);
 }
 
-export default async function signMany(task: SignTask) {
+/** What a worker sends back per credential: the proof and the JWT, not the document again. */
+export interface SignedParts {
+  proof: Record<string, unknown>;
+  jwt: string;
+}
+
+export default async function signMany(task: SignTask): Promise<SignedParts[]> {
   const [diKey, jwtKey] = await Promise.all([keyOf(task.dataIntegrityKey), keyOf(task.jwtKey)]);
-  const out = [];
-  for (const credential of task.credentials) {
-    out.push({ signed: await signDataIntegrity(credential, diKey), jwt: await signJwt(credential, jwtKey) });
-  }
+  const out: SignedParts[] = [];
+  for (const credential of task.credentials) out.push({ proof: await createDataIntegrityProof(credential, diKey), jwt: signJwt(credential, jwtKey) });
   return out;
 }

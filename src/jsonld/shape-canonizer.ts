@@ -12,13 +12,15 @@
  * It is exact only where a value's place in the output cannot depend on what the value is, so:
  * - `@context`, `type`/`@type` and every other `@` keyword value are part of the shape (they
  *   change the active context and term definitions), as are booleans and null;
- * - a value that lands in an IRI position must be a plain absolute IRI that jsonld.js keeps as it is
- *   (not a compact IRI, term, blank node or relative reference); anything else takes the standard path;
+ * - a value that lands in an IRI position must be a plain absolute IRI that jsonld.js keeps as it is;
+ *   one it would read by what it is (a term such as `assertionMethod`, a compact IRI, a blank node
+ *   id) becomes part of the shape, so the shape is compiled again with that value in place;
  * - numbers keep jsonld.js's rule for integer or double form; the form found for the sentinel is used;
  * - a shape whose sentinels come out any other way (changed, dropped, inside a datatype or a language)
  *   is never compiled, and all its documents take the standard path;
  * - the slot values can make two quads equal where the sentinels did not (the same node reached
- *   twice): a dataset is a set, so duplicates are removed, as jsonld.js's node map does.
+ *   twice, the same tag twice): a dataset is a set, so the later one is dropped, as jsonld.js's node
+ *   map does.
  *
  * test/jsonld/shape-canonizer.test.ts compares the output byte for byte with the standard path on
  * thousands of generated documents.
@@ -42,11 +44,12 @@ type TemplateTerm = Term | { slot: number; iri: true } | { slot: number; iri: fa
 type TemplateQuad = [TemplateTerm, TemplateTerm, TemplateTerm, TemplateTerm];
 
 interface Template {
-  /** Quads with no slot: jsonld.js made them distinct, and they are used as they are. */
-  fixedQuads: Quad[];
-  fixedKeys: Set<string>;
-  /** Quads with at least one slot. */
   quads: TemplateQuad[];
+  /**
+   * Pairs of quads (i < j) that some slot values could make equal; when they are, j is dropped.
+   * Found once per shape, so filling compares a handful of pairs rather than keying every quad.
+   */
+  mayCollide: [number, number][];
   /** Slots that land in an IRI position (their values must be plain absolute IRIs). */
   iriSlots: number[];
   /** Terms the document's contexts define: an IRI whose scheme is one of them would be expanded. */
@@ -106,16 +109,22 @@ function shapeOf(value: unknown, slots: Slot[]): string {
   return JSON.stringify(value) ?? 'u';
 }
 
-/** The document with its slots replaced by sentinels, walked in the same order as shapeOf. */
-function withSentinels(value: unknown, next: { index: number }): unknown {
-  if (typeof value === 'string') return `${SENTINEL_PREFIX}${next.index++}`;
-  if (typeof value === 'number') return SENTINEL_NUMBER_BASE + next.index++ + (isDouble(value) ? 0.5 : 0);
-  if (Array.isArray(value)) return value.map((item) => withSentinels(item, next));
+/**
+ * The document with its slots replaced by sentinels, walked in the same order as shapeOf. Slots in
+ * `kept` keep their own value (it is part of the shape key then).
+ */
+function withSentinels(value: unknown, kept: ReadonlySet<number>, next: { index: number }): unknown {
+  if (typeof value === 'string' || typeof value === 'number') {
+    const index = next.index++;
+    if (kept.has(index)) return value;
+    return typeof value === 'string' ? `${SENTINEL_PREFIX}${index}` : SENTINEL_NUMBER_BASE + index + (isDouble(value) ? 0.5 : 0);
+  }
+  if (Array.isArray(value)) return value.map((item) => withSentinels(item, kept, next));
   if (value && typeof value === 'object') {
     const out: Record<string, unknown> = {};
     for (const key of Object.keys(value)) {
       const child = (value as Record<string, unknown>)[key];
-      out[key] = isShapeKey(key) ? child : withSentinels(child, next);
+      out[key] = isShapeKey(key) ? child : withSentinels(child, kept, next);
     }
     return out;
   }
@@ -142,10 +151,10 @@ async function definedTerms(context: unknown, loader: DocumentLoader, terms: Set
 class NotCompilable extends Error {}
 
 /** Turns the sentinel document's quads into a template; throws NotCompilable when a slot is unclear. */
-function templateOf(dataset: Quad[], slots: Slot[]): Omit<Template, 'terms'> {
+function templateOf(dataset: Quad[], slots: Slot[], kept: ReadonlySet<number>): Omit<Template, 'terms'> {
   const seen = new Array<'iri' | 'literal' | undefined>(slots.length);
   const use = (slot: number, kind: 'iri' | 'literal') => {
-    if (slot >= slots.length) throw new NotCompilable();
+    if (slot >= slots.length || kept.has(slot)) throw new NotCompilable();
     if (seen[slot] && seen[slot] !== kind) throw new NotCompilable();
     seen[slot] = kind;
   };
@@ -183,17 +192,30 @@ function templateOf(dataset: Quad[], slots: Slot[]): Omit<Template, 'terms'> {
     }
     return term;
   };
-  const quads: TemplateQuad[] = [];
-  const fixedQuads: Quad[] = [];
-  for (const q of dataset) {
-    const template = [toTemplate(q.subject), toTemplate(q.predicate), toTemplate(q.object), toTemplate(q.graph)] as TemplateQuad;
-    if (template.some((t) => 'slot' in t)) quads.push(template);
-    else fixedQuads.push(q);
-  }
+  const quads = dataset.map((q) => [toTemplate(q.subject), toTemplate(q.predicate), toTemplate(q.object), toTemplate(q.graph)] as TemplateQuad);
   // A slot that appears nowhere was dropped; whether its real value would be is not known.
-  for (let i = 0; i < slots.length; i++) if (!seen[i]) throw new NotCompilable();
+  for (let i = 0; i < slots.length; i++) if (!seen[i] && !kept.has(i)) throw new NotCompilable();
   const iriSlots = seen.flatMap((kind, i) => (kind === 'iri' ? [i] : []));
-  return { quads, fixedQuads, fixedKeys: new Set(fixedQuads.map(quadKey)), iriSlots };
+  const mayCollide: [number, number][] = [];
+  for (let i = 0; i < quads.length; i++) {
+    for (let j = i + 1; j < quads.length; j++) {
+      if (quads[i]!.every((t, k) => mayBeEqual(t, quads[j]![k]!))) mayCollide.push([i, j]);
+    }
+  }
+  return { quads, mayCollide, iriSlots };
+}
+
+const sameTerm = (a: Term, b: Term) =>
+  a.termType === b.termType && a.value === b.value && a.datatype?.value === b.datatype?.value && a.language === b.language;
+
+/** Could these two template terms be filled to the same term? (Conservative: yes when unsure.) */
+function mayBeEqual(a: TemplateTerm, b: TemplateTerm): boolean {
+  const kind = (t: TemplateTerm) => ('slot' in t ? (t.iri ? 'NamedNode' : 'Literal') : t.termType);
+  if (kind(a) !== kind(b)) return false;
+  if (!('slot' in a) && !('slot' in b)) return sameTerm(a, b);
+  const literal = (t: TemplateTerm) => ('slot' in t ? (t.iri ? undefined : t.literal) : t);
+  const [la, lb] = [literal(a), literal(b)];
+  return !la || !lb || (la.datatype?.value === lb.datatype?.value && la.language === lb.language);
 }
 
 /** Would jsonld.js keep this IRI exactly as it is, given the terms the contexts define? */
@@ -204,28 +226,23 @@ function keptAsIs(value: string, terms: Set<string>): boolean {
   return value.startsWith('//', colon + 1) || !terms.has(value.slice(0, colon));
 }
 
-function fill(template: Template, slots: Slot[]): Quad[] | undefined {
-  for (const slot of template.iriSlots) if (!keptAsIs(slots[slot] as string, template.terms)) return undefined;
+function fill(template: Template, slots: Slot[]): Quad[] {
   const term = (t: TemplateTerm): Term => {
     if (!('slot' in t)) return t;
     const value = slots[t.slot]!;
     if (t.iri) return { termType: 'NamedNode', value: value as string };
     return { ...t.literal, value: t.number ? numberLexical(value as number, t.number) : (value as string) };
   };
-  const out: Quad[] = template.fixedQuads.slice();
-  const keys = new Set<string>();
-  for (const [s, p, o, g] of template.quads) {
-    const quad = { subject: term(s), predicate: term(p), object: term(o), graph: term(g) };
-    const key = quadKey(quad);
-    if (keys.has(key) || template.fixedKeys.has(key)) continue;
-    keys.add(key);
-    out.push(quad);
+  const quads: Quad[] = template.quads.map(([s, p, o, g]) => ({ subject: term(s), predicate: term(p), object: term(o), graph: term(g) }));
+  let duplicates: Set<number> | undefined;
+  for (const [i, j] of template.mayCollide) {
+    const [a, b] = [quads[i]!, quads[j]!];
+    if (sameTerm(a.subject, b.subject) && sameTerm(a.predicate, b.predicate) && sameTerm(a.object, b.object) && sameTerm(a.graph, b.graph)) {
+      (duplicates ??= new Set()).add(j);
+    }
   }
-  return out;
+  return duplicates ? quads.filter((_, i) => !duplicates.has(i)) : quads;
 }
-
-const termKey = (t: Term) => `${t.termType[0]}${t.value}\u0001${t.datatype?.value ?? ''}\u0001${t.language ?? ''}`;
-const quadKey = (q: Quad) => `${termKey(q.subject)}\u0000${termKey(q.predicate)}\u0000${termKey(q.object)}\u0000${termKey(q.graph)}`;
 
 export interface ShapeCanonizer {
   /** Canonical N-Quads, identical to the eddsa-rdfc-2022 cryptosuite's canonize of the document. */
@@ -243,48 +260,65 @@ export async function canonizeStandard(document: Record<string, unknown>, docume
 export function createShapeCanonizer(options: { documentLoader: DocumentLoader; maxShapes?: number }): ShapeCanonizer {
   const { documentLoader } = options;
   const maxShapes = options.maxShapes ?? 256;
-  /** Shape → its template, or null when the shape cannot be compiled. Least recently used first. */
+  /** Shape → its template, or null when the shape cannot be compiled. Oldest first. */
   const templates = new Map<string, Promise<Template | null>>();
   const stats = { compiled: 0, standard: 0, shapes: 0 };
 
-  async function compile(document: Record<string, unknown>, slots: Slot[]): Promise<Template | null> {
+  async function compile(document: Record<string, unknown>, slots: Slot[], kept: ReadonlySet<number>): Promise<Template | null> {
     try {
-      const sentinelDocument = withSentinels(document, { index: 0 }) as Record<string, unknown>;
+      const sentinelDocument = withSentinels(document, kept, { index: 0 }) as Record<string, unknown>;
+      // A sentinel must mean its slot alone: not compiled when a kept value, key or type holds one.
+      const sentinels = JSON.stringify(sentinelDocument).split(SENTINEL_PREFIX).length - 1;
+      if (sentinels !== slots.filter((slot, i) => typeof slot === 'string' && !kept.has(i)).length) return null;
       const dataset = (await jsonld.toRDF(sentinelDocument, { ...TO_RDF_OPTIONS, documentLoader })) as Quad[];
       const terms = new Set<string>();
       await definedTerms(document['@context'], documentLoader, terms, new Set());
-      return { ...templateOf(dataset, slots), terms };
+      return { ...templateOf(dataset, slots, kept), terms };
     } catch {
       // Not compilable, or jsonld.js refuses the shape: the standard path gives the real answer.
       return null;
     }
   }
 
-  function templateFor(key: string, document: Record<string, unknown>, slots: Slot[]): Promise<Template | null> {
+  function templateFor(key: string, document: Record<string, unknown>, slots: Slot[], kept: ReadonlySet<number>): Promise<Template | null> {
     let template = templates.get(key);
-    if (template) {
-      templates.delete(key);
-    } else {
-      template = compile(document, slots);
+    if (!template) {
+      template = compile(document, slots, kept);
       stats.shapes++;
+      // The first in goes first: a service sees few shapes, and a flood of new ones cannot grow this.
       if (templates.size >= maxShapes) templates.delete(templates.keys().next().value!);
+      templates.set(key, template);
     }
-    templates.set(key, template);
     return template;
+  }
+
+  /** The template for this document: its shape, and the values it must keep where they are not plain IRIs. */
+  async function templateOfDocument(document: Record<string, unknown>, slots: Slot[]): Promise<Template | null> {
+    const key = shapeOf(document, slots);
+    const template = await templateFor(key, document, slots, NONE);
+    if (!template) return null;
+    // A term, compact IRI or blank node id where the shape has an IRI (`proofPurpose:
+    // "assertionMethod"`, an `@vocab` term): jsonld.js reads it by what it is, so it joins the shape.
+    const kept = template.iriSlots.filter((slot) => !keptAsIs(slots[slot] as string, template.terms));
+    if (kept.length === 0) return template;
+    const special = await templateFor(key + '\u0000' + JSON.stringify(kept.map((slot) => [slot, slots[slot]])), document, slots, new Set(kept));
+    if (!special) return null;
+    return special.iriSlots.every((slot) => keptAsIs(slots[slot] as string, special.terms)) ? special : null;
   }
 
   return {
     stats,
     async canonize(document) {
       const slots: Slot[] = [];
-      const template = await templateFor(shapeOf(document, slots), document, slots);
-      const dataset = template && fill(template, slots);
-      if (!dataset) {
+      const template = await templateOfDocument(document, slots);
+      if (!template) {
         stats.standard++;
         return canonizeStandard(document, documentLoader);
       }
       stats.compiled++;
-      return rdfCanonize.canonize(dataset, CANONIZE_OPTIONS);
+      return rdfCanonize.canonize(fill(template, slots), CANONIZE_OPTIONS);
     },
   };
 }
+
+const NONE: ReadonlySet<number> = new Set();
