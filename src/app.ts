@@ -16,9 +16,8 @@ import { clrRoutes } from './clr/clr.routes.js';
 import { credentialRoutes } from './credentials/credential.routes.js';
 import type { Db } from './db/database.js';
 import type { IssuerRow } from './db/types.js';
-import { badRequest, ErrorCode, errorHandler, findNulCharacter, notFound, problem, sendProblem } from './errors.js';
+import { badRequest, ErrorCode, errorHandler, findNulCharacter, problem, sendProblem } from './errors.js';
 import { healthRoutes } from './health/health.routes.js';
-import { findIssuerById } from './issuers/issuer.repository.js';
 import { hoursRoutes } from './hours/hours.routes.js';
 import { issuerRoutes } from './issuers/issuer.routes.js';
 import { pageRoutes } from './pages/page.routes.js';
@@ -79,10 +78,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   app.decorate('authenticate', (request: FastifyRequest) => authenticate(deps.db, config.adminToken, request, authFailures));
   async function authenticateIssuerWithPrincipal(request: FastifyRequest) {
     const principal = await authenticate(deps.db, config.adminToken, request, authFailures);
-    const { issuerId } = requireIssuer(principal);
-    const issuer = await findIssuerById(deps.db, issuerId);
-    if (!issuer) throw notFound('Institution');
-    return { issuer, principal };
+    return { issuer: requireIssuer(principal).issuer, principal };
   }
   app.decorate('authenticateIssuerWithPrincipal', authenticateIssuerWithPrincipal);
   app.decorate('authenticateIssuer', async (request: FastifyRequest) => (await authenticateIssuerWithPrincipal(request)).issuer);

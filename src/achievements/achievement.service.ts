@@ -32,6 +32,9 @@ const ACHIEVEMENT_TYPE: Record<AchievementKind, string> = {
   training_hours: 'LearningProgram',
 };
 
+/** Achievement rows an instance keeps in memory (the oldest read is dropped first). */
+const KNOWN_ACHIEVEMENTS = 1000;
+
 type Details = Pick<AchievementInput, 'humanCode' | 'fieldOfStudy' | 'resultDescription'>;
 
 export type AchievementService = ReturnType<typeof createAchievementService>;
@@ -84,10 +87,20 @@ export function createAchievementService(deps: { db: Db; urls: Urls; issuers: Is
     };
   }
 
+  /** Achievements never change once defined, so every instance may keep the rows it has read. */
+  const known = new Map<string, AchievementRow>();
+
   async function findForIssuer(issuerId: string, id: string): Promise<AchievementRow> {
-    const row = await db.selectFrom('achievements').selectAll().where('id', '=', id).where('issuer_id', '=', issuerId).executeTakeFirst();
+    let row = known.get(id);
+    if (!row) {
+      row = await db.selectFrom('achievements').selectAll().where('id', '=', id).executeTakeFirst();
+      if (row) {
+        if (known.size >= KNOWN_ACHIEVEMENTS) known.delete(known.keys().next().value!);
+        known.set(id, row);
+      }
+    }
     // Another institution's achievement is reported as missing, so ids cannot be probed.
-    if (!row) throw notFound(`Achievement ${id}`);
+    if (!row || row.issuer_id !== issuerId) throw notFound(`Achievement ${id}`);
     return row;
   }
 

@@ -5,11 +5,12 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import type { Db } from '../db/database.js';
+import type { IssuerRow } from '../db/types.js';
 import { AppError, ErrorCode, forbidden, unauthorized } from '../errors.js';
 
 export type Principal =
   | { kind: 'admin' }
-  | { kind: 'issuer'; issuerId: string; issuerSlug: string; apiKeyId: string };
+  | { kind: 'issuer'; issuerId: string; issuerSlug: string; apiKeyId: string; issuer: IssuerRow };
 
 export const API_TOKEN_PREFIX = 'ieum_';
 
@@ -76,14 +77,17 @@ async function resolvePrincipal(db: Db, adminToken: string | undefined, request:
   const token = bearerToken(request);
   if (adminToken && secretsEqual(token, adminToken)) return { kind: 'admin' };
   if (!token.startsWith(API_TOKEN_PREFIX)) throw unauthorized('The token is not valid');
+  // The institution comes with its key in one query: every authenticated request needs both.
   const row = await db
     .selectFrom('api_keys')
     .innerJoin('issuers', 'issuers.id', 'api_keys.issuer_id')
-    .select(['api_keys.id', 'api_keys.issuer_id', 'api_keys.revoked_at', 'issuers.slug'])
+    .selectAll('issuers')
+    .select(['api_keys.id as api_key_id', 'api_keys.revoked_at'])
     .where('api_keys.token_hash', '=', hashToken(token))
     .executeTakeFirst();
   if (!row || row.revoked_at) throw unauthorized('The token is not valid or has been revoked');
-  return { kind: 'issuer', issuerId: row.issuer_id, issuerSlug: row.slug, apiKeyId: row.id };
+  const { api_key_id: apiKeyId, revoked_at: _revokedAt, ...issuer } = row;
+  return { kind: 'issuer', issuerId: issuer.id, issuerSlug: issuer.slug, apiKeyId, issuer };
 }
 
 export function requireAdmin(principal: Principal): void {

@@ -12,9 +12,10 @@ import type { AchievementRow, CredentialRow, Database, IssuerRow } from '../db/t
 import { AppError, ErrorCode, badRequest, conflict, notFound } from '../errors.js';
 import type { IssuerService } from '../issuers/issuer.service.js';
 import type { StatusChanges } from '../status/status-changes.js';
-import type { StatusService } from '../status/status.service.js';
+import type { StatusService, StatusSlot } from '../status/status.service.js';
 import type { Urls } from '../urls.js';
-import { normaliseEmail, upsertLearner, type LearnerIdentity } from '../learners/learner.repository.js';
+import { normaliseEmail, type LearnerIdentity } from '../learners/learner.repository.js';
+import { insertIssuedCredential } from './credential.repository.js';
 import {
   buildCredential,
   xsdDateTime,
@@ -69,6 +70,8 @@ function requestHash(input: unknown): string {
 
 const isUniqueViolation = (error: unknown) => (error as { code?: string }).code === '23505';
 
+const ACTIVE: StatusInfo = { state: 'active', revokedAt: null, revocationReason: null, suspendedAt: null, suspensionReason: null };
+
 export type CredentialService = ReturnType<typeof createCredentialService>;
 
 export function createCredentialService(deps: {
@@ -109,7 +112,6 @@ export function createCredentialService(deps: {
     return toIssued(row);
   }
 
-  /** `executor` is the caller's transaction when there is one: PGlite has a single connection. */
   /** Runs a status change and tells this instance's caches once it is committed. */
   async function changeStatus(id: string, change: () => Promise<StatusInfo>): Promise<StatusInfo> {
     const result = await change();
@@ -126,20 +128,23 @@ export function createCredentialService(deps: {
     }
   }
 
-  /** Allocates a status index, signs both forms and stores the row, all in the caller's transaction. */
-  async function issueWithin(
-    trx: Kysely<Database>,
+  /**
+   * Builds, signs (both forms) and stores one credential at the status index given. `executor` is
+   * the caller's transaction when there is one (PGlite has a single connection); otherwise the store
+   * is one statement and nothing is held open while the workers sign.
+   */
+  async function signAndStore(
+    executor: Kysely<Database>,
     issuer: IssuerRow,
     achievementRow: AchievementRow,
     input: CredentialInput,
     dates: { validFrom: string; validUntil?: string },
+    slot: StatusSlot,
     actor: string,
     request: { idempotencyKey?: string | undefined; hash: string },
-  ): Promise<CredentialRow> {
-    const signingKeys = await keys.activeKeys(issuer.id, urls.issuerDid(issuer.slug), trx);
+  ): Promise<IssuedCredential> {
+    const signingKeys = await keys.activeKeys(issuer.id, urls.issuerDid(issuer.slug), executor);
     const id = randomUUID();
-    const learnerId = await upsertLearner(trx, issuer.id, input.recipient);
-    const [slot] = await status.allocate(trx, issuer.id, 1);
     const unsigned = buildCredential({
       id,
       url: urls.credential(id),
@@ -149,29 +154,24 @@ export function createCredentialService(deps: {
       ...dates,
       evidence: input.evidence,
       subject: input,
-      status: { listUrl: urls.statusList(slot!.listId), index: slot!.index },
+      status: { listUrl: urls.statusList(slot.listId), index: slot.index },
     });
     const [{ signed, jwt }] = (await signer.sign([unsigned], signingKeys.ed25519, input.jwtAlgorithm === 'RS256' ? signingKeys.rs256 : signingKeys.ed25519)) as [SignedPair];
-    const inserted = await trx
-      .insertInto('credentials')
-      .values({
-        id,
-        issuer_id: issuer.id,
-        achievement_id: achievementRow.id,
-        learner_id: learnerId,
-        document: JSON.stringify(signed),
-        jwt,
-        status_list_id: slot!.listId,
-        status_index: slot!.index,
-        idempotency_key: request.idempotencyKey ?? null,
-        request_hash: request.hash,
-        valid_from: dates.validFrom,
-        valid_until: dates.validUntil ?? null,
-      })
-      .returningAll()
-      .executeTakeFirstOrThrow();
-    await insertAuditEvents(trx, [{ issuerId: issuer.id, actor, action: 'credential.issued', subject: id }]);
-    return inserted;
+    await insertIssuedCredential(executor, {
+      id,
+      issuerId: issuer.id,
+      achievementId: achievementRow.id,
+      recipient: input.recipient,
+      document: signed,
+      jwt,
+      status: slot,
+      idempotencyKey: request.idempotencyKey ?? null,
+      requestHash: request.hash,
+      validFrom: dates.validFrom,
+      validUntil: dates.validUntil ?? null,
+      actor,
+    });
+    return { id, url: urls.credential(id), credential: signed, jwt, status: ACTIVE };
   }
 
   async function findOwned(issuerId: string, id: string, executor: Kysely<Database> = db): Promise<CredentialRow> {
@@ -193,9 +193,9 @@ export function createCredentialService(deps: {
       const achievementRow = await achievements.findForIssuer(issuer.id, input.achievementId);
       checkKindFields(achievementRow.kind, input);
       const dates = checkDates(input);
+      const slot = await status.take(issuer.id);
       try {
-        const row = await db.transaction().execute((trx) => issueWithin(trx, issuer, achievementRow, input, dates, actor, { idempotencyKey, hash }));
-        return { issued: toIssued(row), replayed: false };
+        return { issued: await signAndStore(db, issuer, achievementRow, input, dates, slot, actor, { idempotencyKey, hash }), replayed: false };
       } catch (error) {
         // The same Idempotency-Key sent twice at once: the unique index lets one through.
         if (idempotencyKey && isUniqueViolation(error)) {
@@ -209,7 +209,8 @@ export function createCredentialService(deps: {
     /** For other services (the hours ledger): issue inside their transaction. */
     async issueInTransaction(trx: Kysely<Database>, issuer: IssuerRow, achievementRow: AchievementRow, input: CredentialInput, actor: string): Promise<IssuedCredential> {
       const dates = checkDates(input);
-      return toIssued(await issueWithin(trx, issuer, achievementRow, input, dates, actor, { hash: requestHash(input) }));
+      const [slot] = await status.allocate(trx, issuer.id, 1);
+      return signAndStore(trx, issuer, achievementRow, input, dates, slot!, actor, { hash: requestHash(input) });
     },
 
     async get(issuer: IssuerRow, id: string): Promise<IssuedCredential> {

@@ -5,10 +5,6 @@ export function findIssuerBySlug(db: Kysely<Database>, slug: string): Promise<Is
   return db.selectFrom('issuers').selectAll().where('slug', '=', slug).executeTakeFirst();
 }
 
-export function findIssuerById(db: Kysely<Database>, id: string): Promise<IssuerRow | undefined> {
-  return db.selectFrom('issuers').selectAll().where('id', '=', id).executeTakeFirst();
-}
-
 export async function insertApiKey(
   db: Kysely<Database>,
   key: { id: string; issuerId: string; tokenHash: string; label: string | null },

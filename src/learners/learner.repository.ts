@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Kysely } from 'kysely';
+import type { Kysely, QueryCreator } from 'kysely';
 import type { Database, LearnerRow } from '../db/types.js';
 
 export interface LearnerIdentity {
@@ -16,22 +16,28 @@ export function normaliseEmail(email: string): string {
 
 /**
  * Finds or creates the learner at this institution, keyed by e-mail, else external id, else DID;
- * the latest name wins. Unique indexes make concurrent upserts of one person safe.
+ * the latest name wins. Unique indexes make concurrent upserts of one person safe. The statement
+ * alone, so that it can also run as part of another (a CTE).
  */
-export async function upsertLearner(db: Kysely<Database>, issuerId: string, who: LearnerIdentity): Promise<string> {
+export function learnerUpsert(db: QueryCreator<Database>, issuerId: string, who: LearnerIdentity) {
   const email = who.email ? normaliseEmail(who.email) : null;
   const externalId = who.externalId?.trim() || null;
   const values = { id: randomUUID(), issuer_id: issuerId, name: who.name, email, did: who.did ?? null, external_id: externalId };
-  const insert = db.insertInto('learners').values(values);
-  const row = email
-    ? await insert.onConflict((oc) => oc.columns(['issuer_id', 'email']).where('email', 'is not', null).doUpdateSet({ name: who.name })).returning('id').executeTakeFirstOrThrow()
-    : externalId
-      ? await insert.onConflict((oc) => oc.columns(['issuer_id', 'external_id']).where('external_id', 'is not', null).doUpdateSet({ name: who.name })).returning('id').executeTakeFirstOrThrow()
-      : await insert
-          .onConflict((oc) => oc.columns(['issuer_id', 'did']).where('did', 'is not', null).where('email', 'is', null).doUpdateSet({ name: who.name }))
-          .returning('id')
-          .executeTakeFirstOrThrow();
-  return row.id;
+  return db
+    .insertInto('learners')
+    .values(values)
+    .onConflict((oc) =>
+      email
+        ? oc.columns(['issuer_id', 'email']).where('email', 'is not', null).doUpdateSet({ name: who.name })
+        : externalId
+          ? oc.columns(['issuer_id', 'external_id']).where('external_id', 'is not', null).doUpdateSet({ name: who.name })
+          : oc.columns(['issuer_id', 'did']).where('did', 'is not', null).where('email', 'is', null).doUpdateSet({ name: who.name }),
+    )
+    .returning('id');
+}
+
+export async function upsertLearner(db: Kysely<Database>, issuerId: string, who: LearnerIdentity): Promise<string> {
+  return (await learnerUpsert(db, issuerId, who).executeTakeFirstOrThrow()).id;
 }
 
 export function findLearner(db: Kysely<Database>, issuerId: string, id: string): Promise<LearnerRow | undefined> {

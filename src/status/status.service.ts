@@ -18,6 +18,13 @@ export const REVOCATION = 'revocation';
 /** Rounds of random draws before a list counts as full and a new one is opened. */
 const DRAW_ROUNDS = 8;
 
+/**
+ * Indexes an instance allocates ahead for credentials issued one at a time, so that issuing one
+ * costs no allocation query. They are allocated in the database like any other (unique, never
+ * reused); the few an instance holds when it stops are never used, which the format allows.
+ */
+const RESERVE = 64;
+
 export interface StatusSlot {
   listId: string;
   index: number;
@@ -78,6 +85,28 @@ export function createStatusService(deps: { db: Db; urls: Urls; keys: KeyStore; 
     return slots;
   }
 
+  const reserves = new Map<string, { slots: StatusSlot[]; refill?: Promise<void> }>();
+
+  /**
+   * One index for a credential issued on its own, from this instance's reserve. Not for use inside
+   * a transaction: the reserve is committed on its own (PGlite has one connection).
+   */
+  async function take(issuerId: string): Promise<StatusSlot> {
+    let reserve = reserves.get(issuerId);
+    if (!reserve) reserves.set(issuerId, (reserve = { slots: [] }));
+    while (reserve.slots.length === 0) {
+      const r = reserve;
+      r.refill ??= db
+        .transaction()
+        .execute((trx) => allocate(trx, issuerId, Math.min(RESERVE, Math.ceil(capacity / 16))))
+        .then((slots) => void r.slots.push(...slots))
+        .finally(() => (r.refill = undefined));
+      await r.refill;
+    }
+    // First in, first out: a list that fills is finished before the next one is begun.
+    return reserve.slots.shift()!;
+  }
+
   /** Marks a list changed, in the caller's transaction; the next read re-signs it. */
   async function touch(trx: Kysely<Database>, listId: string): Promise<void> {
     await trx.updateTable('status_lists').set((eb) => ({ version: eb('version', '+', 1) })).where('id', '=', listId).execute();
@@ -136,5 +165,5 @@ export function createStatusService(deps: { db: Db; urls: Urls; keys: KeyStore; 
     return entry;
   }
 
-  return { allocate, touch, publish, capacity };
+  return { allocate, take, touch, publish, capacity };
 }
