@@ -1,6 +1,7 @@
 /**
  * Issuing a cohort at once: every row validated first, then the valid rows issued in chunks
- * (one transaction, one insert statement and one signing round per chunk), signed on all cores.
+ * (one transaction and one insert statement per chunk), signed on all cores while the chunk
+ * before is being written.
  * A crash loses at most the chunk in flight; a retry with the same Idempotency-Key issues only the rest.
  */
 import { randomUUID } from 'node:crypto';
@@ -17,7 +18,7 @@ import type { AchievementRow, Database, IssuerRow } from '../db/types.js';
 import { AppError, describeValidation, type AjvIssue } from '../errors.js';
 import type { IssuerService } from '../issuers/issuer.service.js';
 import { normaliseEmail } from '../learners/learner.repository.js';
-import type { StatusService } from '../status/status.service.js';
+import type { StatusService, StatusSlot } from '../status/status.service.js';
 import type { Urls } from '../urls.js';
 import { buildCredential } from './credential.document.js';
 import type { CredentialInput, CredentialService } from './credential.service.js';
@@ -35,7 +36,7 @@ export type BatchResult =
   | { index: number; line?: number; error: { field: string; detail: string } };
 
 /** Rows per transaction: large enough for one fast insert, small enough that a crash loses little. */
-const CHUNK = 250;
+const CHUNK = 500;
 
 const addFormats = addFormatsModule.default;
 const ajv = new Ajv.default({ allErrors: false, coerceTypes: true, useDefaults: true, removeAdditional: false, strict: false });
@@ -120,52 +121,72 @@ export function createBatchService(deps: {
     return found;
   }
 
-  async function issueChunk(issuer: IssuerRow, achievement: AchievementRow, chunk: { index: number; item: BatchItem; dates: { validFrom: string; validUntil?: string }; key?: string }[], actor: string) {
-    return db.transaction().execute(async (trx) => {
-      const signingKeys = await keys.activeKeys(issuer.id, urls.issuerDid(issuer.slug), trx);
-      const learnerIds = await upsertLearners(trx, issuer.id, chunk.map((c) => c.item));
-      const slots = await status.allocate(trx, issuer.id, chunk.length);
-      const profile = issuers.profileOf(issuer);
-      const achievementJson = achievements.achievementOf(achievement, issuer);
-      const drafts = chunk.map((c, i) => {
-        const id = randomUUID();
-        const slot = slots[i]!;
-        return {
+  type Pending = { index: number; item: BatchItem; dates: { validFrom: string; validUntil?: string }; key?: string };
+  type Signed = { id: string; slot: StatusSlot; signed: Record<string, unknown>; jwt: string };
+
+  /**
+   * Allocates the chunk's status indexes (committed at once) and starts signing it on the workers.
+   * The indexes of a chunk that is then never written are simply never used.
+   */
+  async function prepareChunk(issuer: IssuerRow, achievement: AchievementRow, chunk: Pending[]): Promise<{ signed: Promise<Signed[]> }> {
+    const slots = await db.transaction().execute((trx) => status.allocate(trx, issuer.id, chunk.length));
+    const signingKeys = await keys.activeKeys(issuer.id, urls.issuerDid(issuer.slug));
+    const profile = issuers.profileOf(issuer);
+    const achievementJson = achievements.achievementOf(achievement, issuer);
+    const drafts = chunk.map((c, i) => {
+      const id = randomUUID();
+      const slot = slots[i]!;
+      return {
+        id,
+        slot,
+        unsigned: buildCredential({
           id,
-          unsigned: buildCredential({
-            id,
-            url: urls.credential(id),
-            issuerProfile: profile,
-            achievement: achievementJson,
-            recipient: c.item.recipient,
-            ...c.dates,
-            evidence: c.item.evidence,
-            subject: c.item,
-            status: { listUrl: urls.statusList(slot.listId), index: slot.index },
-          }),
-          slot,
-        };
-      });
+          url: urls.credential(id),
+          issuerProfile: profile,
+          achievement: achievementJson,
+          recipient: c.item.recipient,
+          ...c.dates,
+          evidence: c.item.evidence,
+          subject: c.item,
+          status: { listUrl: urls.statusList(slot.listId), index: slot.index },
+        }),
+      };
+    });
+    const sign = async (): Promise<Signed[]> => {
       // RS256 on request applies per row; rows are grouped by the JWT key they need.
-      const signed = new Array<{ signed: Record<string, unknown>; jwt: string }>(chunk.length);
-      for (const alg of ['EdDSA', 'RS256'] as const) {
-        const positions = chunk.map((c, i) => ((c.item.jwtAlgorithm ?? 'EdDSA') === alg ? i : -1)).filter((i) => i >= 0);
-        if (positions.length === 0) continue;
-        const pairs = await signer.sign(positions.map((i) => drafts[i]!.unsigned), signingKeys.ed25519, alg === 'RS256' ? signingKeys.rs256 : signingKeys.ed25519);
-        positions.forEach((position, k) => (signed[position] = pairs[k]!));
-      }
+      const signed = new Array<Signed>(chunk.length);
+      await Promise.all(
+        (['EdDSA', 'RS256'] as const).map(async (alg) => {
+          const positions = chunk.map((c, i) => ((c.item.jwtAlgorithm ?? 'EdDSA') === alg ? i : -1)).filter((i) => i >= 0);
+          if (positions.length === 0) return;
+          const pairs = await signer.sign(positions.map((i) => drafts[i]!.unsigned), signingKeys.ed25519, alg === 'RS256' ? signingKeys.rs256 : signingKeys.ed25519);
+          positions.forEach((position, k) => {
+            const { id, slot } = drafts[position]!;
+            signed[position] = { id, slot, ...pairs[k]! };
+          });
+        }),
+      );
+      return signed;
+    };
+    return { signed: sign() };
+  }
+
+  /** Writes a signed chunk: its learners, credentials and audit events, in one transaction. */
+  async function writeChunk(issuer: IssuerRow, achievement: AchievementRow, chunk: Pending[], signed: Signed[], actor: string): Promise<void> {
+    await db.transaction().execute(async (trx) => {
+      const learnerIds = await upsertLearners(trx, issuer.id, chunk.map((c) => c.item));
       await trx
         .insertInto('credentials')
         .values(
           chunk.map((c, i) => ({
-            id: drafts[i]!.id,
+            id: signed[i]!.id,
             issuer_id: issuer.id,
             achievement_id: achievement.id,
             learner_id: learnerIds.get(identityOf(c.item))!,
             document: JSON.stringify(signed[i]!.signed),
             jwt: signed[i]!.jwt,
-            status_list_id: drafts[i]!.slot.listId,
-            status_index: drafts[i]!.slot.index,
+            status_list_id: signed[i]!.slot.listId,
+            status_index: signed[i]!.slot.index,
             idempotency_key: c.key ?? null,
             request_hash: null,
             valid_from: c.dates.validFrom,
@@ -173,9 +194,28 @@ export function createBatchService(deps: {
           })),
         )
         .execute();
-      await insertAuditEvents(trx, drafts.map((d) => ({ issuerId: issuer.id, actor, action: 'credential.issued', subject: d.id, details: { batch: true } })));
-      return drafts.map((d) => d.id);
+      await insertAuditEvents(trx, signed.map((d) => ({ issuerId: issuer.id, actor, action: 'credential.issued', subject: d.id, details: { batch: true } })));
     });
+  }
+
+  /**
+   * Issues the pending rows chunk by chunk, as a pipeline: while one chunk is written, the next is
+   * already being signed. The database sees, in order: indexes for chunk 1, indexes for chunk 2,
+   * chunk 1 written, indexes for chunk 3, chunk 2 written, …
+   */
+  async function issueChunks(issuer: IssuerRow, achievement: AchievementRow, pending: Pending[], actor: string, onWritten: (chunk: Pending[], signed: Signed[]) => void) {
+    const chunks: Pending[][] = [];
+    for (let i = 0; i < pending.length; i += CHUNK) chunks.push(pending.slice(i, i + CHUNK));
+    let next = chunks.length > 0 ? await prepareChunk(issuer, achievement, chunks[0]!) : undefined;
+    for (let k = 0; k < chunks.length; k++) {
+      const current = next!;
+      next = k + 1 < chunks.length ? await prepareChunk(issuer, achievement, chunks[k + 1]!) : undefined;
+      // Should this chunk fail, the next one's signing must not end as an unhandled rejection.
+      next?.signed.catch(() => {});
+      const signed = await current.signed;
+      await writeChunk(issuer, achievement, chunks[k]!, signed, actor);
+      onWritten(chunks[k]!, signed);
+    }
   }
 
   return {
@@ -210,14 +250,13 @@ export function createBatchService(deps: {
         return !id;
       });
 
-      for (let i = 0; i < pending.length; i += CHUNK) {
-        const chunk = pending.slice(i, i + CHUNK);
-        const ids = await issueChunk(issuer, achievement, chunk, actor);
+      await issueChunks(issuer, achievement, pending, actor, (chunk, signed) =>
         chunk.forEach((c, k) => {
           const line = rows[c.index]!.line;
-          results[c.index] = { index: c.index, ...(line !== undefined ? { line } : {}), id: ids[k]!, url: urls.credential(ids[k]!) };
-        });
-      }
+          const { id } = signed[k]!;
+          results[c.index] = { index: c.index, ...(line !== undefined ? { line } : {}), id, url: urls.credential(id) };
+        }),
+      );
       const failed = results.filter((r) => 'error' in r).length;
       const replayed = results.filter((r) => 'replayed' in r).length;
       return { achievementId: achievement.id, total: rows.length, issued: rows.length - failed - replayed, replayed, failed, results };
