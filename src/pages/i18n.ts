@@ -155,11 +155,17 @@ export function messages(lang: Lang): Record<MessageKey, string> {
   return lang === 'en' ? en : ko;
 }
 
+/** Made once per language: an Intl.DateTimeFormat costs far more to build than to use. */
+const DATE_FORMATS: Record<Lang, Intl.DateTimeFormat> = {
+  ko: new Intl.DateTimeFormat('ko-KR', { year: 'numeric', month: 'long', day: 'numeric', timeZone: 'Asia/Seoul' }),
+  en: new Intl.DateTimeFormat('en-GB', { year: 'numeric', month: 'long', day: 'numeric', timeZone: 'Asia/Seoul' }),
+};
+
 export function formatDate(value: string | null | undefined, lang: Lang): string {
   if (!value) return '';
   const date = new Date(value);
   if (Number.isNaN(date.getTime())) return value;
-  return new Intl.DateTimeFormat(lang === 'en' ? 'en-GB' : 'ko-KR', { year: 'numeric', month: 'long', day: 'numeric', timeZone: 'Asia/Seoul' }).format(date);
+  return DATE_FORMATS[lang].format(date);
 }
 
 /** Korean sentences for the verifier's check codes; English pages show the verifier's own detail. */

@@ -10,7 +10,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../errors.js';
 import type { Services } from '../services.js';
 import { inputFromText, textFromFile } from '../verify/input.js';
-import type { VerifyInput } from '../verify/verify.service.js';
+import type { Verdict, VerifyInput } from '../verify/verify.service.js';
 import { messages, pickLanguage, type Lang } from './i18n.js';
 import { qrPng, qrSvg } from './qr.js';
 import { credentialPage, notFoundPage, printPage, verifyPage } from './templates.js';
@@ -57,6 +57,9 @@ const pageSchema = (operationId: string, summary: string, produces = 'text/html'
   produces: [produces],
 });
 
+/** Rendered credential pages kept (one per credential, language and view; the oldest goes first). */
+const RENDERED_PAGES = 2_000;
+
 /** Public pages are rate-limited per client address (RATE_LIMIT_PER_MINUTE). */
 const limited = { rateLimit: {} };
 
@@ -66,6 +69,7 @@ export async function pageRoutes(app: FastifyInstance, { pages, verify, urls }: 
   await app.register(multipart, { limits: { fileSize: 2 * 1024 * 1024, files: 1, fields: 4, fieldSize: 512 * 1024 } });
   app.addHook('onSend', async (_request, reply) => secureHeaders(reply));
 
+  const renderedPages = new Map<string, { verdict: Verdict; html: string }>();
   const langOf = (request: FastifyRequest<{ Querystring: { lang?: Lang } }>) => pickLanguage(request.query.lang, request.headers['accept-language']);
 
   async function found(request: FastifyRequest<IdRequest>, reply: FastifyReply) {
@@ -95,9 +99,20 @@ export async function pageRoutes(app: FastifyInstance, { pages, verify, urls }: 
     if (wantsJsonLd(request)) return reply.type('application/vc+ld+json').send(credential.credential);
     const lang = langOf(request);
     const verdict = await pages.verdict(credential);
-    const other = lang === 'ko' ? 'en' : 'ko';
-    const input = { lang, id: credential.id, url: credential.url, credential: credential.credential, verdict, langSwitchHref: `/c/${credential.id}?lang=${other}` };
-    return reply.type('text/html; charset=utf-8').send(request.query.view === 'print' ? printPage(input) : credentialPage(input));
+    const print = request.query.view === 'print';
+    // The page is a function of the credential, the language, the view and the verdict; while the
+    // verdict is reused, so is the page.
+    const key = `${credential.id}|${lang}|${print ? 'print' : 'page'}`;
+    let rendered = renderedPages.get(key);
+    if (rendered?.verdict !== verdict) {
+      const other = lang === 'ko' ? 'en' : 'ko';
+      const input = { lang, id: credential.id, url: credential.url, credential: credential.credential, verdict, langSwitchHref: `/c/${credential.id}?lang=${other}` };
+      rendered = { verdict, html: print ? printPage(input) : credentialPage(input) };
+      renderedPages.delete(key);
+      renderedPages.set(key, rendered);
+      if (renderedPages.size > RENDERED_PAGES) renderedPages.delete(renderedPages.keys().next().value!);
+    }
+    return reply.type('text/html; charset=utf-8').send(rendered.html);
   });
 
   app.get<IdRequest>('/c/:id/qr.svg', { config: limited, schema: pageSchema('getCredentialQrSvg', 'QR code of the page URL (SVG, for print)', 'image/svg+xml') }, async (request, reply) => {

@@ -15,7 +15,7 @@ import type { StatusService } from '../status/status.service.js';
 import type { Urls } from '../urls.js';
 import type { CredentialSigner } from '../crypto/signer.js';
 import type { KeyResolver } from './key-resolver.js';
-import { checkOpenBadgeSchema } from './schema-check.js';
+import { checkOpenBadgeSchema, type SchemaResult } from './schema-check.js';
 
 export type CheckId = 'proof' | 'status' | 'validity' | 'schema' | 'issuer';
 
@@ -85,6 +85,15 @@ const idOf = (value: unknown): string | null =>
 
 export type VerifyService = ReturnType<typeof createVerifyService>;
 
+/** Stored documents whose comparison forms are kept (the oldest goes first). */
+const STORED_DOCUMENTS = 5_000;
+
+interface StoredDocument {
+  json: string;
+  stable: string;
+  schema: SchemaResult;
+}
+
 export function createVerifyService(deps: { db: Db; urls: Urls; keys: KeyResolver; registry: RegistryService; status: StatusService; signer: CredentialSigner }) {
   const { db, urls, keys, registry, status, signer } = deps;
   const documentLoader = createDocumentLoader((url) => keys.resolve(url));
@@ -98,13 +107,33 @@ export function createVerifyService(deps: { db: Db; urls: Urls; keys: KeyResolve
     return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(uuid) ? uuid.toLowerCase() : undefined;
   }
 
+  /**
+   * Our stored documents never change: per credential, its JSON (as we stored it and key-order
+   * independent) and its schema result are kept, so the hot path reads only the status columns.
+   */
+  const storedDocuments = new Map<string, StoredDocument>();
+
+  function remember(credentialId: string, document: Json): StoredDocument {
+    const stored = { json: JSON.stringify(document), stable: stableStringify(document), schema: checkOpenBadgeSchema(document) };
+    storedDocuments.set(credentialId, stored);
+    if (storedDocuments.size > STORED_DOCUMENTS) storedDocuments.delete(storedDocuments.keys().next().value!);
+    return stored;
+  }
+
+  const STATUS_COLUMNS = ['revoked_at', 'revocation_reason', 'suspended_at', 'suspension_reason'] as const;
+
   async function storedRow(credentialId: string | undefined) {
     if (!credentialId) return undefined;
-    return db
-      .selectFrom('credentials')
-      .select(['document', 'revoked_at', 'revocation_reason', 'suspended_at', 'suspension_reason'])
-      .where('id', '=', credentialId)
-      .executeTakeFirst();
+    const known = storedDocuments.get(credentialId);
+    const query = db.selectFrom('credentials').where('id', '=', credentialId);
+    if (known) {
+      const row = await query.select(STATUS_COLUMNS).executeTakeFirst();
+      return row && { ...row, stored: known };
+    }
+    const row = await query.select(['document', ...STATUS_COLUMNS]).executeTakeFirst();
+    if (!row) return undefined;
+    const { document, ...status } = row;
+    return { ...status, stored: remember(credentialId, document as Json) };
   }
 
   function unknownContexts(credential: Json): string[] {
@@ -348,7 +377,9 @@ export function createVerifyService(deps: { db: Db; urls: Urls; keys: KeyResolve
       const issuerId = idOf(credential.issuer);
       const row = await storedRow(ourCredentialId(idOf(credential)));
       let proof: Check;
-      if (!jwt && row && stableStringify(row.document) === stableStringify(credential)) {
+      // Posted back as we gave it out (the usual case), or the same with its keys in another order.
+      const identical = !jwt && row !== undefined && (JSON.stringify(credential) === row.stored.json || stableStringify(credential) === row.stored.stable);
+      if (identical) {
         // Identical to the document we signed and stored: its signature was checked at issuance,
         // and our keys are never removed from the DID document.
         proof = { check: 'proof', ok: true, code: 'signature-valid', detail: 'Identical to the credential this service signed and issued' };
@@ -357,7 +388,7 @@ export function createVerifyService(deps: { db: Db; urls: Urls; keys: KeyResolve
       }
       const { check: statusCheck, reason } = await checkStatus(credential, row);
       const validity = checkValidity(credential, now);
-      const schema = checkOpenBadgeSchema(credential);
+      const schema = identical ? row.stored.schema : checkOpenBadgeSchema(credential);
       const schemaCheck: Check = { check: 'schema', ok: schema.ok, code: schema.ok === false ? 'schema-invalid' : schema.ok ? 'schema-valid' : 'schema-none', detail: schema.detail };
       const identity = issuerId ? await keys.identify(issuerId) : { recognized: false as const };
       const issuerCheck: Check = identity.recognized
