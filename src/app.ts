@@ -75,9 +75,9 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   const services = createServices(config, deps.db, deps.kek, deps);
   app.decorate('services', services);
   const authFailures = createAuthFailureLimiter(config.authFailureLimit);
-  app.decorate('authenticate', (request: FastifyRequest) => authenticate(deps.db, config.adminToken, request, authFailures));
+  app.decorate('authenticate', (request: FastifyRequest) => authenticate(deps.db, config.adminToken, request, authFailures, services.apiKeys));
   async function authenticateIssuerWithPrincipal(request: FastifyRequest) {
-    const principal = await authenticate(deps.db, config.adminToken, request, authFailures);
+    const principal = await authenticate(deps.db, config.adminToken, request, authFailures, services.apiKeys);
     return { issuer: requireIssuer(principal).issuer, principal };
   }
   app.decorate('authenticateIssuerWithPrincipal', authenticateIssuerWithPrincipal);

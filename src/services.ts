@@ -1,5 +1,6 @@
 /** Every service, wired explicitly from the database, the key-encryption key and the config. */
 import { createAchievementService } from './achievements/achievement.service.js';
+import { createApiKeyCache } from './auth/auth.js';
 import type { Config } from './config.js';
 import { createClrService } from './clr/clr.service.js';
 import { createBatchService } from './credentials/batch.service.js';
@@ -29,7 +30,8 @@ export function createServices(config: Config, db: Db, kek: Buffer, options: Ser
   const urls = createUrls(config.publicUrl);
   const keys = createKeyStore(db, kek);
   const signer = options.signing === 'inline' ? createInlineSigner() : createPoolSigner();
-  const issuers = createIssuerService({ db, keys, urls });
+  const apiKeys = createApiKeyCache();
+  const issuers = createIssuerService({ db, keys, urls, apiKeys });
   const achievements = createAchievementService({ db, urls, issuers });
   const statusChanges = createStatusChanges();
   const status = createStatusService({ db, urls, keys, capacity: options.statusListCapacity });
@@ -42,7 +44,7 @@ export function createServices(config: Config, db: Db, kek: Buffer, options: Ser
   const keyResolver = createKeyResolver({ urls, issuers, registry });
   const verify = createVerifyService({ db, urls, keys: keyResolver, registry, status, signer });
   const pages = createPageService({ db, urls, verify, statusChanges });
-  return { config, db, urls, keys, signer, issuers, achievements, status, credentials, registry, keyResolver, verify, pages, hours, batches, clr, vcapi };
+  return { config, db, urls, keys, apiKeys, signer, issuers, achievements, status, credentials, registry, keyResolver, verify, pages, hours, batches, clr, vcapi };
 }
 
 export type Services = ReturnType<typeof createServices>;

@@ -8,9 +8,38 @@ import type { Db } from '../db/database.js';
 import type { IssuerRow } from '../db/types.js';
 import { AppError, ErrorCode, forbidden, unauthorized } from '../errors.js';
 
-export type Principal =
-  | { kind: 'admin' }
-  | { kind: 'issuer'; issuerId: string; issuerSlug: string; apiKeyId: string; issuer: IssuerRow };
+export type IssuerPrincipal = { kind: 'issuer'; issuerId: string; issuerSlug: string; apiKeyId: string; issuer: IssuerRow };
+export type Principal = { kind: 'admin' } | IssuerPrincipal;
+
+/** How long an instance trusts an API key it has found valid, without asking the database again. */
+const API_KEY_CACHE_MS = 1_000;
+
+/**
+ * API keys recently found valid, by token hash (never the token). A key revoked through this
+ * instance is dropped at once; one revoked through another instance stops working within
+ * API_KEY_CACHE_MS. Unknown and revoked tokens are never kept, so guessing always reaches the
+ * database and the failure limiter.
+ */
+export function createApiKeyCache(ttlMs = API_KEY_CACHE_MS) {
+  const byHash = new Map<string, { principal: IssuerPrincipal; until: number }>();
+  return {
+    get(tokenHash: string): IssuerPrincipal | undefined {
+      const hit = byHash.get(tokenHash);
+      if (hit && hit.until > Date.now()) return hit.principal;
+      if (hit) byHash.delete(tokenHash);
+      return undefined;
+    },
+    set(tokenHash: string, principal: IssuerPrincipal): void {
+      byHash.set(tokenHash, { principal, until: Date.now() + ttlMs });
+      if (byHash.size > 10_000) byHash.delete(byHash.keys().next().value!);
+    },
+    forget(apiKeyId: string): void {
+      for (const [hash, entry] of byHash) if (entry.principal.apiKeyId === apiKeyId) byHash.delete(hash);
+    },
+  };
+}
+
+export type ApiKeyCache = ReturnType<typeof createApiKeyCache>;
 
 export const API_TOKEN_PREFIX = 'ieum_';
 
@@ -63,31 +92,36 @@ export function createAuthFailureLimiter(limitPerMinute: number) {
 export type AuthFailureLimiter = ReturnType<typeof createAuthFailureLimiter>;
 
 /** Finds who sends the request; throws 401 for a missing, unknown or revoked token. */
-export async function authenticate(db: Db, adminToken: string | undefined, request: FastifyRequest, limiter?: AuthFailureLimiter): Promise<Principal> {
+export async function authenticate(db: Db, adminToken: string | undefined, request: FastifyRequest, limiter?: AuthFailureLimiter, apiKeys?: ApiKeyCache): Promise<Principal> {
   limiter?.check(request.ip);
   try {
-    return await resolvePrincipal(db, adminToken, request);
+    return await resolvePrincipal(db, adminToken, request, apiKeys);
   } catch (error) {
     if (error instanceof AppError && error.status === 401) limiter?.fail(request.ip);
     throw error;
   }
 }
 
-async function resolvePrincipal(db: Db, adminToken: string | undefined, request: FastifyRequest): Promise<Principal> {
+async function resolvePrincipal(db: Db, adminToken: string | undefined, request: FastifyRequest, apiKeys?: ApiKeyCache): Promise<Principal> {
   const token = bearerToken(request);
   if (adminToken && secretsEqual(token, adminToken)) return { kind: 'admin' };
   if (!token.startsWith(API_TOKEN_PREFIX)) throw unauthorized('The token is not valid');
+  const tokenHash = hashToken(token);
+  const known = apiKeys?.get(tokenHash);
+  if (known) return known;
   // The institution comes with its key in one query: every authenticated request needs both.
   const row = await db
     .selectFrom('api_keys')
     .innerJoin('issuers', 'issuers.id', 'api_keys.issuer_id')
     .selectAll('issuers')
     .select(['api_keys.id as api_key_id', 'api_keys.revoked_at'])
-    .where('api_keys.token_hash', '=', hashToken(token))
+    .where('api_keys.token_hash', '=', tokenHash)
     .executeTakeFirst();
   if (!row || row.revoked_at) throw unauthorized('The token is not valid or has been revoked');
   const { api_key_id: apiKeyId, revoked_at: _revokedAt, ...issuer } = row;
-  return { kind: 'issuer', issuerId: issuer.id, issuerSlug: issuer.slug, apiKeyId, issuer };
+  const principal: IssuerPrincipal = { kind: 'issuer', issuerId: issuer.id, issuerSlug: issuer.slug, apiKeyId, issuer };
+  apiKeys?.set(tokenHash, principal);
+  return principal;
 }
 
 export function requireAdmin(principal: Principal): void {
@@ -95,7 +129,7 @@ export function requireAdmin(principal: Principal): void {
 }
 
 /** The issuer a request acts for; the admin token is not an institution. */
-export function requireIssuer(principal: Principal): Extract<Principal, { kind: 'issuer' }> {
+export function requireIssuer(principal: Principal): IssuerPrincipal {
   if (principal.kind !== 'issuer') throw forbidden("This route needs an institution's API key");
   return principal;
 }

@@ -7,17 +7,16 @@
 import { randomUUID } from 'node:crypto';
 import Ajv from 'ajv';
 import addFormatsModule from 'ajv-formats';
-import type { Kysely } from 'kysely';
 import { batchItemSchema } from '../../schemas/credentials.js';
 import type { AchievementService } from '../achievements/achievement.service.js';
-import { insertAuditEvents } from '../audit/audit.repository.js';
 import type { KeyStore } from '../crypto/key-store.js';
 import type { CredentialSigner } from '../crypto/signer.js';
 import type { Db } from '../db/database.js';
-import type { AchievementRow, Database, IssuerRow } from '../db/types.js';
+import type { AchievementRow, IssuerRow } from '../db/types.js';
 import { AppError, describeValidation, type AjvIssue } from '../errors.js';
 import type { IssuerService } from '../issuers/issuer.service.js';
-import { normaliseEmail } from '../learners/learner.repository.js';
+import { identityKey } from '../learners/learner.repository.js';
+import { insertIssuedCredentials } from './credential.repository.js';
 import type { StatusService, StatusSlot } from '../status/status.service.js';
 import type { Urls } from '../urls.js';
 import { buildCredential } from './credential.document.js';
@@ -57,10 +56,7 @@ export function createBatchService(deps: {
 }) {
   const { db, urls, keys, issuers, achievements, status, credentials, signer } = deps;
 
-  function identityOf(item: BatchItem): string {
-    const r = item.recipient;
-    return r.email ? `email:${normaliseEmail(r.email)}` : r.externalId ? `ext:${r.externalId.trim()}` : `did:${r.did}`;
-  }
+  const identityOf = (item: BatchItem) => identityKey(item.recipient);
 
   /** Validates one row as the single-credential route would; returns the error or the dates. */
   function check(achievement: AchievementRow, raw: unknown): { item: BatchItem; dates: { validFrom: string; validUntil?: string } } | { error: { field: string; detail: string } } {
@@ -77,39 +73,6 @@ export function createBatchService(deps: {
       if (error instanceof AppError) return { error: { field: error.field ?? 'row', detail: error.detail } };
       throw error;
     }
-  }
-
-  async function upsertLearners(trx: Kysely<Database>, issuerId: string, items: BatchItem[]): Promise<Map<string, string>> {
-    const ids = new Map<string, string>();
-    const byKind = { email: [] as BatchItem[], ext: [] as BatchItem[], did: [] as BatchItem[] };
-    for (const item of items) byKind[identityOf(item).split(':')[0] as keyof typeof byKind].push(item);
-    const row = (item: BatchItem) => ({
-      id: randomUUID(),
-      issuer_id: issuerId,
-      name: item.recipient.name,
-      email: item.recipient.email ? normaliseEmail(item.recipient.email) : null,
-      external_id: item.recipient.externalId?.trim() || null,
-      did: item.recipient.did ?? null,
-    });
-    if (byKind.email.length > 0) {
-      const rows = await trx.insertInto('learners').values(byKind.email.map(row))
-        .onConflict((oc) => oc.columns(['issuer_id', 'email']).where('email', 'is not', null).doUpdateSet((eb) => ({ name: eb.ref('excluded.name') })))
-        .returning(['id', 'email']).execute();
-      for (const r of rows) ids.set(`email:${r.email}`, r.id);
-    }
-    if (byKind.ext.length > 0) {
-      const rows = await trx.insertInto('learners').values(byKind.ext.map(row))
-        .onConflict((oc) => oc.columns(['issuer_id', 'external_id']).where('external_id', 'is not', null).doUpdateSet((eb) => ({ name: eb.ref('excluded.name') })))
-        .returning(['id', 'external_id']).execute();
-      for (const r of rows) ids.set(`ext:${r.external_id}`, r.id);
-    }
-    if (byKind.did.length > 0) {
-      const rows = await trx.insertInto('learners').values(byKind.did.map(row))
-        .onConflict((oc) => oc.columns(['issuer_id', 'did']).where('did', 'is not', null).where('email', 'is', null).doUpdateSet((eb) => ({ name: eb.ref('excluded.name') })))
-        .returning(['id', 'did']).execute();
-      for (const r of rows) ids.set(`did:${r.did}`, r.id);
-    }
-    return ids;
   }
 
   async function existingKeys(issuerId: string, keysWanted: string[]): Promise<Map<string, string>> {
@@ -173,29 +136,26 @@ export function createBatchService(deps: {
 
   /** Writes a signed chunk: its learners, credentials and audit events, in one transaction. */
   async function writeChunk(issuer: IssuerRow, achievement: AchievementRow, chunk: Pending[], signed: Signed[], actor: string): Promise<void> {
-    await db.transaction().execute(async (trx) => {
-      const learnerIds = await upsertLearners(trx, issuer.id, chunk.map((c) => c.item));
-      await trx
-        .insertInto('credentials')
-        .values(
-          chunk.map((c, i) => ({
-            id: signed[i]!.id,
-            issuer_id: issuer.id,
-            achievement_id: achievement.id,
-            learner_id: learnerIds.get(identityOf(c.item))!,
-            document: JSON.stringify(signed[i]!.signed),
-            jwt: signed[i]!.jwt,
-            status_list_id: signed[i]!.slot.listId,
-            status_index: signed[i]!.slot.index,
-            idempotency_key: c.key ?? null,
-            request_hash: null,
-            valid_from: c.dates.validFrom,
-            valid_until: c.dates.validUntil ?? null,
-          })),
-        )
-        .execute();
-      await insertAuditEvents(trx, signed.map((d) => ({ issuerId: issuer.id, actor, action: 'credential.issued', subject: d.id, details: { batch: true } })));
-    });
+    await db.transaction().execute((trx) =>
+      insertIssuedCredentials(
+        trx,
+        chunk.map((c, i) => ({
+          id: signed[i]!.id,
+          issuerId: issuer.id,
+          achievementId: achievement.id,
+          recipient: c.item.recipient,
+          document: signed[i]!.signed,
+          jwt: signed[i]!.jwt,
+          status: signed[i]!.slot,
+          idempotencyKey: c.key ?? null,
+          requestHash: null,
+          validFrom: c.dates.validFrom,
+          validUntil: c.dates.validUntil ?? null,
+          actor,
+          auditDetails: { batch: true },
+        })),
+      ),
+    );
   }
 
   /**

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
+import { insertAuditEvents } from '../audit/audit.repository.js';
 import type { Database } from '../db/types.js';
-import { learnerUpsert, type LearnerIdentity } from '../learners/learner.repository.js';
+import { identityKey, learnerUpsert, upsertLearners, type LearnerIdentity } from '../learners/learner.repository.js';
 
 export interface NewCredential {
   id: string;
@@ -15,6 +16,25 @@ export interface NewCredential {
   validFrom: string;
   validUntil: string | null;
   actor: string;
+  /** Written with the audit event (a cohort's rows say they came in a batch). */
+  auditDetails?: Record<string, unknown>;
+}
+
+/** The credential's columns, but for its learner. */
+function columnsOf(c: NewCredential) {
+  return {
+    id: c.id,
+    issuer_id: c.issuerId,
+    achievement_id: c.achievementId,
+    document: JSON.stringify(c.document),
+    jwt: c.jwt,
+    status_list_id: c.status.listId,
+    status_index: c.status.index,
+    idempotency_key: c.idempotencyKey,
+    request_hash: c.requestHash,
+    valid_from: c.validFrom,
+    valid_until: c.validUntil,
+  };
 }
 
 /**
@@ -25,23 +45,27 @@ export interface NewCredential {
 export async function insertIssuedCredential(db: Kysely<Database>, c: NewCredential): Promise<{ createdAt: Date; learnerId: string }> {
   const row = await db
     .with('learner', (qc) => learnerUpsert(qc, c.issuerId, c.recipient))
-    .with('audit', (qc) => qc.insertInto('audit_events').values({ issuer_id: c.issuerId, actor: c.actor, action: 'credential.issued', subject: c.id, details: '{}' }))
+    .with('audit', (qc) => qc.insertInto('audit_events').values({ issuer_id: c.issuerId, actor: c.actor, action: 'credential.issued', subject: c.id, details: JSON.stringify(c.auditDetails ?? {}) }))
     .insertInto('credentials')
-    .values({
-      id: c.id,
-      issuer_id: c.issuerId,
-      achievement_id: c.achievementId,
-      learner_id: (eb) => eb.selectFrom('learner').select('learner.id'),
-      document: JSON.stringify(c.document),
-      jwt: c.jwt,
-      status_list_id: c.status.listId,
-      status_index: c.status.index,
-      idempotency_key: c.idempotencyKey,
-      request_hash: c.requestHash,
-      valid_from: c.validFrom,
-      valid_until: c.validUntil,
-    })
+    .values({ ...columnsOf(c), learner_id: (eb) => eb.selectFrom('learner').select('learner.id') })
     .returning(['created_at', 'learner_id'])
     .executeTakeFirstOrThrow();
   return { createdAt: row.created_at, learnerId: row.learner_id };
+}
+
+/**
+ * Stores many issued credentials in the caller's transaction: their learners (one statement per
+ * institution and kind of identity), the credentials (one statement) and the audit events (one).
+ */
+export async function insertIssuedCredentials(trx: Kysely<Database>, credentials: NewCredential[]): Promise<void> {
+  const learnerIds = new Map<string, string>();
+  for (const issuerId of new Set(credentials.map((c) => c.issuerId))) {
+    const ids = await upsertLearners(trx, issuerId, credentials.filter((c) => c.issuerId === issuerId).map((c) => c.recipient));
+    for (const [key, id] of ids) learnerIds.set(`${issuerId}|${key}`, id);
+  }
+  await trx
+    .insertInto('credentials')
+    .values(credentials.map((c) => ({ ...columnsOf(c), learner_id: learnerIds.get(`${c.issuerId}|${identityKey(c.recipient)}`)! })))
+    .execute();
+  await insertAuditEvents(trx, credentials.map((c) => ({ issuerId: c.issuerId, actor: c.actor, action: 'credential.issued', subject: c.id, ...(c.auditDetails ? { details: c.auditDetails } : {}) })));
 }

@@ -15,7 +15,7 @@ import type { StatusChanges } from '../status/status-changes.js';
 import type { StatusService, StatusSlot } from '../status/status.service.js';
 import type { Urls } from '../urls.js';
 import { normaliseEmail, type LearnerIdentity } from '../learners/learner.repository.js';
-import { insertIssuedCredential } from './credential.repository.js';
+import { insertIssuedCredential, type NewCredential } from './credential.repository.js';
 import {
   buildCredential,
   xsdDateTime,
@@ -134,7 +134,7 @@ export function createCredentialService(deps: {
    * is one statement and nothing is held open while the workers sign.
    */
   async function signAndStore(
-    executor: Kysely<Database>,
+    executor: Kysely<Database> | undefined,
     issuer: IssuerRow,
     achievementRow: AchievementRow,
     input: CredentialInput,
@@ -143,7 +143,7 @@ export function createCredentialService(deps: {
     actor: string,
     request: { idempotencyKey?: string | undefined; hash: string },
   ): Promise<IssuedCredential> {
-    const signingKeys = await keys.activeKeys(issuer.id, urls.issuerDid(issuer.slug), executor);
+    const signingKeys = await keys.activeKeys(issuer.id, urls.issuerDid(issuer.slug), executor ?? db);
     const id = randomUUID();
     const unsigned = buildCredential({
       id,
@@ -157,7 +157,7 @@ export function createCredentialService(deps: {
       status: { listUrl: urls.statusList(slot.listId), index: slot.index },
     });
     const [{ signed, jwt }] = (await signer.sign([unsigned], signingKeys.ed25519, input.jwtAlgorithm === 'RS256' ? signingKeys.rs256 : signingKeys.ed25519)) as [SignedPair];
-    await insertIssuedCredential(executor, {
+    const record: NewCredential = {
       id,
       issuerId: issuer.id,
       achievementId: achievementRow.id,
@@ -170,7 +170,8 @@ export function createCredentialService(deps: {
       validFrom: dates.validFrom,
       validUntil: dates.validUntil ?? null,
       actor,
-    });
+    };
+    await insertIssuedCredential(executor ?? db, record);
     return { id, url: urls.credential(id), credential: signed, jwt, status: ACTIVE };
   }
 
@@ -195,7 +196,7 @@ export function createCredentialService(deps: {
       const dates = checkDates(input);
       const slot = await status.take(issuer.id);
       try {
-        return { issued: await signAndStore(db, issuer, achievementRow, input, dates, slot, actor, { idempotencyKey, hash }), replayed: false };
+        return { issued: await signAndStore(undefined, issuer, achievementRow, input, dates, slot, actor, { idempotencyKey, hash }), replayed: false };
       } catch (error) {
         // The same Idempotency-Key sent twice at once: the unique index lets one through.
         if (idempotencyKey && isUniqueViolation(error)) {

@@ -3,7 +3,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { insertAuditEvents } from '../audit/audit.repository.js';
-import { hashToken, newApiToken } from '../auth/auth.js';
+import { hashToken, newApiToken, type ApiKeyCache } from '../auth/auth.js';
 import type { KeyStore } from '../crypto/key-store.js';
 import type { Db } from '../db/database.js';
 import type { IssuerRow } from '../db/types.js';
@@ -35,8 +35,8 @@ export const DID_CONTEXTS = [
 
 export type IssuerService = ReturnType<typeof createIssuerService>;
 
-export function createIssuerService(deps: { db: Db; keys: KeyStore; urls: Urls }) {
-  const { db, keys, urls } = deps;
+export function createIssuerService(deps: { db: Db; keys: KeyStore; urls: Urls; apiKeys: ApiKeyCache }) {
+  const { db, keys, urls, apiKeys } = deps;
 
   /** The OB 3.0 Profile embedded in credentials (without @context). */
   function profileOf(issuer: IssuerRow): Record<string, unknown> {
@@ -142,6 +142,7 @@ export function createIssuerService(deps: { db: Db; keys: KeyStore; urls: Urls }
         if (!(await revokeApiKey(trx, issuer.id, keyId))) throw notFound(`API key ${keyId}`);
         await insertAuditEvents(trx, [{ issuerId: issuer.id, actor, action: 'api-key.revoked', subject: keyId }]);
       });
+      apiKeys.forget(keyId);
     },
 
     async rotateKeys(slug: string, actor: string) {

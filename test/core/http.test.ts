@@ -134,6 +134,18 @@ describe('authorisation', () => {
     expect(wrong).toEqual([]);
   });
 
+  it('refuses a key at once when it is revoked right after being used (the instance remembers valid keys)', async () => {
+    const created = await t.app.inject({ method: 'POST', url: `/v1/issuers/${issuer.slug}/api-keys`, headers: admin, payload: { label: 'short-lived' } });
+    const { id, token } = created.json();
+    const list = () => t.app.inject({ method: 'GET', url: '/v1/credentials?limit=1', headers: bearer(token) });
+    expect((await list()).statusCode).toBe(200);
+    expect((await list()).statusCode).toBe(200);
+    expect((await t.app.inject({ method: 'DELETE', url: `/v1/issuers/${issuer.slug}/api-keys/${id}`, headers: admin })).statusCode).toBe(204);
+    const after = await list();
+    expect(after.statusCode).toBe(401);
+    expect(after.json().detail).toMatch(/revoked/);
+  });
+
   it("does not let one institution's credential be read, listed or revoked by another", async () => {
     const list = await t.app.inject({ method: 'GET', url: '/v1/credentials', headers: other.headers });
     expect(list.json().items.map((i: { id: string }) => i.id)).not.toContain(credentialId);
