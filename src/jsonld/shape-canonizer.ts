@@ -99,7 +99,7 @@ function shapeOf(value: unknown, slots: Slot[]): string {
   }
   if (value && typeof value === 'object') {
     let shape = '{';
-    for (const key in value) {
+    for (const key of Object.keys(value)) {
       const child = (value as Record<string, unknown>)[key];
       shape += JSON.stringify(key) + ':' + (isShapeKey(key) ? (JSON.stringify(child) ?? 'u') : shapeOf(child, slots)) + ',';
     }
