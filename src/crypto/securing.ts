@@ -18,9 +18,6 @@ export type SignedCredential = UnsignedCredential & { proof: Record<string, unkn
 /** One per thread: it keeps the compiled shapes of the documents this thread signs. */
 const canonizer = createShapeCanonizer({ documentLoader: contextLoader });
 
-/** How many signatures took the compiled canonicalisation and how many the standard one. */
-export const canonizerStats = canonizer.stats;
-
 const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest();
 
 /**

@@ -252,7 +252,7 @@ export interface ShapeCanonizer {
 }
 
 /** The standard path: what @digitalbazaar/eddsa-rdfc-2022-cryptosuite does. */
-export async function canonizeStandard(document: Record<string, unknown>, documentLoader: DocumentLoader): Promise<string> {
+async function canonizeStandard(document: Record<string, unknown>, documentLoader: DocumentLoader): Promise<string> {
   const dataset = await jsonld.toRDF(document, { ...TO_RDF_OPTIONS, documentLoader });
   return rdfCanonize.canonize(dataset, CANONIZE_OPTIONS);
 }
