@@ -4,10 +4,10 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { Kysely, PGliteDialect, PostgresDialect, sql } from 'kysely';
+import { Kysely, PostgresDialect, sql } from 'kysely';
 import { Migrator } from 'kysely/migration';
-import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
+import { PGliteThreadDialect } from './pglite-thread.js';
 import { migrations } from '../../migrations/index.js';
 import type { Database } from './types.js';
 
@@ -44,9 +44,10 @@ export async function createDatabase(options: DatabaseOptions): Promise<Db> {
     return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   }
   if (options.dataDir) await fs.mkdir(options.dataDir, { recursive: true });
-  const pglite = options.dataDir ? new PGlite(path.resolve(options.dataDir, 'pglite')) : new PGlite();
-  await pglite.waitReady;
-  return new Kysely<Database>({ dialect: new PGliteDialect({ pglite }) });
+  const db = new Kysely<Database>({ dialect: new PGliteThreadDialect(options.dataDir ? path.resolve(options.dataDir, 'pglite') : undefined) });
+  // Start the database thread now, so a data directory that cannot be opened stops the start here.
+  await sql`select 1`.execute(db);
+  return db;
 }
 
 /** Runs every pending migration; throws with the failing migration's name. */

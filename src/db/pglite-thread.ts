@@ -1,0 +1,191 @@
+/**
+ * A Kysely dialect for PGlite running in a worker thread of its own (pglite-worker.ts).
+ *
+ * PGlite executes PostgreSQL synchronously on the thread that calls it: in the main thread every
+ * statement stops HTTP for its duration (about half of the main thread's time when issuing). Here
+ * statements are messages to the database thread, answered in the order sent.
+ *
+ * PGlite has one session, so a transaction owns it: while one is open, statements from elsewhere
+ * wait until it commits or rolls back; statements outside transactions are sent at once.
+ */
+import { Worker } from 'node:worker_threads';
+import {
+  PostgresAdapter,
+  PostgresIntrospector,
+  PostgresQueryCompiler,
+  type CompiledQuery,
+  type DatabaseConnection,
+  type Dialect,
+  type Driver,
+  type Kysely,
+  type QueryResult,
+} from 'kysely';
+import type { QueryMessage, ReplyMessage } from './pglite-worker.js';
+
+class SingleSessionAdapter extends PostgresAdapter {
+  override get supportsMultipleConnections(): boolean {
+    return false;
+  }
+  // One session: the migrator already has it to itself.
+  override async acquireMigrationLock(): Promise<void> {}
+  override async releaseMigrationLock(): Promise<void> {}
+}
+
+/** The database thread, and the statements sent to it still waiting for their answer. */
+class DatabaseThread {
+  readonly #worker: Worker;
+  readonly #pending = new Map<number, { resolve(result: QueryResult<unknown>): void; reject(error: Error): void }>();
+  #nextId = 1;
+  #failure: Error | undefined;
+  readonly ready: Promise<void>;
+  readonly #closed: Promise<void>;
+
+  constructor(dataDir: string | undefined) {
+    this.#worker = new Worker(new URL('./pglite-worker-entry.cjs', import.meta.url), { workerData: { dataDir }, execArgv: ['--import', 'tsx'] });
+    let started: () => void = () => {};
+    let failedToStart: (error: Error) => void = () => {};
+    this.ready = new Promise((resolve, reject) => {
+      started = resolve;
+      failedToStart = reject;
+    });
+    let closed: () => void = () => {};
+    this.#closed = new Promise((resolve) => (closed = resolve));
+    this.#worker.on('message', (message: ReplyMessage | 'ready' | 'closed') => {
+      if (message === 'ready') return started();
+      if (message === 'closed') return closed();
+      if (message.id === 0 && 'error' in message) return failedToStart(new Error(message.error.message));
+      const waiting = this.#pending.get(message.id);
+      if (!waiting) return;
+      this.#pending.delete(message.id);
+      if ('error' in message) waiting.reject(Object.assign(new Error(message.error.message), message.error.fields));
+      else waiting.resolve({ rows: message.rows, numAffectedRows: message.affectedRows === undefined ? undefined : BigInt(message.affectedRows) });
+    });
+    const fail = (error: Error) => {
+      // The same words as a closed PGlite, so callers see the database as unavailable (503).
+      this.#failure = new Error(`PGlite is closed: ${error.message}`);
+      failedToStart(this.#failure);
+      for (const waiting of this.#pending.values()) waiting.reject(this.#failure);
+      this.#pending.clear();
+      closed();
+    };
+    this.#worker.on('error', fail);
+    this.#worker.on('exit', (code) => fail(new Error(`the database thread exited (${code})`)));
+  }
+
+  query(sql: string, parameters: readonly unknown[]): Promise<QueryResult<unknown>> {
+    if (this.#failure) return Promise.reject(this.#failure);
+    const id = this.#nextId++;
+    const message: QueryMessage = { id, sql, parameters };
+    return new Promise((resolve, reject) => {
+      this.#pending.set(id, { resolve, reject });
+      this.#worker.postMessage(message);
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.#failure) return;
+    this.#worker.postMessage('close');
+    await this.#closed;
+    await this.#worker.terminate();
+  }
+}
+
+class ThreadConnection implements DatabaseConnection {
+  constructor(readonly driver: ThreadDriver) {}
+  executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
+    return this.driver.execute(this, query.sql, query.parameters) as Promise<QueryResult<R>>;
+  }
+  // eslint-disable-next-line require-yield
+  async *streamQuery<R>(): AsyncIterableIterator<QueryResult<R>> {
+    throw new Error('Streaming is not supported by PGlite');
+  }
+}
+
+class ThreadDriver implements Driver {
+  readonly #dataDir: string | undefined;
+  #thread: DatabaseThread | undefined;
+  /** The connection whose transaction holds the session, if any. */
+  #owner: ThreadConnection | undefined;
+  #waiting: (() => void)[] = [];
+
+  constructor(dataDir: string | undefined) {
+    this.#dataDir = dataDir;
+  }
+
+  async init(): Promise<void> {
+    this.#thread = new DatabaseThread(this.#dataDir);
+    await this.#thread.ready;
+  }
+
+  async acquireConnection(): Promise<DatabaseConnection> {
+    return new ThreadConnection(this);
+  }
+
+  async releaseConnection(): Promise<void> {}
+
+  /** Waits while another connection's transaction holds the session. */
+  async #turn(connection: ThreadConnection): Promise<void> {
+    while (this.#owner && this.#owner !== connection) await new Promise<void>((resolve) => this.#waiting.push(resolve));
+  }
+
+  async execute(connection: ThreadConnection, sql: string, parameters: readonly unknown[]): Promise<QueryResult<unknown>> {
+    if (this.#owner !== connection) await this.#turn(connection);
+    return this.#thread!.query(sql, parameters);
+  }
+
+  async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    const c = connection as ThreadConnection;
+    await this.#turn(c);
+    this.#owner = c;
+    try {
+      await this.#thread!.query('begin', []);
+    } catch (error) {
+      this.#release();
+      throw error;
+    }
+  }
+
+  async commitTransaction(): Promise<void> {
+    try {
+      await this.#thread!.query('commit', []);
+    } finally {
+      this.#release();
+    }
+  }
+
+  async rollbackTransaction(): Promise<void> {
+    try {
+      await this.#thread!.query('rollback', []);
+    } finally {
+      this.#release();
+    }
+  }
+
+  #release(): void {
+    this.#owner = undefined;
+    const waiting = this.#waiting;
+    this.#waiting = [];
+    for (const wake of waiting) wake();
+  }
+
+  async destroy(): Promise<void> {
+    await this.#thread?.close();
+  }
+}
+
+/** PGlite (in memory when `dataDir` is absent) behind its own thread. */
+export class PGliteThreadDialect implements Dialect {
+  constructor(private readonly dataDir: string | undefined) {}
+  createAdapter() {
+    return new SingleSessionAdapter();
+  }
+  createDriver() {
+    return new ThreadDriver(this.dataDir);
+  }
+  createIntrospector(db: Kysely<any>) {
+    return new PostgresIntrospector(db);
+  }
+  createQueryCompiler() {
+    return new PostgresQueryCompiler();
+  }
+}
