@@ -43,6 +43,18 @@ export const resultSchema = {
   minProperties: 1,
 } as const;
 
+/**
+ * How a credential is secured: Data Integrity (eddsa-rdfc-2022) and a VC-JOSE JWT by default, or a
+ * JWT alone. A JWT is always made (Data Integrity alone is not offered yet).
+ */
+export const securingSchema = {
+  type: 'array',
+  minItems: 1,
+  uniqueItems: true,
+  items: { type: 'string', enum: ['data-integrity', 'jwt'] },
+  description: "Default ['data-integrity', 'jwt']. ['jwt']: the credential is secured by its JWT alone (no proof in the JSON, which is then only a view of the JWT's payload).",
+} as const;
+
 /** What every issuing route accepts for one credential (the batch rows too). */
 export const credentialItemProperties = {
   recipient: recipientSchema,
@@ -69,6 +81,7 @@ export const credentialItemProperties = {
     },
   },
   jwtAlgorithm: { type: 'string', enum: ['EdDSA', 'RS256'], default: 'EdDSA' },
+  securing: securingSchema,
 } as const;
 
 export const credentialCreateBody = {
@@ -140,7 +153,7 @@ export const credentialRoutesSchema = {
     tags: ['credentials'],
     operationId: 'issueCredential',
     summary: 'Issue one credential',
-    description: 'Signed with eddsa-rdfc-2022 (Data Integrity) and as a VC-JOSE JWT. Idempotency-Key returns the first result again.',
+    description: "Signed with eddsa-rdfc-2022 (Data Integrity) and as a VC-JOSE JWT, or as a JWT alone with securing: ['jwt']. Idempotency-Key returns the first result again.",
     security: bearerSecurity,
     headers: idempotencyHeaders,
     body: credentialCreateBody,
@@ -226,13 +239,14 @@ export const batchRoutesSchema = {
     'An Idempotency-Key header makes a retried upload issue nothing twice (each row gets <key>:<index>).',
   security: bearerSecurity,
   headers: { type: 'object', properties: { 'idempotency-key': { type: 'string', minLength: 1, maxLength: 150 } } },
-  querystring: { type: 'object', additionalProperties: false, properties: { achievementId: uuidParam } },
+  querystring: { type: 'object', additionalProperties: false, properties: { achievementId: uuidParam, securing: securingSchema } },
   body: {
     type: 'object',
     additionalProperties: false,
     required: ['items'],
     properties: {
       achievementId: uuidParam,
+      securing: { ...securingSchema, description: 'For every row that does not say otherwise' },
       items: { type: 'array', minItems: 1, maxItems: MAX_BATCH_ROWS, items: { type: 'object' } },
     },
   },

@@ -20,7 +20,7 @@ import { insertIssuedCredentials } from './credential.repository.js';
 import type { StatusService, StatusSlot } from '../status/status.service.js';
 import type { Urls } from '../urls.js';
 import { buildCredential } from './credential.document.js';
-import type { CredentialInput, CredentialService } from './credential.service.js';
+import { withDataIntegrity, type CredentialInput, type CredentialService, type Securing } from './credential.service.js';
 
 export type BatchItem = Omit<CredentialInput, 'achievementId'> & { idempotencyKey?: string };
 
@@ -59,7 +59,7 @@ export function createBatchService(deps: {
   const identityOf = (item: BatchItem) => identityKey(item.recipient);
 
   /** Validates one row as the single-credential route would; returns the error or the dates. */
-  function check(achievement: AchievementRow, raw: unknown): { item: BatchItem; dates: { validFrom: string; validUntil?: string } } | { error: { field: string; detail: string } } {
+  function check(achievement: AchievementRow, raw: unknown, securing: Securing | undefined): { item: BatchItem; dates: { validFrom: string; validUntil?: string } } | { error: { field: string; detail: string } } {
     const item = structuredClone(raw);
     if (!validateItem(item)) {
       const problem = describeValidation((validateItem.errors ?? []) as AjvIssue[], undefined);
@@ -67,7 +67,8 @@ export function createBatchService(deps: {
     }
     try {
       const typed = item as BatchItem;
-      credentials.checkKindFields(achievement.kind, { ...typed, achievementId: achievement.id });
+      if (!typed.securing && securing) typed.securing = securing;
+      credentials.checkRules(achievement.kind, { ...typed, achievementId: achievement.id });
       return { item: typed, dates: credentials.checkDates({ ...typed, achievementId: achievement.id }) };
     } catch (error) {
       if (error instanceof AppError) return { error: { field: error.field ?? 'row', detail: error.detail } };
@@ -116,13 +117,14 @@ export function createBatchService(deps: {
       };
     });
     const sign = async (): Promise<Signed[]> => {
-      // RS256 on request applies per row; rows are grouped by the JWT key they need.
+      // RS256 and the JWT alone apply per row; rows are grouped by the keys they need.
       const signed = new Array<Signed>(chunk.length);
+      const groups = (['EdDSA', 'RS256'] as const).flatMap((alg) => [true, false].map((dataIntegrity) => ({ alg, dataIntegrity })));
       await Promise.all(
-        (['EdDSA', 'RS256'] as const).map(async (alg) => {
-          const positions = chunk.map((c, i) => ((c.item.jwtAlgorithm ?? 'EdDSA') === alg ? i : -1)).filter((i) => i >= 0);
+        groups.map(async ({ alg, dataIntegrity }) => {
+          const positions = chunk.map((c, i) => ((c.item.jwtAlgorithm ?? 'EdDSA') === alg && withDataIntegrity(c.item.securing) === dataIntegrity ? i : -1)).filter((i) => i >= 0);
           if (positions.length === 0) return;
-          const pairs = await signer.sign(positions.map((i) => drafts[i]!.unsigned), signingKeys.ed25519, alg === 'RS256' ? signingKeys.rs256 : signingKeys.ed25519);
+          const pairs = await signer.sign(positions.map((i) => drafts[i]!.unsigned), dataIntegrity ? signingKeys.ed25519 : null, alg === 'RS256' ? signingKeys.rs256 : signingKeys.ed25519);
           positions.forEach((position, k) => {
             const { id, slot } = drafts[position]!;
             signed[position] = { id, slot, ...pairs[k]! };
@@ -179,14 +181,16 @@ export function createBatchService(deps: {
   }
 
   return {
-    async issue(issuer: IssuerRow, achievementId: string, rows: BatchRow[], actor: string, batchKey?: string) {
+    /** `batchKey`: the request's Idempotency-Key; `securing`: for rows that do not say. */
+    async issue(issuer: IssuerRow, achievementId: string, rows: BatchRow[], actor: string, options: { batchKey?: string | undefined; securing?: Securing | undefined } = {}) {
+      const { batchKey, securing } = options;
       const achievement = await achievements.findForIssuer(issuer.id, achievementId);
       const results = new Array<BatchResult>(rows.length);
       const seen = new Map<string, number>();
       const valid: { index: number; item: BatchItem; dates: { validFrom: string; validUntil?: string }; key?: string }[] = [];
       rows.forEach((row, index) => {
         const at = row.line !== undefined ? { index, line: row.line } : { index };
-        const checked = check(achievement, row.item);
+        const checked = check(achievement, row.item, securing);
         if ('error' in checked) {
           results[index] = { ...at, error: checked.error };
           return;

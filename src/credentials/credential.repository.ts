@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import { insertAuditEvents } from '../audit/audit.repository.js';
+import { detachJwtPayload } from '../crypto/securing.js';
 import type { Database } from '../db/types.js';
 import { identityKey, learnerUpsert, upsertLearners, type LearnerIdentity } from '../learners/learner.repository.js';
 
@@ -27,7 +28,7 @@ function columnsOf(c: NewCredential) {
     issuer_id: c.issuerId,
     achievement_id: c.achievementId,
     document: JSON.stringify(c.document),
-    jwt: c.jwt,
+    jwt: detachJwtPayload(c.jwt),
     status_list_id: c.status.listId,
     status_index: c.status.index,
     idempotency_key: c.idempotencyKey,

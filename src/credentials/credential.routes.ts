@@ -5,7 +5,7 @@ import { rowsFromCsv } from './batch.csv.js';
 import type { BatchRow } from './batch.service.js';
 import { actorOf } from '../auth/auth.js';
 import type { Services } from '../services.js';
-import type { CredentialInput } from './credential.service.js';
+import type { CredentialInput, Securing } from './credential.service.js';
 
 type IdParams = { Params: { id: string } };
 type ReasonBody = { Body: { reason?: string } | undefined };
@@ -27,7 +27,7 @@ export async function credentialRoutes(app: FastifyInstance, { credentials, batc
     }
   });
 
-  app.post<{ Body: { achievementId?: string; items: unknown[] }; Querystring: { achievementId?: string }; Headers: { 'idempotency-key'?: string } }>(
+  app.post<{ Body: { achievementId?: string; securing?: Securing; items: unknown[] }; Querystring: { achievementId?: string; securing?: Securing }; Headers: { 'idempotency-key'?: string } }>(
     '/v1/credentials/batch',
     { schema: batchRoutesSchema, bodyLimit: BATCH_BODY_LIMIT },
     async (request) => {
@@ -35,7 +35,8 @@ export async function credentialRoutes(app: FastifyInstance, { credentials, batc
       const achievementId = request.body.achievementId ?? request.query.achievementId;
       if (!achievementId) throw badRequest('achievementId is required (in the JSON body, or ?achievementId= with CSV)', 'achievementId');
       const rows = csvLines.get(request.body) ?? request.body.items.map((item) => ({ item }));
-      return batches.issue(issuer, achievementId, rows, actorOf(principal), request.headers['idempotency-key']);
+      const securing = request.body.securing ?? request.query.securing;
+      return batches.issue(issuer, achievementId, rows, actorOf(principal), { batchKey: request.headers['idempotency-key'], securing });
     },
   );
 

@@ -6,6 +6,7 @@ import type { Kysely } from 'kysely';
 import type { AchievementService } from '../achievements/achievement.service.js';
 import { insertAuditEvents } from '../audit/audit.repository.js';
 import type { KeyStore } from '../crypto/key-store.js';
+import { attachJwtPayload } from '../crypto/securing.js';
 import type { CredentialSigner, SignedPair } from '../crypto/signer.js';
 import type { Db } from '../db/database.js';
 import type { AchievementRow, CredentialRow, Database, IssuerRow } from '../db/types.js';
@@ -30,7 +31,14 @@ export interface CredentialInput extends SubjectDetails {
   validUntil?: string;
   evidence?: EvidenceInput[];
   jwtAlgorithm?: 'EdDSA' | 'RS256';
+  securing?: Securing;
 }
+
+/** How a credential is secured (schemas/credentials.ts); absent means both. */
+export type Securing = ('data-integrity' | 'jwt')[];
+
+/** Whether the credential gets a Data Integrity proof besides its JWT. */
+export const withDataIntegrity = (securing: Securing | undefined) => !securing || securing.includes('data-integrity');
 
 export interface IssuedCredential {
   id: string;
@@ -87,7 +95,7 @@ export function createCredentialService(deps: {
   const { db, urls, keys, issuers, achievements, status, signer, statusChanges } = deps;
 
   function toIssued(row: CredentialRow): IssuedCredential {
-    return { id: row.id, url: urls.credential(row.id), credential: row.document as Record<string, unknown>, jwt: row.jwt, status: statusOf(row) };
+    return { id: row.id, url: urls.credential(row.id), credential: row.document as Record<string, unknown>, jwt: attachJwtPayload(row.jwt, row.document as Record<string, unknown>), status: statusOf(row) };
   }
 
   function checkDates(input: CredentialInput): { validFrom: string; validUntil?: string } {
@@ -119,8 +127,9 @@ export function createCredentialService(deps: {
     return result;
   }
 
-  /** Kind-specific rules that JSON Schema cannot say. */
-  function checkKindFields(kind: AchievementRow['kind'], input: CredentialInput): void {
+  /** Rules that JSON Schema cannot say (or not in words a caller understands). */
+  function checkRules(kind: AchievementRow['kind'], input: CredentialInput): void {
+    if (input.securing && !input.securing.includes('jwt')) throw badRequest("securing must include 'jwt': every credential gets a JWT (Data Integrity alone is not offered)", 'securing');
     if (input.studyGroup && kind !== 'study_group') throw badRequest('studyGroup applies only to study_group achievements', 'studyGroup');
     const group = input.studyGroup;
     if (group?.sessionsAttended !== undefined && group.sessionsTotal !== undefined && group.sessionsAttended > group.sessionsTotal) {
@@ -156,7 +165,8 @@ export function createCredentialService(deps: {
       subject: input,
       status: { listUrl: urls.statusList(slot.listId), index: slot.index },
     });
-    const [{ signed, jwt }] = (await signer.sign([unsigned], signingKeys.ed25519, input.jwtAlgorithm === 'RS256' ? signingKeys.rs256 : signingKeys.ed25519)) as [SignedPair];
+    const jwtKey = input.jwtAlgorithm === 'RS256' ? signingKeys.rs256 : signingKeys.ed25519;
+    const [{ signed, jwt }] = (await signer.sign([unsigned], withDataIntegrity(input.securing) ? signingKeys.ed25519 : null, jwtKey)) as [SignedPair];
     const record: NewCredential = {
       id,
       issuerId: issuer.id,
@@ -182,7 +192,7 @@ export function createCredentialService(deps: {
   }
 
   return {
-    checkKindFields,
+    checkRules,
     checkDates,
     /** Issues one credential; with an idempotency key, a repeat returns the first result. */
     async issue(issuer: IssuerRow, input: CredentialInput, actor: string, idempotencyKey?: string): Promise<{ issued: IssuedCredential; replayed: boolean }> {
@@ -192,7 +202,7 @@ export function createCredentialService(deps: {
         if (earlier) return { issued: earlier, replayed: true };
       }
       const achievementRow = await achievements.findForIssuer(issuer.id, input.achievementId);
-      checkKindFields(achievementRow.kind, input);
+      checkRules(achievementRow.kind, input);
       const dates = checkDates(input);
       const slot = await status.take(issuer.id);
       try {

@@ -93,6 +93,40 @@ export interface JwtClaims {
 
 export const JWT_MEDIA_TYPE = 'vc+jwt';
 
+/**
+ * VC-JOSE-COSE §3.1.1: the payload is the credential itself (without a Data Integrity proof); the
+ * JWT claims OB 3.0 §8.2.4.1 asks for (iss = the issuer's id, jti, nbf, sub, exp) are added beside
+ * it. Everything comes from the credential, so the stored document gives the payload back exactly.
+ */
+function jwtPayloadOf(credential: Record<string, unknown>): string {
+  const { proof: _ignored, ...withoutProof } = credential;
+  const issuer = credential.issuer as string | { id: string };
+  const subject = (credential.credentialSubject as { id?: string } | undefined)?.id;
+  const claims: JwtClaims = {
+    iss: typeof issuer === 'string' ? issuer : issuer.id,
+    jti: credential.id as string,
+    nbf: Math.floor(Date.parse(credential.validFrom as string) / 1000),
+  };
+  if (subject) claims.sub = subject;
+  if (typeof credential.validUntil === 'string') claims.exp = Math.floor(Date.parse(credential.validUntil) / 1000);
+  return Buffer.from(JSON.stringify({ ...withoutProof, ...claims })).toString('base64url');
+}
+
+/**
+ * How a JWT is stored: with its payload detached (RFC 7515 Appendix F, `header..signature`), since
+ * the payload is the stored document again. Half the bytes written per credential.
+ */
+export function detachJwtPayload(jwt: string): string {
+  const [header, , signature] = jwt.split('.');
+  return `${header}..${signature}`;
+}
+
+/** The whole JWT again from its stored form and the stored document; a full JWT is returned as is. */
+export function attachJwtPayload(stored: string, document: Record<string, unknown>): string {
+  const [header, payload, signature] = stored.split('.');
+  return payload ? stored : `${header}.${jwtPayloadOf(document)}.${signature}`;
+}
+
 /** The protected header of each key's JWTs, encoded once: it is the same for every credential. */
 const jwtHeaders = new WeakMap<SigningKey, string>();
 
@@ -107,25 +141,13 @@ function jwtHeaderOf(key: SigningKey): string {
 }
 
 /**
- * VC-JOSE-COSE §3.1.1: the payload is the credential itself, `typ` is `vc+jwt`, `cty` `vc`; the JWT
- * claims OB 3.0 asks for (iss, jti, nbf, sub, exp) are added beside it.
- *
- * A compact JWS (RFC 7515 §7.1) is made here with node:crypto directly: jose signs through WebCrypto,
- * whose per-call promise and key handling cost more than the signature. The algorithms are the
- * allow-listed two (EdDSA; RS256 = RSASSA-PKCS1-v1_5 with SHA-256, RFC 7518 §3.3), and the tests
- * verify every JWT with jose.
+ * A compact JWS (RFC 7515 §7.1), `typ` `vc+jwt` and `cty` `vc` (VC-JOSE-COSE §3.1.1), made with
+ * node:crypto directly: jose signs through WebCrypto, whose per-call promise and key handling cost
+ * more than the signature. The algorithms are the allow-listed two (EdDSA; RS256 =
+ * RSASSA-PKCS1-v1_5 with SHA-256, RFC 7518 §3.3), and the tests verify every JWT with jose.
  */
 export function signJwt(credential: UnsignedCredential, key: SigningKey): string {
-  const subject = (credential.credentialSubject as { id?: string } | undefined)?.id;
-  const claims: JwtClaims = {
-    iss: key.controller,
-    jti: credential.id,
-    nbf: Math.floor(Date.parse(credential.validFrom) / 1000),
-  };
-  if (subject) claims.sub = subject;
-  if (typeof credential.validUntil === 'string') claims.exp = Math.floor(Date.parse(credential.validUntil) / 1000);
-  const { proof: _ignored, ...withoutProof } = credential as Record<string, unknown>;
-  const signingInput = `${jwtHeaderOf(key)}.${Buffer.from(JSON.stringify({ ...withoutProof, ...claims })).toString('base64url')}`;
+  const signingInput = `${jwtHeaderOf(key)}.${jwtPayloadOf(credential)}`;
   const signature = sign(key.algorithm === 'Ed25519' ? null : 'sha256', Buffer.from(signingInput), key.privateKey);
   return `${signingInput}.${signature.toString('base64url')}`;
 }

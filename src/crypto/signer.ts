@@ -9,12 +9,14 @@ import { signDataIntegrity, signJwt, verifyDataIntegrityProof, type ProofResult,
 import type { SignTask, SignedParts } from './signing-worker.js';
 
 export interface SignedPair {
-  signed: SignedCredential;
+  /** With its Data Integrity proof; as given when secured by the JWT alone. */
+  signed: SignedCredential | UnsignedCredential;
   jwt: string;
 }
 
 export interface CredentialSigner {
-  sign(credentials: UnsignedCredential[], dataIntegrityKey: SigningKey, jwtKey: SigningKey): Promise<SignedPair[]>;
+  /** Both forms; the JWT alone when `dataIntegrityKey` is null. */
+  sign(credentials: UnsignedCredential[], dataIntegrityKey: SigningKey | null, jwtKey: SigningKey): Promise<SignedPair[]>;
   /** Verifies a Data Integrity proof with key documents resolved beforehand (also CPU work). */
   verifyProof(document: Record<string, unknown>, documents: Record<string, unknown>): Promise<ProofResult>;
   close(): Promise<void>;
@@ -24,7 +26,7 @@ export function createInlineSigner(): CredentialSigner {
   return {
     async sign(credentials, diKey, jwtKey) {
       const out: SignedPair[] = [];
-      for (const credential of credentials) out.push({ signed: await signDataIntegrity(credential, diKey), jwt: signJwt(credential, jwtKey) });
+      for (const credential of credentials) out.push({ signed: diKey ? await signDataIntegrity(credential, diKey) : credential, jwt: signJwt(credential, jwtKey) });
       return out;
     },
     verifyProof: verifyDataIntegrityProof,
@@ -53,15 +55,18 @@ export function createPoolSigner(threads = availableParallelism()): CredentialSi
     }
     return t;
   };
+  const inline = createInlineSigner();
   return {
     async sign(credentials, diKey, jwtKey) {
+      // A JWT alone costs less than the message to a worker: a few are signed here.
+      if (!diKey && credentials.length <= TASK_SIZE) return inline.sign(credentials, null, jwtKey);
       const tasks: Promise<SignedParts[]>[] = [];
       for (let i = 0; i < credentials.length; i += TASK_SIZE) {
-        const task: SignTask = { credentials: credentials.slice(i, i + TASK_SIZE), dataIntegrityKey: asTransferable(diKey), jwtKey: asTransferable(jwtKey) };
+        const task: SignTask = { credentials: credentials.slice(i, i + TASK_SIZE), dataIntegrityKey: diKey && asTransferable(diKey), jwtKey: asTransferable(jwtKey) };
         tasks.push(pool.run(task));
       }
       const parts = (await Promise.all(tasks)).flat();
-      return parts.map(({ proof, jwt }, i) => ({ signed: { ...credentials[i]!, proof: [proof] }, jwt }));
+      return parts.map(({ proof, jwt }, i) => ({ signed: proof ? { ...credentials[i]!, proof: [proof] } : credentials[i]!, jwt }));
     },
     verifyProof: (document, documents) => pool.run({ document, documents }, { name: 'verifyProof' }),
     close: () => pool.destroy(),

@@ -18,7 +18,8 @@ function keyOf(transferable: TransferableKey): Promise<SigningKey> {
 
 export interface SignTask {
   credentials: UnsignedCredential[];
-  dataIntegrityKey: TransferableKey;
+  /** null: the JWT alone. */
+  dataIntegrityKey: TransferableKey | null;
   jwtKey: TransferableKey;
 }
 
@@ -29,13 +30,13 @@ export async function verifyProof(task: { document: Record<string, unknown>; doc
 
 /** What a worker sends back per credential: the proof and the JWT, not the document again. */
 export interface SignedParts {
-  proof: Record<string, unknown>;
+  proof: Record<string, unknown> | null;
   jwt: string;
 }
 
 export default async function signMany(task: SignTask): Promise<SignedParts[]> {
-  const [diKey, jwtKey] = await Promise.all([keyOf(task.dataIntegrityKey), keyOf(task.jwtKey)]);
+  const [diKey, jwtKey] = await Promise.all([task.dataIntegrityKey && keyOf(task.dataIntegrityKey), keyOf(task.jwtKey)]);
   const out: SignedParts[] = [];
-  for (const credential of task.credentials) out.push({ proof: await createDataIntegrityProof(credential, diKey), jwt: signJwt(credential, jwtKey) });
+  for (const credential of task.credentials) out.push({ proof: diKey ? await createDataIntegrityProof(credential, diKey) : null, jwt: signJwt(credential, jwtKey) });
   return out;
 }

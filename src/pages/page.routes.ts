@@ -9,6 +9,7 @@ import multipart from '@fastify/multipart';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../errors.js';
 import type { Services } from '../services.js';
+import type { PublicCredential } from './page.service.js';
 import { inputFromText, textFromFile } from '../verify/input.js';
 import type { Verdict, VerifyInput } from '../verify/verify.service.js';
 import { messages, pickLanguage, type Lang } from './i18n.js';
@@ -43,6 +44,12 @@ function wantsJsonLd(request: FastifyRequest): boolean {
 
 // Pages never answer a person with a JSON error: an odd id is the 404 page, an unknown language
 // falls back to Accept-Language, an unknown view is the normal page.
+/** The signed JSON-LD; a credential secured by its JWT alone has none (its JSON carries no proof). */
+function signedJsonLd(credential: PublicCredential): Record<string, unknown> {
+  if (credential.jwtOnly) throw new AppError(404, 'not-found', `This credential is secured by its JWT alone: download /c/${credential.id}/credential.jwt`);
+  return credential.credential;
+}
+
 const idParams = { type: 'object', properties: { id: { type: 'string', maxLength: 500 } }, required: ['id'] } as const;
 const langQuery = {
   type: 'object',
@@ -96,7 +103,7 @@ export async function pageRoutes(app: FastifyInstance, { pages, verify, urls }: 
     if (!credential) return reply;
     reply.header('vary', 'accept, accept-language');
     reply.header('cache-control', 'no-cache');
-    if (wantsJsonLd(request)) return reply.type('application/vc+ld+json').send(credential.credential);
+    if (wantsJsonLd(request)) return reply.type('application/vc+ld+json').send(signedJsonLd(credential));
     const lang = langOf(request);
     const verdict = await pages.verdict(credential);
     const print = request.query.view === 'print';
@@ -106,7 +113,7 @@ export async function pageRoutes(app: FastifyInstance, { pages, verify, urls }: 
     let rendered = renderedPages.get(key);
     if (rendered?.verdict !== verdict) {
       const other = lang === 'ko' ? 'en' : 'ko';
-      const input = { lang, id: credential.id, url: credential.url, credential: credential.credential, verdict, langSwitchHref: `/c/${credential.id}?lang=${other}` };
+      const input = { lang, id: credential.id, url: credential.url, credential: credential.credential, jwtOnly: credential.jwtOnly, verdict, langSwitchHref: `/c/${credential.id}?lang=${other}` };
       rendered = { verdict, html: print ? printPage(input) : credentialPage(input) };
       renderedPages.delete(key);
       renderedPages.set(key, rendered);
@@ -133,7 +140,7 @@ export async function pageRoutes(app: FastifyInstance, { pages, verify, urls }: 
     const credential = await found(request, reply);
     if (!credential) return reply;
     reply.header('content-disposition', `attachment; filename="credential-${credential.id}.json"`);
-    return reply.type('application/vc+ld+json').send(JSON.stringify(credential.credential, null, 2));
+    return reply.type('application/vc+ld+json').send(JSON.stringify(signedJsonLd(credential), null, 2));
   });
 
   app.get<IdRequest>('/c/:id/credential.jwt', { config: limited, schema: pageSchema('downloadCredentialJwt', 'The credential as a VC-JOSE JWT', 'application/vc+jwt') }, async (request, reply) => {

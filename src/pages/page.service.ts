@@ -2,6 +2,7 @@
  * What the public pages need about one credential: the stored document, its JWT, the live verdict,
  * and its badge images (the achievement's own image, or a generated one) with the credential baked in.
  */
+import { attachJwtPayload } from '../crypto/securing.js';
 import type { Db } from '../db/database.js';
 import type { AchievementKind } from '../db/types.js';
 import type { Urls } from '../urls.js';
@@ -17,6 +18,8 @@ export interface PublicCredential {
   url: string;
   credential: Record<string, any>;
   jwt: string;
+  /** Secured by its JWT alone: the JSON has no proof, and the JWT is what is shared and baked. */
+  jwtOnly: boolean;
   kind: AchievementKind;
   image: string | null;
 }
@@ -83,7 +86,16 @@ export function createPageService(deps: { db: Db; urls: Urls; verify: VerifyServ
         .where('credentials.id', '=', id.toLowerCase())
         .executeTakeFirst();
       if (!row) return undefined;
-      const found: PublicCredential = { id: row.id, url: urls.credential(row.id), credential: row.document as Record<string, any>, jwt: row.jwt, kind: row.kind ?? 'training_hours', image: row.image ?? null };
+      const document = row.document as Record<string, any>;
+      const found: PublicCredential = {
+        id: row.id,
+        url: urls.credential(row.id),
+        credential: document,
+        jwt: attachJwtPayload(row.jwt, document),
+        jwtOnly: document.proof === undefined,
+        kind: row.kind ?? 'training_hours',
+        image: row.image ?? null,
+      };
       foundCache.set(row.id, found);
       if (foundCache.size > FOUND_CACHE_SIZE) foundCache.delete(foundCache.keys().next().value!);
       return found;
@@ -92,7 +104,7 @@ export function createPageService(deps: { db: Db; urls: Urls; verify: VerifyServ
     verdict(found: PublicCredential): Promise<Verdict> {
       const hit = verdicts.get(found.id);
       if (hit && Date.now() - hit.at < VERDICT_TTL_MS) return hit.verdict;
-      const verdict = verify.verify({ credential: found.credential });
+      const verdict = verify.verify(found.jwtOnly ? { jwt: found.jwt } : { credential: found.credential });
       verdicts.set(found.id, { at: Date.now(), verdict });
       verdict.catch(() => verdicts.delete(found.id));
       if (verdicts.size > FOUND_CACHE_SIZE) verdicts.delete(verdicts.keys().next().value!);
@@ -103,7 +115,7 @@ export function createPageService(deps: { db: Db; urls: Urls; verify: VerifyServ
     badgeSvg(found: PublicCredential, lang: Lang): string {
       const own = embeddedImage(found.image);
       const svg = own?.type === 'svg' ? own.bytes.toString('utf8') : generated(found, lang);
-      return bakeSvg(svg, found.credential);
+      return bakeSvg(svg, found.jwtOnly ? found.jwt : found.credential);
     },
 
     /** OB 3.0 §5.3: the PNG badge with the signed credential in an iTXt chunk. */
@@ -112,7 +124,7 @@ export function createPageService(deps: { db: Db; urls: Urls; verify: VerifyServ
       // An institution's own SVG is never rasterised here (the renderer could reach local files);
       // its PNG badge uses the generated design.
       const png = own?.type === 'png' ? own.bytes : await renderCached(generated(found, lang));
-      return bakePng(png, found.credential);
+      return bakePng(png, found.jwtOnly ? found.jwt : found.credential);
     },
   };
 }

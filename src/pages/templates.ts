@@ -83,6 +83,8 @@ export interface CredentialPageInput {
   id: string;
   url: string;
   credential: Json;
+  /** Secured by its JWT alone: there is no signed JSON-LD to download. */
+  jwtOnly: boolean;
   verdict: Verdict;
   langSwitchHref: string;
 }
@@ -156,7 +158,7 @@ ${checkList(input.lang, verdict)}
   <p><a class="button linkedin" href="${linkedInHref(input)}" rel="noopener" target="_blank">${t.linkedin}</a> <a class="button" href="${base}?view=print&amp;lang=${input.lang}">${t.print}</a></p>
   <h2>${t.downloads}</h2>
   <ul class="downloads">
-    <li><a href="${base}/credential.json" download>${t['download.json']}</a></li>
+    ${input.jwtOnly ? '' : html`<li><a href="${base}/credential.json" download>${t['download.json']}</a></li>`}
     <li><a href="${base}/credential.jwt" download>${t['download.jwt']}</a></li>
     <li><a href="${base}/badge.png" download>${t['download.png']}</a></li>
     <li><a href="${base}/badge.svg" download>${t['download.svg']}</a></li>

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import jsonld from 'jsonld';
 import { insertAuditEvents } from '../audit/audit.repository.js';
 import type { KeyStore } from '../crypto/key-store.js';
-import type { UnsignedCredential } from '../crypto/securing.js';
+import { detachJwtPayload, type UnsignedCredential } from '../crypto/securing.js';
 import type { CredentialSigner } from '../crypto/signer.js';
 import { xsdDateTime } from '../credentials/credential.document.js';
 import type { Db } from '../db/database.js';
@@ -107,7 +107,7 @@ export function createVcApiService(deps: { db: Db; urls: Urls; keys: KeyStore; s
             achievement_id: null,
             learner_id: learner.id,
             document: JSON.stringify(pair!.signed),
-            jwt: pair!.jwt,
+            jwt: detachJwtPayload(pair!.jwt),
             status_list_id: slot!.listId,
             status_index: slot!.index,
             idempotency_key: null,

@@ -92,6 +92,8 @@ interface StoredDocument {
   json: string;
   stable: string;
   schema: SchemaResult;
+  /** It carries a Data Integrity proof (not one secured by its JWT alone). */
+  signed: boolean;
 }
 
 export function createVerifyService(deps: { db: Db; urls: Urls; keys: KeyResolver; registry: RegistryService; status: StatusService; signer: CredentialSigner }) {
@@ -114,7 +116,7 @@ export function createVerifyService(deps: { db: Db; urls: Urls; keys: KeyResolve
   const storedDocuments = new Map<string, StoredDocument>();
 
   function remember(credentialId: string, document: Json): StoredDocument {
-    const stored = { json: JSON.stringify(document), stable: stableStringify(document), schema: checkOpenBadgeSchema(document) };
+    const stored = { json: JSON.stringify(document), stable: stableStringify(document), schema: checkOpenBadgeSchema(document), signed: document.proof !== undefined };
     storedDocuments.set(credentialId, stored);
     if (storedDocuments.size > STORED_DOCUMENTS) storedDocuments.delete(storedDocuments.keys().next().value!);
     return stored;
@@ -378,10 +380,11 @@ export function createVerifyService(deps: { db: Db; urls: Urls; keys: KeyResolve
       const row = await storedRow(ourCredentialId(idOf(credential)));
       let proof: Check;
       // Posted back as we gave it out (the usual case), or the same with its keys in another order.
-      const identical = !jwt && row !== undefined && (JSON.stringify(credential) === row.stored.json || stableStringify(credential) === row.stored.stable);
+      const identical = !jwt && row?.stored.signed === true && (JSON.stringify(credential) === row.stored.json || stableStringify(credential) === row.stored.stable);
       if (identical) {
         // Identical to the document we signed and stored: its signature was checked at issuance,
-        // and our keys are never removed from the DID document.
+        // and our keys are never removed from the DID document. (A credential secured by its JWT
+        // alone is stored without a proof: its JSON is no credential on its own, so never this.)
         proof = { check: 'proof', ok: true, code: 'signature-valid', detail: 'Identical to the credential this service signed and issued' };
       } else {
         proof = jwt ? await checkJwt(jwt, issuerId) : await checkDataIntegrity(credential, issuerId);

@@ -76,6 +76,29 @@ describe('issuing one credential', () => {
     expect(stored.json().credential).toEqual(issued.credential);
     expect((await verifyWithLibrary(t.app, PUBLIC, stored.json().credential)).verified).toBe(true);
   });
+
+  it('stores the JWT without its payload and gives back, byte for byte, the JWT it signed', async () => {
+    const name = '박지우 "Jiwoo" 🎓\n\\ 끝';
+    for (const jwtAlgorithm of ['EdDSA', 'RS256'] as const) {
+      const issued = await issueCredential(t.app, issuer, achievementId, { jwtAlgorithm, recipient: { name, email: `jiwoo-${jwtAlgorithm}@example.com` }, validUntil: '2030-01-01T00:00:00Z', creditsEarned: 12.5 });
+      const row = await t.db.selectFrom('credentials').select('jwt').where('id', '=', issued.id).executeTakeFirstOrThrow();
+      const [header, , signature] = issued.jwt.split('.');
+      expect(row.jwt).toBe(`${header}..${signature}`);
+      const read = await t.app.inject({ method: 'GET', url: `/v1/credentials/${issued.id}`, headers: issuer.headers });
+      expect(read.json().jwt).toBe(issued.jwt);
+      const file = await t.app.inject({ method: 'GET', url: `/c/${issued.id}/credential.jwt` });
+      expect(file.body).toBe(issued.jwt);
+      const { payload } = await verifyJwtWithDidKey(t.app, file.body);
+      expect(payload.credentialSubject.name).toBe(name);
+    }
+  });
+
+  it('still serves a JWT stored whole (as rows written before detached storage)', async () => {
+    const issued = await issueCredential(t.app, issuer, achievementId);
+    await t.db.updateTable('credentials').set({ jwt: issued.jwt }).where('id', '=', issued.id).execute();
+    const read = await t.app.inject({ method: 'GET', url: `/v1/credentials/${issued.id}`, headers: issuer.headers });
+    expect(read.json().jwt).toBe(issued.jwt);
+  });
 });
 
 describe('a changed credential fails', () => {
