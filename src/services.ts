@@ -42,7 +42,7 @@ export function createServices(config: Config, db: Db, kek: Buffer, options: Ser
   const vcapi = createVcApiService({ db, urls, keys, status, signer });
   const registry = createRegistryService({ db });
   const keyResolver = createKeyResolver({ urls, issuers, registry });
-  const verify = createVerifyService({ db, urls, keys: keyResolver, registry, status, signer });
+  const verify = createVerifyService({ db, urls, keys: keyResolver, registry, status, signer, statusChanges });
   const pages = createPageService({ db, urls, verify, statusChanges });
   return { config, db, urls, keys, apiKeys, signer, issuers, achievements, status, credentials, registry, keyResolver, verify, pages, hours, batches, clr, vcapi };
 }

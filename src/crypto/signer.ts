@@ -45,6 +45,7 @@ export function createPoolSigner(threads = availableParallelism()): CredentialSi
     minThreads: 1,
     maxThreads: threads,
     idleTimeout: 60_000,
+    resourceLimits: { maxYoungGenerationSizeMb: 64 },
   });
   const transferable = new WeakMap<SigningKey, ReturnType<typeof toTransferable>>();
   const asTransferable = (key: SigningKey) => {

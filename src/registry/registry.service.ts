@@ -19,8 +19,16 @@ export interface KnownIssuer extends KnownIssuerInput {
 
 export type RegistryService = ReturnType<typeof createRegistryService>;
 
+/**
+ * Lookups of an issuer (found or not) are trusted this long: a verification asks twice (keys and
+ * name), and employers' checks come in bursts. A change here is seen at once, on another instance
+ * within this time.
+ */
+const LOOKUP_CACHE_MS = 1_000;
+
 export function createRegistryService(deps: { db: Db }) {
   const { db } = deps;
+  const lookups = new Map<string, { found: Promise<KnownIssuer | undefined>; until: number }>();
 
   const toKnownIssuer = (row: { id: string; name: string; url: string | null; verification_methods: unknown; created_at: Date }): KnownIssuer => ({
     id: row.id,
@@ -54,6 +62,7 @@ export function createRegistryService(deps: { db: Db }) {
         .onConflict((oc) => oc.column('id').doUpdateSet({ name: input.name, url: input.url ?? null, verification_methods: JSON.stringify(methods) }))
         .returningAll()
         .executeTakeFirstOrThrow();
+      lookups.delete(input.id);
       return toKnownIssuer(row);
     },
 
@@ -61,13 +70,25 @@ export function createRegistryService(deps: { db: Db }) {
       return (await db.selectFrom('known_issuers').selectAll().orderBy('created_at').execute()).map(toKnownIssuer);
     },
 
-    async findIssuer(id: string): Promise<KnownIssuer | undefined> {
-      const row = await db.selectFrom('known_issuers').selectAll().where('id', '=', id).executeTakeFirst();
-      return row ? toKnownIssuer(row) : undefined;
+    findIssuer(id: string): Promise<KnownIssuer | undefined> {
+      const hit = lookups.get(id);
+      if (hit && hit.until > Date.now()) return hit.found;
+      const found = db
+        .selectFrom('known_issuers')
+        .selectAll()
+        .where('id', '=', id)
+        .executeTakeFirst()
+        .then((row) => (row ? toKnownIssuer(row) : undefined));
+      lookups.set(id, { found, until: Date.now() + LOOKUP_CACHE_MS });
+      // A failed lookup (the database away) is not remembered.
+      found.catch(() => lookups.get(id)?.found === found && lookups.delete(id));
+      if (lookups.size > 10_000) lookups.delete(lookups.keys().next().value!);
+      return found;
     },
 
     async removeIssuer(id: string): Promise<void> {
       const result = await db.deleteFrom('known_issuers').where('id', '=', id).executeTakeFirst();
+      lookups.delete(id);
       if (Number(result.numDeletedRows) === 0) throw notFound(`Known issuer ${id}`);
       await db.deleteFrom('known_status_lists').where('issuer_id', '=', id).execute();
     },

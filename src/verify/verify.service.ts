@@ -7,10 +7,12 @@ import { cryptosuite as eddsaRdfc2022 } from '@digitalbazaar/eddsa-rdfc-2022-cry
 import jsigs from 'jsonld-signatures';
 import { compactVerify, decodeJwt, decodeProtectedHeader, importJWK } from 'jose';
 import type { Db } from '../db/database.js';
+import type { CredentialRow } from '../db/types.js';
 import { badRequest } from '../errors.js';
 import { containsPrototypeName, createDocumentLoader, isKnownContext } from '../jsonld/document-loader.js';
 import type { RegistryService } from '../registry/registry.service.js';
 import { bitAt, decodeBitstring } from '../status/bitstring.js';
+import type { StatusChanges } from '../status/status-changes.js';
 import type { StatusService } from '../status/status.service.js';
 import type { Urls } from '../urls.js';
 import type { CredentialSigner } from '../crypto/signer.js';
@@ -88,6 +90,13 @@ export type VerifyService = ReturnType<typeof createVerifyService>;
 /** Stored documents whose comparison forms are kept (the oldest goes first). */
 const STORED_DOCUMENTS = 5_000;
 
+/**
+ * A credential's status read from the database is reused this long (employers' checks come in
+ * bursts). A change on this instance drops it at once; another instance's change shows within this
+ * time, as on the pages (well inside the one second promised for revocation).
+ */
+const STATUS_TTL_MS = 500;
+
 interface StoredDocument {
   json: string;
   stable: string;
@@ -96,7 +105,15 @@ interface StoredDocument {
   signed: boolean;
 }
 
-export function createVerifyService(deps: { db: Db; urls: Urls; keys: KeyResolver; registry: RegistryService; status: StatusService; signer: CredentialSigner }) {
+export function createVerifyService(deps: {
+  db: Db;
+  urls: Urls;
+  keys: KeyResolver;
+  registry: RegistryService;
+  status: StatusService;
+  signer: CredentialSigner;
+  statusChanges: StatusChanges;
+}) {
   const { db, urls, keys, registry, status, signer } = deps;
   const documentLoader = createDocumentLoader((url) => keys.resolve(url));
   const suite = new DataIntegrityProof({ cryptosuite: eddsaRdfc2022 });
@@ -123,18 +140,39 @@ export function createVerifyService(deps: { db: Db; urls: Urls; keys: KeyResolve
   }
 
   const STATUS_COLUMNS = ['revoked_at', 'revocation_reason', 'suspended_at', 'suspension_reason'] as const;
+  type StatusColumns = Pick<CredentialRow, (typeof STATUS_COLUMNS)[number]>;
+
+  const statuses = new Map<string, { status: StatusColumns; at: number }>();
+  // Counts status changes here: a read that a change overtook is not kept.
+  let changes = 0;
+  deps.statusChanges.subscribe((id) => {
+    changes++;
+    statuses.delete(id);
+  });
+
+  function keepStatus(credentialId: string, status: StatusColumns, changesBefore: number): void {
+    if (changes !== changesBefore) return;
+    statuses.set(credentialId, { status, at: Date.now() });
+    if (statuses.size > STORED_DOCUMENTS) statuses.delete(statuses.keys().next().value!);
+  }
 
   async function storedRow(credentialId: string | undefined) {
     if (!credentialId) return undefined;
     const known = storedDocuments.get(credentialId);
+    const changesBefore = changes;
     const query = db.selectFrom('credentials').where('id', '=', credentialId);
     if (known) {
-      const row = await query.select(STATUS_COLUMNS).executeTakeFirst();
-      return row && { ...row, stored: known };
+      const hit = statuses.get(credentialId);
+      if (hit && Date.now() - hit.at < STATUS_TTL_MS) return { ...hit.status, stored: known };
+      const status = await query.select(STATUS_COLUMNS).executeTakeFirst();
+      if (!status) return undefined;
+      keepStatus(credentialId, status, changesBefore);
+      return { ...status, stored: known };
     }
     const row = await query.select(['document', ...STATUS_COLUMNS]).executeTakeFirst();
     if (!row) return undefined;
     const { document, ...status } = row;
+    keepStatus(credentialId, status, changesBefore);
     return { ...status, stored: remember(credentialId, document as Json) };
   }
 

@@ -94,8 +94,9 @@ describe('our own credentials', () => {
     expect(checkOf((await verify({ jwt: hs })).json(), 'proof')).toMatchObject({ ok: false });
   });
 
-  it('reports revoked with the reason, then the public list agrees', async () => {
+  it('reports revoked with the reason at once (a verdict just before does not linger), then the public list agrees', async () => {
     const issued = await issueCredential(t.app, issuer, achievementId);
+    expect((await verify({ credential: issued.credential })).json().verified).toBe(true);
     await t.app.inject({ method: 'POST', url: `/v1/credentials/${issued.id}/revoke`, headers: issuer.headers, payload: { reason: '수료 기준 미달로 확인됨' } });
     for (const body of [{ credential: issued.credential }, { jwt: issued.jwt }]) {
       const verdict = (await verify(body)).json();
