@@ -70,3 +70,57 @@ export async function insertIssuedCredentials(trx: Kysely<Database>, credentials
     .execute();
   await insertAuditEvents(trx, credentials.map((c) => ({ issuerId: c.issuerId, actor: c.actor, action: 'credential.issued', subject: c.id, ...(c.auditDetails ? { details: c.auditDetails } : {}) })));
 }
+
+/** At most this many credentials go in one grouped write. */
+const MAX_GROUP = 64;
+
+/**
+ * Stores credentials issued one at a time (the hot path of POST /v1/credentials), sharing the
+ * database's per-statement cost between concurrent requests: while one write is in flight, those
+ * that arrive wait, then go together in one transaction (one statement per table, as a batch's
+ * chunk). Alone, a credential is written at once in its single statement. A group that fails is
+ * written again one credential at a time, so each request gets its own answer (a reused
+ * Idempotency-Key fails its own request, nobody else's).
+ */
+export function createCredentialWriter(db: Kysely<Database>) {
+  type Waiting = { credential: NewCredential; done(): void; failed(error: unknown): void };
+  let queue: Waiting[] = [];
+  let writing = false;
+
+  async function writeAlone(w: Waiting): Promise<void> {
+    try {
+      await insertIssuedCredential(db, w.credential);
+      w.done();
+    } catch (error) {
+      w.failed(error);
+    }
+  }
+
+  async function drain(): Promise<void> {
+    writing = true;
+    while (queue.length > 0) {
+      const group = queue.slice(0, MAX_GROUP);
+      queue = queue.slice(MAX_GROUP);
+      if (group.length === 1) {
+        await writeAlone(group[0]!);
+        continue;
+      }
+      try {
+        await db.transaction().execute((trx) => insertIssuedCredentials(trx, group.map((w) => w.credential)));
+        for (const w of group) w.done();
+      } catch {
+        for (const w of group) await writeAlone(w);
+      }
+    }
+    writing = false;
+  }
+
+  return {
+    write(credential: NewCredential): Promise<void> {
+      return new Promise((resolve, reject) => {
+        queue.push({ credential, done: resolve, failed: reject });
+        if (!writing) void drain();
+      });
+    },
+  };
+}

@@ -16,7 +16,7 @@ import type { StatusChanges } from '../status/status-changes.js';
 import type { StatusService, StatusSlot } from '../status/status.service.js';
 import type { Urls } from '../urls.js';
 import { normaliseEmail, type LearnerIdentity } from '../learners/learner.repository.js';
-import { insertIssuedCredential, type NewCredential } from './credential.repository.js';
+import { createCredentialWriter, insertIssuedCredential, type NewCredential } from './credential.repository.js';
 import {
   buildCredential,
   xsdDateTime,
@@ -93,6 +93,7 @@ export function createCredentialService(deps: {
   statusChanges: StatusChanges;
 }) {
   const { db, urls, keys, issuers, achievements, status, signer, statusChanges } = deps;
+  const writer = createCredentialWriter(db);
 
   function toIssued(row: CredentialRow): IssuedCredential {
     return { id: row.id, url: urls.credential(row.id), credential: row.document as Record<string, unknown>, jwt: attachJwtPayload(row.jwt, row.document as Record<string, unknown>), status: statusOf(row) };
@@ -181,7 +182,8 @@ export function createCredentialService(deps: {
       validUntil: dates.validUntil ?? null,
       actor,
     };
-    await insertIssuedCredential(executor ?? db, record);
+    if (executor) await insertIssuedCredential(executor, record);
+    else await writer.write(record);
     return { id, url: urls.credential(id), credential: signed, jwt, status: ACTIVE };
   }
 

@@ -93,6 +93,36 @@ describe('issuing one credential', () => {
     }
   });
 
+  it('stores concurrent issues together, each request with its own answer', async () => {
+    const before = await t.db.selectFrom('credentials').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    const post = (payload: Record<string, unknown>, headers: Record<string, string> = {}) =>
+      t.app.inject({ method: 'POST', url: '/v1/credentials', headers: { ...issuer.headers, ...headers }, payload: { achievementId, ...payload } });
+    const requests = [
+      // The same person ten times at once (one learner row), twenty others, and one Idempotency-Key
+      // sent twice with different bodies: one of the two is refused, alone.
+      ...Array.from({ length: 10 }, (_, i) => post({ recipient: { name: `같은 사람 ${i}`, email: 'same.person@example.com' } })),
+      ...Array.from({ length: 20 }, (_, i) => post({ recipient: { name: `학습자 ${i}`, email: `crowd${i}@example.com` }, securing: i % 2 ? ['jwt'] : undefined })),
+      post({ recipient: { name: 'A', email: 'key-a@example.com' } }, { 'idempotency-key': 'same-key-twice' }),
+      post({ recipient: { name: 'B', email: 'key-b@example.com' } }, { 'idempotency-key': 'same-key-twice' }),
+    ];
+    const answers = await Promise.all(requests);
+    expect(answers.slice(0, 30).map((a) => a.statusCode)).toEqual(Array(30).fill(201));
+    expect(answers.slice(30).map((a) => a.statusCode).sort()).toEqual([201, 422]);
+    const after = await t.db.selectFrom('credentials').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    expect(Number(after.n) - Number(before.n)).toBe(31);
+    const same = await t.db.selectFrom('learners').select('id').where('email', '=', 'same.person@example.com').execute();
+    expect(same).toHaveLength(1);
+    for (const answer of answers.filter((a) => a.statusCode === 201)) {
+      const issued = answer.json();
+      const read = (await t.app.inject({ method: 'GET', url: `/v1/credentials/${issued.id}`, headers: issuer.headers })).json();
+      expect(read.credential).toEqual(issued.credential);
+      expect(read.jwt).toBe(issued.jwt);
+    }
+    const sample = answers[3]!.json();
+    expect((await verifyWithLibrary(t.app, PUBLIC, sample.credential)).verified).toBe(true);
+    expect((await verifyJwtWithDidKey(t.app, answers[11]!.json().jwt)).payload.jti).toBe(answers[11]!.json().credential.id);
+  });
+
   it('still serves a JWT stored whole (as rows written before detached storage)', async () => {
     const issued = await issueCredential(t.app, issuer, achievementId);
     await t.db.updateTable('credentials').set({ jwt: issued.jwt }).where('id', '=', issued.id).execute();
