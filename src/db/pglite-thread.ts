@@ -84,9 +84,13 @@ class DatabaseThread {
 
   async close(): Promise<void> {
     if (this.#failure) return;
+    const exited = new Promise((resolve) => this.#worker.once('exit', resolve));
     this.#worker.postMessage('close');
     await this.#closed;
-    await this.#worker.terminate();
+    // The thread ends by itself once PGlite is closed; one that does not is stopped.
+    const timer = setTimeout(() => void this.#worker.terminate(), 2_000);
+    await exited;
+    clearTimeout(timer);
   }
 }
 
