@@ -56,8 +56,6 @@ export function createBatchService(deps: {
 }) {
   const { db, urls, keys, issuers, achievements, status, credentials, signer } = deps;
 
-  const identityOf = (item: BatchItem) => identityKey(item.recipient);
-
   /** Validates one row as the single-credential route would; returns the error or the dates. */
   function check(achievement: AchievementRow, raw: unknown, securing: Securing | undefined): { item: BatchItem; dates: { validFrom: string; validUntil?: string } } | { error: { field: string; detail: string } } {
     const item = structuredClone(raw);
@@ -195,7 +193,7 @@ export function createBatchService(deps: {
           results[index] = { ...at, error: checked.error };
           return;
         }
-        const identity = identityOf(checked.item);
+        const identity = identityKey(checked.item.recipient);
         const first = seen.get(identity);
         if (first !== undefined) {
           results[index] = { ...at, error: { field: 'recipient', detail: `the same learner as row ${first} of this batch` } };

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Kysely, QueryCreator } from 'kysely';
+import type { Kysely, OnConflictBuilder, QueryCreator } from 'kysely';
 import type { Database, LearnerRow } from '../db/types.js';
 
 export interface LearnerIdentity {
@@ -14,31 +14,47 @@ export function normaliseEmail(email: string): string {
   return email.trim().toLowerCase();
 }
 
-/**
- * Finds or creates the learner at this institution, keyed by e-mail, else external id, else DID;
- * the latest name wins. Unique indexes make concurrent upserts of one person safe. The statement
- * alone, so that it can also run as part of another (a CTE).
- */
-export function learnerUpsert(db: QueryCreator<Database>, issuerId: string, who: LearnerIdentity) {
-  const email = who.email ? normaliseEmail(who.email) : null;
-  const externalId = who.externalId?.trim() || null;
-  const values = { id: randomUUID(), issuer_id: issuerId, name: who.name, email, did: who.did ?? null, external_id: externalId };
-  return db
-    .insertInto('learners')
-    .values(values)
-    .onConflict((oc) =>
-      email
-        ? oc.columns(['issuer_id', 'email']).where('email', 'is not', null).doUpdateSet({ name: who.name })
-        : externalId
-          ? oc.columns(['issuer_id', 'external_id']).where('external_id', 'is not', null).doUpdateSet({ name: who.name })
-          : oc.columns(['issuer_id', 'did']).where('did', 'is not', null).where('email', 'is', null).doUpdateSet({ name: who.name }),
-    )
-    .returning('id');
-}
+type IdentityKind = 'email' | 'ext' | 'did';
 
 /** Who a learner is at one institution, as the unique indexes see it. */
 export function identityKey(who: LearnerIdentity): string {
   return who.email ? `email:${normaliseEmail(who.email)}` : who.externalId?.trim() ? `ext:${who.externalId.trim()}` : `did:${who.did}`;
+}
+
+const kindOf = (key: string) => key.slice(0, key.indexOf(':')) as IdentityKind;
+
+function learnerValues(issuerId: string, who: LearnerIdentity) {
+  return {
+    id: randomUUID(),
+    issuer_id: issuerId,
+    name: who.name,
+    email: who.email ? normaliseEmail(who.email) : null,
+    did: who.did ?? null,
+    external_id: who.externalId?.trim() || null,
+  };
+}
+
+/**
+ * The learner is found by e-mail, else external id, else DID (one partial unique index each);
+ * the latest name wins. The unique indexes make concurrent upserts of one person safe.
+ */
+function onIdentity(oc: OnConflictBuilder<Database, 'learners'>, kind: IdentityKind) {
+  const target =
+    kind === 'email'
+      ? oc.columns(['issuer_id', 'email']).where('email', 'is not', null)
+      : kind === 'ext'
+        ? oc.columns(['issuer_id', 'external_id']).where('external_id', 'is not', null)
+        : oc.columns(['issuer_id', 'did']).where('did', 'is not', null).where('email', 'is', null);
+  return target.doUpdateSet((eb) => ({ name: eb.ref('excluded.name') }));
+}
+
+/** Finds or creates one learner, as a statement alone, so that it can run inside another (a CTE). */
+export function learnerUpsert(db: QueryCreator<Database>, issuerId: string, who: LearnerIdentity) {
+  return db
+    .insertInto('learners')
+    .values(learnerValues(issuerId, who))
+    .onConflict((oc) => onIdentity(oc, kindOf(identityKey(who))))
+    .returning('id');
 }
 
 /**
@@ -46,37 +62,22 @@ export function identityKey(who: LearnerIdentity): string {
  * once. Returns the learner id for each identityKey.
  */
 export async function upsertLearners(db: Kysely<Database>, issuerId: string, people: LearnerIdentity[]): Promise<Map<string, string>> {
-  const ids = new Map<string, string>();
-  const byKind = { email: new Map<string, LearnerIdentity>(), ext: new Map<string, LearnerIdentity>(), did: new Map<string, LearnerIdentity>() };
+  const byKind = new Map<IdentityKind, Map<string, LearnerIdentity>>();
   for (const who of people) {
     const key = identityKey(who);
-    byKind[key.slice(0, key.indexOf(':')) as keyof typeof byKind].set(key, who);
+    const kind = kindOf(key);
+    if (!byKind.has(kind)) byKind.set(kind, new Map());
+    byKind.get(kind)!.set(key, who);
   }
-  const row = (who: LearnerIdentity) => ({
-    id: randomUUID(),
-    issuer_id: issuerId,
-    name: who.name,
-    email: who.email ? normaliseEmail(who.email) : null,
-    external_id: who.externalId?.trim() || null,
-    did: who.did ?? null,
-  });
-  if (byKind.email.size > 0) {
-    const rows = await db.insertInto('learners').values([...byKind.email.values()].map(row))
-      .onConflict((oc) => oc.columns(['issuer_id', 'email']).where('email', 'is not', null).doUpdateSet((eb) => ({ name: eb.ref('excluded.name') })))
-      .returning(['id', 'email']).execute();
-    for (const r of rows) ids.set(`email:${r.email}`, r.id);
-  }
-  if (byKind.ext.size > 0) {
-    const rows = await db.insertInto('learners').values([...byKind.ext.values()].map(row))
-      .onConflict((oc) => oc.columns(['issuer_id', 'external_id']).where('external_id', 'is not', null).doUpdateSet((eb) => ({ name: eb.ref('excluded.name') })))
-      .returning(['id', 'external_id']).execute();
-    for (const r of rows) ids.set(`ext:${r.external_id}`, r.id);
-  }
-  if (byKind.did.size > 0) {
-    const rows = await db.insertInto('learners').values([...byKind.did.values()].map(row))
-      .onConflict((oc) => oc.columns(['issuer_id', 'did']).where('did', 'is not', null).where('email', 'is', null).doUpdateSet((eb) => ({ name: eb.ref('excluded.name') })))
-      .returning(['id', 'did']).execute();
-    for (const r of rows) ids.set(`did:${r.did}`, r.id);
+  const ids = new Map<string, string>();
+  for (const [kind, keyed] of byKind) {
+    const rows = await db
+      .insertInto('learners')
+      .values([...keyed.values()].map((who) => learnerValues(issuerId, who)))
+      .onConflict((oc) => onIdentity(oc, kind))
+      .returning(['id', 'email', 'external_id', 'did'])
+      .execute();
+    for (const r of rows) ids.set(kind === 'email' ? `email:${r.email}` : kind === 'ext' ? `ext:${r.external_id}` : `did:${r.did}`, r.id);
   }
   return ids;
 }
