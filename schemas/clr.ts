@@ -26,9 +26,9 @@ export const issuedClr = {
     included: { type: 'integer', description: 'Credentials nested in the record' },
     excluded: {
       type: 'object',
-      description: 'Credentials left out because they no longer hold',
-      properties: { revoked: { type: 'integer' }, suspended: { type: 'integer' } },
-      required: ['revoked', 'suspended'],
+      description: 'Credentials left out: they no longer hold, or are secured by a JWT alone (a CLR nests signed JSON-LD)',
+      properties: { revoked: { type: 'integer' }, suspended: { type: 'integer' }, jwtOnly: { type: 'integer' } },
+      required: ['revoked', 'suspended', 'jwtOnly'],
     },
     totalHours: { type: 'number', description: 'Sum of creditsEarned over the nested credentials' },
     period: {

@@ -6,7 +6,7 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { insertAuditEvents } from '../audit/audit.repository.js';
-import { hashIdentity, xsdDateTime } from '../credentials/credential.document.js';
+import { hashIdentity, securedByJwtAlone, xsdDateTime } from '../credentials/credential.document.js';
 import type { KeyStore } from '../crypto/key-store.js';
 import { detachJwtPayload, type UnsignedCredential } from '../crypto/securing.js';
 import type { CredentialSigner, SignedPair } from '../crypto/signer.js';
@@ -38,7 +38,7 @@ export interface IssuedClr extends ClrSummary {
   credential: Record<string, unknown>;
   jwt: string;
   included: number;
-  excluded: { revoked: number; suspended: number };
+  excluded: { revoked: number; suspended: number; jwtOnly: number };
 }
 
 export interface ClrFacts {
@@ -163,9 +163,12 @@ export function createClrService(deps: { db: Db; urls: Urls; keys: KeyStore; iss
         const revoked = rows.filter((r) => r.revoked_at).length;
         const suspended = rows.filter((r) => !r.revoked_at && r.suspended_at).length;
         const holding = rows.filter((r) => !r.revoked_at && !r.suspended_at).map((r) => r.document as Json);
-        if (holding.length === 0) {
+        // A credential secured by its JWT alone has no signed JSON-LD form to nest.
+        const nested = holding.filter((d) => !securedByJwtAlone(d));
+        const jwtOnly = holding.length - nested.length;
+        if (nested.length === 0) {
           // An empty record would certify nothing: ClrSubject.verifiableCredential is what the learner was awarded.
-          throw conflict(`Learner ${learnerId} holds no valid credential here (revoked ${revoked}, suspended ${suspended}); a CLR needs at least one`);
+          throw conflict(`Learner ${learnerId} holds no valid credential here with a Data Integrity proof (revoked ${revoked}, suspended ${suspended}, JWT alone ${jwtOnly}); a CLR needs at least one`);
         }
 
         const [slot] = await status.allocate(trx, issuer.id, 1);
@@ -174,7 +177,7 @@ export function createClrService(deps: { db: Db; urls: Urls; keys: KeyStore; iss
           url: urls.credential(id),
           issuerProfile: issuers.profileOf(issuer),
           learner,
-          credentials: holding,
+          credentials: nested,
           validFrom,
           status: { listUrl: urls.statusList(slot!.listId), index: slot!.index },
         });
@@ -199,11 +202,11 @@ export function createClrService(deps: { db: Db; urls: Urls; keys: KeyStore; iss
             valid_until: null,
           })
           .execute();
-        const excluded = { revoked, suspended };
+        const excluded = { revoked, suspended, jwtOnly };
         await insertAuditEvents(trx, [
-          { issuerId: issuer.id, actor, action: 'clr.issued', subject: id, details: { learnerId: learner.id, included: holding.length, excluded } },
+          { issuerId: issuer.id, actor, action: 'clr.issued', subject: id, details: { learnerId: learner.id, included: nested.length, excluded } },
         ]);
-        return { id, url: urls.credential(id), credential: signed, jwt, included: holding.length, excluded, ...summarise(holding) };
+        return { id, url: urls.credential(id), credential: signed, jwt, included: nested.length, excluded, ...summarise(nested) };
       });
     },
   };

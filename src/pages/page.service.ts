@@ -2,12 +2,13 @@
  * What the public pages need about one credential: the stored document, its JWT, the live verdict,
  * and its badge images (the achievement's own image, or a generated one) with the credential baked in.
  */
+import { securedByJwtAlone } from '../credentials/credential.document.js';
 import { attachJwtPayload } from '../crypto/securing.js';
 import type { Db } from '../db/database.js';
 import type { AchievementKind } from '../db/types.js';
 import type { Urls } from '../urls.js';
 import type { StatusChanges } from '../status/status-changes.js';
-import type { Verdict, VerifyService } from '../verify/verify.service.js';
+import { verifyInputOf, type Verdict, type VerifyService } from '../verify/verify.service.js';
 import { bakePng, bakeSvg, generatedBadgeSvg, renderPng } from './badge.js';
 import type { Lang } from './i18n.js';
 
@@ -92,7 +93,7 @@ export function createPageService(deps: { db: Db; urls: Urls; verify: VerifyServ
         url: urls.credential(row.id),
         credential: document,
         jwt: attachJwtPayload(row.jwt, document),
-        jwtOnly: document.proof === undefined,
+        jwtOnly: securedByJwtAlone(document),
         kind: row.kind ?? 'training_hours',
         image: row.image ?? null,
       };
@@ -104,7 +105,7 @@ export function createPageService(deps: { db: Db; urls: Urls; verify: VerifyServ
     verdict(found: PublicCredential): Promise<Verdict> {
       const hit = verdicts.get(found.id);
       if (hit && Date.now() - hit.at < VERDICT_TTL_MS) return hit.verdict;
-      const verdict = verify.verify(found.jwtOnly ? { jwt: found.jwt } : { credential: found.credential });
+      const verdict = verify.verify(verifyInputOf(found));
       verdicts.set(found.id, { at: Date.now(), verdict });
       verdict.catch(() => verdicts.delete(found.id));
       if (verdicts.size > FOUND_CACHE_SIZE) verdicts.delete(verdicts.keys().next().value!);

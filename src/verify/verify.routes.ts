@@ -5,6 +5,7 @@ import { badRequest } from '../errors.js';
 import type { KnownIssuerInput } from '../registry/registry.service.js';
 import type { Services } from '../services.js';
 import { inputFromText, textFromFile } from './input.js';
+import { verifyInputOf } from './verify.service.js';
 
 /** Media types under which a raw compact JWS is accepted (VC-JOSE-COSE §3.1.1 and plain JWT). */
 export const JWT_MEDIA_TYPES = ['application/vc+jwt', 'application/jwt', 'application/vc-ld+jwt'];
@@ -28,7 +29,7 @@ export async function verifyRoutes(app: FastifyInstance, { verify, registry, cre
   app.get<{ Params: { id: string } }>('/v1/credentials/:id/verify', { schema: s.reverify }, async (request) => {
     const issuer = await app.authenticateIssuer(request);
     const stored = await credentials.get(issuer, request.params.id);
-    return verify.verify({ credential: stored.credential });
+    return verify.verify(verifyInputOf(stored));
   });
 
   app.post<{ Body: KnownIssuerInput }>('/v1/known-issuers', { schema: s.addKnownIssuer }, async (request, reply) => {

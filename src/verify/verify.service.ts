@@ -7,6 +7,7 @@ import { cryptosuite as eddsaRdfc2022 } from '@digitalbazaar/eddsa-rdfc-2022-cry
 import jsigs from 'jsonld-signatures';
 import { compactVerify, decodeJwt, decodeProtectedHeader, importJWK } from 'jose';
 import type { Db } from '../db/database.js';
+import { securedByJwtAlone } from '../credentials/credential.document.js';
 import type { CredentialRow } from '../db/types.js';
 import { badRequest } from '../errors.js';
 import { containsPrototypeName, createDocumentLoader, isKnownContext } from '../jsonld/document-loader.js';
@@ -53,6 +54,11 @@ export interface Verdict {
 export interface VerifyInput {
   credential?: unknown;
   jwt?: string;
+}
+
+/** What to verify of a credential this service holds: its signed JSON-LD, or its JWT when it has no proof. */
+export function verifyInputOf(held: { credential: Record<string, unknown>; jwt: string }): VerifyInput {
+  return securedByJwtAlone(held.credential) ? { jwt: held.jwt } : { credential: held.credential };
 }
 
 /** JWT claims that VC-JOSE adds beside the credential; left out of the credential view. */
@@ -133,7 +139,7 @@ export function createVerifyService(deps: {
   const storedDocuments = new Map<string, StoredDocument>();
 
   function remember(credentialId: string, document: Json): StoredDocument {
-    const stored = { json: JSON.stringify(document), stable: stableStringify(document), schema: checkOpenBadgeSchema(document), signed: document.proof !== undefined };
+    const stored = { json: JSON.stringify(document), stable: stableStringify(document), schema: checkOpenBadgeSchema(document), signed: !securedByJwtAlone(document) };
     storedDocuments.set(credentialId, stored);
     if (storedDocuments.size > STORED_DOCUMENTS) storedDocuments.delete(storedDocuments.keys().next().value!);
     return stored;

@@ -58,7 +58,7 @@ describe('POST /v1/learners/{id}/clr', () => {
   it('answers with the record, what it holds and what it left out', () => {
     expect(clr.url).toBe(`${PUBLIC}/c/${clr.id}`);
     expect(clr.included).toBe(2);
-    expect(clr.excluded).toEqual({ revoked: 1, suspended: 0 });
+    expect(clr.excluded).toEqual({ revoked: 1, suspended: 0, jwtOnly: 0 });
     expect(clr.totalHours).toBe(510);
     expect(clr.period).toEqual({ from: '2026-03-02', to: '2026-08-28' });
   });
@@ -152,7 +152,7 @@ describe('POST /v1/learners/{id}/clr', () => {
       const again = res.json();
       expect(again.id).not.toBe(clr.id);
       expect(again.included).toBe(1);
-      expect(again.excluded).toEqual({ revoked: 1, suspended: 1 });
+      expect(again.excluded).toEqual({ revoked: 1, suspended: 1, jwtOnly: 0 });
       expect(again.totalHours).toBe(450);
       expect(again.credential.credentialSubject.verifiableCredential.map((v: any) => v.id)).toEqual([kept[0]!.credential.id]);
       expect(again.credential.description).toBe('서울여성능력개발원에서 받은 자격 1건, 총 450시간, 2026-03-02 ~ 2026-08-28');

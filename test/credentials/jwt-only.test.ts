@@ -89,6 +89,31 @@ describe("securing: ['jwt']", () => {
     expect((await t.app.inject({ method: 'GET', url: `/c/${issued.id}` })).body).toContain('data-state="revoked"');
   });
 
+  it("is verified by its JWT on the institution's own re-verify route", async () => {
+    const issued = await issueCredential(t.app, issuer, achievementId, { securing: ['jwt'], recipient: { name: 'Re', email: 're@example.com' } });
+    const verdict = (await t.app.inject({ method: 'GET', url: `/v1/credentials/${issued.id}/verify`, headers: issuer.headers })).json();
+    expect(verdict).toMatchObject({ verified: true, format: 'jwt' });
+  });
+
+  it('is left out of a CLR, which nests signed JSON-LD only, and counted as left out', async () => {
+    const learnerEmail = 'clr-mixed@example.com';
+    const signed = await issueCredential(t.app, issuer, achievementId, { recipient: { name: '혼합', email: learnerEmail } });
+    await issueCredential(t.app, issuer, achievementId, { securing: ['jwt'], recipient: { name: '혼합', email: learnerEmail } });
+    const learner = await t.db.selectFrom('learners').select('id').where('email', '=', learnerEmail).executeTakeFirstOrThrow();
+    const clr = await t.app.inject({ method: 'POST', url: `/v1/learners/${learner.id}/clr`, headers: issuer.headers, payload: {} });
+    expect(clr.statusCode, clr.body).toBe(201);
+    expect(clr.json()).toMatchObject({ included: 1, excluded: { revoked: 0, suspended: 0, jwtOnly: 1 } });
+    const nested = clr.json().credential.credentialSubject.verifiableCredential;
+    expect(nested.map((c: any) => c.id)).toEqual([signed.credential.id]);
+
+    const onlyJwt = 'clr-jwt@example.com';
+    await issueCredential(t.app, issuer, achievementId, { securing: ['jwt'], recipient: { name: 'JWT', email: onlyJwt } });
+    const other = await t.db.selectFrom('learners').select('id').where('email', '=', onlyJwt).executeTakeFirstOrThrow();
+    const refused = await t.app.inject({ method: 'POST', url: `/v1/learners/${other.id}/clr`, headers: issuer.headers, payload: {} });
+    expect(refused.statusCode).toBe(409);
+    expect(refused.json().detail).toContain('JWT alone 1');
+  });
+
   it('refuses a securing that names no JWT, repeats itself or is unknown, naming the field', async () => {
     for (const securing of [['data-integrity'], ['jwt', 'jwt'], ['x509'], [], 'paper']) {
       const res = await t.app.inject({ method: 'POST', url: '/v1/credentials', headers: issuer.headers, payload: { achievementId, recipient: { name: 'a', email: 'a@example.com' }, securing } as any });
