@@ -7,8 +7,9 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { insertAuditEvents } from '../audit/audit.repository.js';
 import { hashIdentity, securedByJwtAlone, xsdDateTime } from '../credentials/credential.document.js';
+import { storedForm } from '../credentials/credential.repository.js';
 import type { KeyStore } from '../crypto/key-store.js';
-import { detachJwtPayload, type UnsignedCredential } from '../crypto/securing.js';
+import type { UnsignedCredential } from '../crypto/securing.js';
 import type { CredentialSigner, SignedPair } from '../crypto/signer.js';
 import type { Db } from '../db/database.js';
 import type { IssuerRow, LearnerRow } from '../db/types.js';
@@ -192,8 +193,7 @@ export function createClrService(deps: { db: Db; urls: Urls; keys: KeyStore; iss
             issuer_id: issuer.id,
             achievement_id: null,
             learner_id: learner.id,
-            document: JSON.stringify(signed),
-            jwt: detachJwtPayload(jwt),
+            ...storedForm(signed, jwt),
             status_list_id: slot!.listId,
             status_index: slot!.index,
             idempotency_key: null,

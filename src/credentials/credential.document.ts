@@ -57,7 +57,6 @@ export interface CredentialFacts {
   salt?: string;
 }
 
-/** The moment as VC 2.0 dateTimeStamp in whole seconds, UTC. */
 /**
  * A stored credential secured by its JWT alone (`securing: ['jwt']`) is kept without a proof: its
  * JSON is only a view of the JWT's payload, never to be taken as a signed credential.
@@ -66,6 +65,7 @@ export function securedByJwtAlone(document: Record<string, unknown>): boolean {
   return document.proof === undefined;
 }
 
+/** The moment as VC 2.0 dateTimeStamp in whole seconds, UTC. */
 export function xsdDateTime(date: Date): string {
   return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import { insertAuditEvents } from '../audit/audit.repository.js';
-import { detachJwtPayload } from '../crypto/securing.js';
+import { attachJwtPayload, detachJwtPayload } from '../crypto/securing.js';
 import type { Database } from '../db/types.js';
 import { identityKey, learnerUpsert, upsertLearners, type LearnerIdentity } from '../learners/learner.repository.js';
 
@@ -21,14 +21,27 @@ export interface NewCredential {
   auditDetails?: Record<string, unknown>;
 }
 
+/**
+ * How a signed credential is kept: the document as its JSON text, the JWT with its payload
+ * detached (RFC 7515 Appendix F), since the stored document gives that payload back exactly.
+ * Every route that stores a credential stores it so; `jwtOf` reads it back.
+ */
+export function storedForm(document: Record<string, unknown>, jwt: string): { document: string; jwt: string } {
+  return { document: JSON.stringify(document), jwt: detachJwtPayload(jwt) };
+}
+
+/** The whole JWT of a stored credential (rows from before detached storage hold it whole). */
+export function jwtOf(row: { document: unknown; jwt: string }): string {
+  return attachJwtPayload(row.jwt, row.document as Record<string, unknown>);
+}
+
 /** The credential's columns, but for its learner. */
 function columnsOf(c: NewCredential) {
   return {
     id: c.id,
     issuer_id: c.issuerId,
     achievement_id: c.achievementId,
-    document: JSON.stringify(c.document),
-    jwt: detachJwtPayload(c.jwt),
+    ...storedForm(c.document, c.jwt),
     status_list_id: c.status.listId,
     status_index: c.status.index,
     idempotency_key: c.idempotencyKey,
@@ -84,7 +97,7 @@ const MAX_GROUP = 64;
  */
 export function createCredentialWriter(db: Kysely<Database>) {
   type Waiting = { credential: NewCredential; done(): void; failed(error: unknown): void };
-  let queue: Waiting[] = [];
+  const queue: Waiting[] = [];
   let writing = false;
 
   async function writeAlone(w: Waiting): Promise<void> {
@@ -99,8 +112,7 @@ export function createCredentialWriter(db: Kysely<Database>) {
   async function drain(): Promise<void> {
     writing = true;
     while (queue.length > 0) {
-      const group = queue.slice(0, MAX_GROUP);
-      queue = queue.slice(MAX_GROUP);
+      const group = queue.splice(0, MAX_GROUP);
       if (group.length === 1) {
         await writeAlone(group[0]!);
         continue;

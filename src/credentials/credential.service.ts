@@ -6,7 +6,6 @@ import type { Kysely } from 'kysely';
 import type { AchievementService } from '../achievements/achievement.service.js';
 import { insertAuditEvents } from '../audit/audit.repository.js';
 import type { KeyStore } from '../crypto/key-store.js';
-import { attachJwtPayload } from '../crypto/securing.js';
 import type { CredentialSigner, SignedPair } from '../crypto/signer.js';
 import type { Db } from '../db/database.js';
 import type { AchievementRow, CredentialRow, Database, IssuerRow } from '../db/types.js';
@@ -16,7 +15,7 @@ import type { StatusChanges } from '../status/status-changes.js';
 import type { StatusService, StatusSlot } from '../status/status.service.js';
 import type { Urls } from '../urls.js';
 import { normaliseEmail, type LearnerIdentity } from '../learners/learner.repository.js';
-import { createCredentialWriter, insertIssuedCredential, type NewCredential } from './credential.repository.js';
+import { createCredentialWriter, insertIssuedCredential, jwtOf, type NewCredential } from './credential.repository.js';
 import {
   buildCredential,
   xsdDateTime,
@@ -96,7 +95,7 @@ export function createCredentialService(deps: {
   const writer = createCredentialWriter(db);
 
   function toIssued(row: CredentialRow): IssuedCredential {
-    return { id: row.id, url: urls.credential(row.id), credential: row.document as Record<string, unknown>, jwt: attachJwtPayload(row.jwt, row.document as Record<string, unknown>), status: statusOf(row) };
+    return { id: row.id, url: urls.credential(row.id), credential: row.document as Record<string, unknown>, jwt: jwtOf(row), status: statusOf(row) };
   }
 
   function checkDates(input: CredentialInput): { validFrom: string; validUntil?: string } {

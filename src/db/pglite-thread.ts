@@ -38,7 +38,7 @@ class DatabaseThread {
   #nextId = 1;
   #failure: Error | undefined;
   readonly ready: Promise<void>;
-  readonly #closed: Promise<void>;
+  readonly #exited: Promise<void>;
 
   constructor(dataDir: string | undefined) {
     this.#worker = new Worker(new URL('./pglite-worker-entry.cjs', import.meta.url), { workerData: { dataDir }, execArgv: ['--import', 'tsx'] });
@@ -48,11 +48,9 @@ class DatabaseThread {
       started = resolve;
       failedToStart = reject;
     });
-    let closed: () => void = () => {};
-    this.#closed = new Promise((resolve) => (closed = resolve));
-    this.#worker.on('message', (message: ReplyMessage | 'ready' | 'closed') => {
+    this.#exited = new Promise((resolve) => this.#worker.once('exit', () => resolve()));
+    this.#worker.on('message', (message: ReplyMessage | 'ready') => {
       if (message === 'ready') return started();
-      if (message === 'closed') return closed();
       if (message.id === 0 && 'error' in message) return failedToStart(new Error(message.error.message));
       const waiting = this.#pending.get(message.id);
       if (!waiting) return;
@@ -66,7 +64,6 @@ class DatabaseThread {
       failedToStart(this.#failure);
       for (const waiting of this.#pending.values()) waiting.reject(this.#failure);
       this.#pending.clear();
-      closed();
     };
     this.#worker.on('error', fail);
     this.#worker.on('exit', (code) => fail(new Error(`the database thread exited (${code})`)));
@@ -84,12 +81,10 @@ class DatabaseThread {
 
   async close(): Promise<void> {
     if (this.#failure) return;
-    const exited = new Promise((resolve) => this.#worker.once('exit', resolve));
+    // The thread closes PGlite and ends by itself; one that does not is stopped.
     this.#worker.postMessage('close');
-    await this.#closed;
-    // The thread ends by itself once PGlite is closed; one that does not is stopped.
-    const timer = setTimeout(() => void this.#worker.terminate(), 2_000);
-    await exited;
+    const timer = setTimeout(() => void this.#worker.terminate(), 10_000);
+    await this.#exited;
     clearTimeout(timer);
   }
 }

@@ -34,8 +34,8 @@ const port = parentPort!;
 // Statements run one after another in the order they arrive; PGlite queues them itself as well.
 port.on('message', async (message: QueryMessage | 'close') => {
   if (message === 'close') {
+    // Closing the port lets the thread end once PGlite has written and closed its files.
     await pglite.close();
-    port.postMessage('closed');
     port.close();
     return;
   }

@@ -9,6 +9,7 @@ import multipart from '@fastify/multipart';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../errors.js';
 import type { Services } from '../services.js';
+import { securedByJwtAlone } from '../credentials/credential.document.js';
 import type { PublicCredential } from './page.service.js';
 import { inputFromText, textFromFile } from '../verify/input.js';
 import type { Verdict, VerifyInput } from '../verify/verify.service.js';
@@ -42,14 +43,14 @@ function wantsJsonLd(request: FastifyRequest): boolean {
   return JSON_LD_TYPES.some((type) => accept.includes(type));
 }
 
-// Pages never answer a person with a JSON error: an odd id is the 404 page, an unknown language
-// falls back to Accept-Language, an unknown view is the normal page.
 /** The signed JSON-LD; a credential secured by its JWT alone has none (its JSON carries no proof). */
 function signedJsonLd(credential: PublicCredential): Record<string, unknown> {
-  if (credential.jwtOnly) throw new AppError(404, 'not-found', `This credential is secured by its JWT alone: download /c/${credential.id}/credential.jwt`);
+  if (securedByJwtAlone(credential.credential)) throw new AppError(404, 'not-found', `This credential is secured by its JWT alone: download /c/${credential.id}/credential.jwt`);
   return credential.credential;
 }
 
+// Pages never answer a person with a JSON error: an odd id is the 404 page, an unknown language
+// falls back to Accept-Language, an unknown view is the normal page.
 const idParams = { type: 'object', properties: { id: { type: 'string', maxLength: 500 } }, required: ['id'] } as const;
 const langQuery = {
   type: 'object',
@@ -113,7 +114,7 @@ export async function pageRoutes(app: FastifyInstance, { pages, verify, urls }: 
     let rendered = renderedPages.get(key);
     if (rendered?.verdict !== verdict) {
       const other = lang === 'ko' ? 'en' : 'ko';
-      const input = { lang, id: credential.id, url: credential.url, credential: credential.credential, jwtOnly: credential.jwtOnly, verdict, langSwitchHref: `/c/${credential.id}?lang=${other}` };
+      const input = { lang, id: credential.id, url: credential.url, credential: credential.credential, verdict, langSwitchHref: `/c/${credential.id}?lang=${other}` };
       rendered = { verdict, html: print ? printPage(input) : credentialPage(input) };
       renderedPages.delete(key);
       renderedPages.set(key, rendered);

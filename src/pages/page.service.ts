@@ -2,8 +2,9 @@
  * What the public pages need about one credential: the stored document, its JWT, the live verdict,
  * and its badge images (the achievement's own image, or a generated one) with the credential baked in.
  */
+import { createExpiringCache } from '../cache.js';
 import { securedByJwtAlone } from '../credentials/credential.document.js';
-import { attachJwtPayload } from '../crypto/securing.js';
+import { jwtOf } from '../credentials/credential.repository.js';
 import type { Db } from '../db/database.js';
 import type { AchievementKind } from '../db/types.js';
 import type { Urls } from '../urls.js';
@@ -19,13 +20,14 @@ export interface PublicCredential {
   url: string;
   credential: Record<string, any>;
   jwt: string;
-  /** Secured by its JWT alone: the JSON has no proof, and the JWT is what is shared and baked. */
-  jwtOnly: boolean;
   kind: AchievementKind;
   image: string | null;
 }
 
 export type PageService = ReturnType<typeof createPageService>;
+
+/** What is baked into a badge: the signed JSON-LD, or the JWT of a credential secured by it alone. */
+const signedForm = (found: PublicCredential) => (securedByJwtAlone(found.credential) ? found.jwt : found.credential);
 
 /** Rendered badge PNGs are the same for every learner of an achievement: keep the last few. */
 const RENDER_CACHE_SIZE = 200;
@@ -42,7 +44,7 @@ export function createPageService(deps: { db: Db; urls: Urls; verify: VerifyServ
   const { db, urls, verify } = deps;
   const rendered = new Map<string, Promise<Buffer>>();
   const foundCache = new Map<string, PublicCredential>();
-  const verdicts = new Map<string, { at: number; verdict: Promise<Verdict> }>();
+  const verdicts = createExpiringCache<Promise<Verdict>>(VERDICT_TTL_MS, FOUND_CACHE_SIZE);
   deps.statusChanges.subscribe((id) => verdicts.delete(id));
 
   function renderCached(svg: string): Promise<Buffer> {
@@ -87,36 +89,21 @@ export function createPageService(deps: { db: Db; urls: Urls; verify: VerifyServ
         .where('credentials.id', '=', id.toLowerCase())
         .executeTakeFirst();
       if (!row) return undefined;
-      const document = row.document as Record<string, any>;
-      const found: PublicCredential = {
-        id: row.id,
-        url: urls.credential(row.id),
-        credential: document,
-        jwt: attachJwtPayload(row.jwt, document),
-        jwtOnly: securedByJwtAlone(document),
-        kind: row.kind ?? 'training_hours',
-        image: row.image ?? null,
-      };
+      const found: PublicCredential = { id: row.id, url: urls.credential(row.id), credential: row.document as Record<string, any>, jwt: jwtOf(row), kind: row.kind ?? 'training_hours', image: row.image ?? null };
       foundCache.set(row.id, found);
       if (foundCache.size > FOUND_CACHE_SIZE) foundCache.delete(foundCache.keys().next().value!);
       return found;
     },
 
     verdict(found: PublicCredential): Promise<Verdict> {
-      const hit = verdicts.get(found.id);
-      if (hit && Date.now() - hit.at < VERDICT_TTL_MS) return hit.verdict;
-      const verdict = verify.verify(verifyInputOf(found));
-      verdicts.set(found.id, { at: Date.now(), verdict });
-      verdict.catch(() => verdicts.delete(found.id));
-      if (verdicts.size > FOUND_CACHE_SIZE) verdicts.delete(verdicts.keys().next().value!);
-      return verdict;
+      return verdicts.getOrLoad(found.id, () => verify.verify(verifyInputOf(found)));
     },
 
     /** OB 3.0 §5.3: the SVG badge with the signed credential inside. */
     badgeSvg(found: PublicCredential, lang: Lang): string {
       const own = embeddedImage(found.image);
       const svg = own?.type === 'svg' ? own.bytes.toString('utf8') : generated(found, lang);
-      return bakeSvg(svg, found.jwtOnly ? found.jwt : found.credential);
+      return bakeSvg(svg, signedForm(found));
     },
 
     /** OB 3.0 §5.3: the PNG badge with the signed credential in an iTXt chunk. */
@@ -125,7 +112,7 @@ export function createPageService(deps: { db: Db; urls: Urls; verify: VerifyServ
       // An institution's own SVG is never rasterised here (the renderer could reach local files);
       // its PNG badge uses the generated design.
       const png = own?.type === 'png' ? own.bytes : await renderCached(generated(found, lang));
-      return bakePng(png, found.jwtOnly ? found.jwt : found.credential);
+      return bakePng(png, signedForm(found));
     },
   };
 }

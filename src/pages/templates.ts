@@ -2,6 +2,7 @@
  * The public pages: a credential's page (and its print view), the verify page, the 404 page.
  * Server-rendered, no inline script or style (a strict CSP allows only same-origin files).
  */
+import { securedByJwtAlone } from '../credentials/credential.document.js';
 import type { Verdict } from '../verify/verify.service.js';
 import { html, safeHref, type SafeHtml } from './html.js';
 import { checkText, formatDate, messages, type Lang } from './i18n.js';
@@ -83,8 +84,6 @@ export interface CredentialPageInput {
   id: string;
   url: string;
   credential: Json;
-  /** Secured by its JWT alone: there is no signed JSON-LD to download. */
-  jwtOnly: boolean;
   verdict: Verdict;
   langSwitchHref: string;
 }
@@ -158,7 +157,7 @@ ${checkList(input.lang, verdict)}
   <p><a class="button linkedin" href="${linkedInHref(input)}" rel="noopener" target="_blank">${t.linkedin}</a> <a class="button" href="${base}?view=print&amp;lang=${input.lang}">${t.print}</a></p>
   <h2>${t.downloads}</h2>
   <ul class="downloads">
-    ${input.jwtOnly ? '' : html`<li><a href="${base}/credential.json" download>${t['download.json']}</a></li>`}
+    ${securedByJwtAlone(credential) ? '' : html`<li><a href="${base}/credential.json" download>${t['download.json']}</a></li>`}
     <li><a href="${base}/credential.jwt" download>${t['download.jwt']}</a></li>
     <li><a href="${base}/badge.png" download>${t['download.png']}</a></li>
     <li><a href="${base}/badge.svg" download>${t['download.svg']}</a></li>

@@ -2,6 +2,7 @@
  * The operator's registry of external issuers (and their status lists): how the verifier knows
  * keys it will not fetch.
  */
+import { createExpiringCache } from '../cache.js';
 import type { Db } from '../db/database.js';
 import type { VerificationMethod } from '../db/types.js';
 import { badRequest, notFound } from '../errors.js';
@@ -28,7 +29,7 @@ const LOOKUP_CACHE_MS = 1_000;
 
 export function createRegistryService(deps: { db: Db }) {
   const { db } = deps;
-  const lookups = new Map<string, { found: Promise<KnownIssuer | undefined>; until: number }>();
+  const lookups = createExpiringCache<Promise<KnownIssuer | undefined>>(LOOKUP_CACHE_MS);
 
   const toKnownIssuer = (row: { id: string; name: string; url: string | null; verification_methods: unknown; created_at: Date }): KnownIssuer => ({
     id: row.id,
@@ -71,19 +72,10 @@ export function createRegistryService(deps: { db: Db }) {
     },
 
     findIssuer(id: string): Promise<KnownIssuer | undefined> {
-      const hit = lookups.get(id);
-      if (hit && hit.until > Date.now()) return hit.found;
-      const found = db
-        .selectFrom('known_issuers')
-        .selectAll()
-        .where('id', '=', id)
-        .executeTakeFirst()
-        .then((row) => (row ? toKnownIssuer(row) : undefined));
-      lookups.set(id, { found, until: Date.now() + LOOKUP_CACHE_MS });
-      // A failed lookup (the database away) is not remembered.
-      found.catch(() => lookups.get(id)?.found === found && lookups.delete(id));
-      if (lookups.size > 10_000) lookups.delete(lookups.keys().next().value!);
-      return found;
+      return lookups.getOrLoad(id, async () => {
+        const row = await db.selectFrom('known_issuers').selectAll().where('id', '=', id).executeTakeFirst();
+        return row ? toKnownIssuer(row) : undefined;
+      });
     },
 
     async removeIssuer(id: string): Promise<void> {

@@ -7,9 +7,10 @@ import { randomUUID } from 'node:crypto';
 import jsonld from 'jsonld';
 import { insertAuditEvents } from '../audit/audit.repository.js';
 import type { KeyStore } from '../crypto/key-store.js';
-import { detachJwtPayload, type UnsignedCredential } from '../crypto/securing.js';
+import type { UnsignedCredential } from '../crypto/securing.js';
 import type { CredentialSigner } from '../crypto/signer.js';
 import { xsdDateTime } from '../credentials/credential.document.js';
+import { storedForm } from '../credentials/credential.repository.js';
 import type { Db } from '../db/database.js';
 import type { IssuerRow } from '../db/types.js';
 import { badRequest } from '../errors.js';
@@ -106,8 +107,7 @@ export function createVcApiService(deps: { db: Db; urls: Urls; keys: KeyStore; s
             issuer_id: issuer.id,
             achievement_id: null,
             learner_id: learner.id,
-            document: JSON.stringify(pair!.signed),
-            jwt: detachJwtPayload(pair!.jwt),
+            ...storedForm(pair!.signed, pair!.jwt),
             status_list_id: slot!.listId,
             status_index: slot!.index,
             idempotency_key: null,

@@ -3,6 +3,7 @@
  * did:key from the identifier itself, anything else only from the operator's registry.
  */
 import * as Ed25519Multikey from '@digitalbazaar/ed25519-multikey';
+import { createExpiringCache } from '../cache.js';
 import { didWebBase } from '../config.js';
 import type { VerificationMethod } from '../db/types.js';
 import type { IssuerService } from '../issuers/issuer.service.js';
@@ -36,16 +37,8 @@ export function createKeyResolver(deps: { urls: Urls; issuers: IssuerService; re
   // Our issuers' DID documents and names change only on rotation or never: a few seconds of reuse
   // spares the database on every verification. Rotation adds keys; old ones are never removed.
   const CACHE_MS = 5_000;
-  const ourDocuments = new Map<string, { at: number; value: Promise<ControllerDocument | undefined> }>();
-  const ourNames = new Map<string, { at: number; value: Promise<IssuerIdentity> }>();
-  function cached<T>(cache: Map<string, { at: number; value: Promise<T> }>, key: string, load: () => Promise<T>, fresh = false): Promise<T> {
-    const hit = cache.get(key);
-    if (hit && !fresh && Date.now() - hit.at < CACHE_MS) return hit.value;
-    const value = load();
-    cache.set(key, { at: Date.now(), value });
-    if (cache.size > 10_000) cache.delete(cache.keys().next().value!);
-    return value;
-  }
+  const ourDocuments = createExpiringCache<Promise<ControllerDocument | undefined>>(CACHE_MS);
+  const ourNames = createExpiringCache<Promise<IssuerIdentity>>(CACHE_MS);
 
   function ourSlug(did: string): string | undefined {
     if (!did.startsWith(ourDidPrefix)) return undefined;
@@ -57,13 +50,14 @@ export function createKeyResolver(deps: { urls: Urls; issuers: IssuerService; re
   async function controllerDocument(controllerId: string, fresh = false): Promise<ControllerDocument | undefined> {
     const slug = ourSlug(controllerId);
     if (slug) {
-      return cached(ourDocuments, slug, async () => {
+      if (fresh) ourDocuments.delete(slug);
+      return ourDocuments.getOrLoad(slug, async () => {
         try {
           return (await issuers.didDocument(slug)) as unknown as ControllerDocument;
         } catch {
           return undefined;
         }
-      }, fresh);
+      });
     }
     if (controllerId.startsWith('did:key:')) {
       const multibase = controllerId.slice('did:key:'.length);
@@ -125,7 +119,7 @@ export function createKeyResolver(deps: { urls: Urls; issuers: IssuerService; re
     async identify(issuerId: string): Promise<IssuerIdentity> {
       const slug = ourSlug(issuerId);
       if (slug) {
-        return cached(ourNames, slug, async (): Promise<IssuerIdentity> => {
+        return ourNames.getOrLoad(slug, async (): Promise<IssuerIdentity> => {
           try {
             const issuer = await issuers.issuerBySlug(slug);
             return { recognized: true, source: 'ours', name: issuer.name, url: issuer.url };

@@ -6,6 +6,7 @@ import { DataIntegrityProof } from '@digitalbazaar/data-integrity';
 import { cryptosuite as eddsaRdfc2022 } from '@digitalbazaar/eddsa-rdfc-2022-cryptosuite';
 import jsigs from 'jsonld-signatures';
 import { compactVerify, decodeJwt, decodeProtectedHeader, importJWK } from 'jose';
+import { createExpiringCache } from '../cache.js';
 import type { Db } from '../db/database.js';
 import { securedByJwtAlone } from '../credentials/credential.document.js';
 import type { CredentialRow } from '../db/types.js';
@@ -148,7 +149,7 @@ export function createVerifyService(deps: {
   const STATUS_COLUMNS = ['revoked_at', 'revocation_reason', 'suspended_at', 'suspension_reason'] as const;
   type StatusColumns = Pick<CredentialRow, (typeof STATUS_COLUMNS)[number]>;
 
-  const statuses = new Map<string, { status: StatusColumns; at: number }>();
+  const statuses = createExpiringCache<StatusColumns>(STATUS_TTL_MS, STORED_DOCUMENTS);
   // Counts status changes here: a read that a change overtook is not kept.
   let changes = 0;
   deps.statusChanges.subscribe((id) => {
@@ -157,9 +158,7 @@ export function createVerifyService(deps: {
   });
 
   function keepStatus(credentialId: string, status: StatusColumns, changesBefore: number): void {
-    if (changes !== changesBefore) return;
-    statuses.set(credentialId, { status, at: Date.now() });
-    if (statuses.size > STORED_DOCUMENTS) statuses.delete(statuses.keys().next().value!);
+    if (changes === changesBefore) statuses.set(credentialId, status);
   }
 
   async function storedRow(credentialId: string | undefined) {
@@ -169,7 +168,7 @@ export function createVerifyService(deps: {
     const query = db.selectFrom('credentials').where('id', '=', credentialId);
     if (known) {
       const hit = statuses.get(credentialId);
-      if (hit && Date.now() - hit.at < STATUS_TTL_MS) return { ...hit.status, stored: known };
+      if (hit) return { ...hit, stored: known };
       const status = await query.select(STATUS_COLUMNS).executeTakeFirst();
       if (!status) return undefined;
       keepStatus(credentialId, status, changesBefore);
