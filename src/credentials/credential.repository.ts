@@ -1,8 +1,7 @@
-import type { Kysely } from 'kysely';
-import { insertAuditEvents } from '../audit/audit.repository.js';
+import { sql, type Kysely } from 'kysely';
 import { attachJwtPayload, detachJwtPayload } from '../crypto/securing.js';
 import type { Database } from '../db/types.js';
-import { identityKey, learnerUpsert, upsertLearners, type LearnerIdentity } from '../learners/learner.repository.js';
+import { identityKey, learnerUpsertsCte, type LearnerIdentity } from '../learners/learner.repository.js';
 
 export interface NewCredential {
   id: string;
@@ -35,53 +34,29 @@ export function jwtOf(row: { document: unknown; jwt: string }): string {
   return attachJwtPayload(row.jwt, row.document as Record<string, unknown>);
 }
 
-/** The credential's columns, but for its learner. */
-function columnsOf(c: NewCredential) {
-  return {
-    id: c.id,
-    issuer_id: c.issuerId,
-    achievement_id: c.achievementId,
-    ...storedForm(c.document, c.jwt),
-    status_list_id: c.status.listId,
-    status_index: c.status.index,
-    idempotency_key: c.idempotencyKey,
-    request_hash: c.requestHash,
-    valid_from: c.validFrom,
-    valid_until: c.validUntil,
-  };
-}
-
 /**
- * Stores an issued credential in one statement: the learner upserted, the credential inserted and
- * its audit event written, all or none (data-modifying CTEs run to completion with the statement).
- * One round trip, and no transaction held open: this is the hot path of issuing.
+ * Stores issued credentials in one statement: their learners upserted, the credentials inserted and
+ * their audit events written, all or none (data-modifying CTEs run to completion with the
+ * statement). One round trip whatever the count, and no transaction needed; inside the caller's
+ * transaction it is part of that. A credential whose learner were somehow not found would fail on
+ * learner_id's not-null constraint rather than go missing.
  */
-export async function insertIssuedCredential(db: Kysely<Database>, c: NewCredential): Promise<{ createdAt: Date; learnerId: string }> {
-  const row = await db
-    .with('learner', (qc) => learnerUpsert(qc, c.issuerId, c.recipient))
-    .with('audit', (qc) => qc.insertInto('audit_events').values({ issuer_id: c.issuerId, actor: c.actor, action: 'credential.issued', subject: c.id, details: JSON.stringify(c.auditDetails ?? {}) }))
-    .insertInto('credentials')
-    .values({ ...columnsOf(c), learner_id: (eb) => eb.selectFrom('learner').select('learner.id') })
-    .returning(['created_at', 'learner_id'])
-    .executeTakeFirstOrThrow();
-  return { createdAt: row.created_at, learnerId: row.learner_id };
-}
-
-/**
- * Stores many issued credentials in the caller's transaction: their learners (one statement per
- * institution and kind of identity), the credentials (one statement) and the audit events (one).
- */
-export async function insertIssuedCredentials(trx: Kysely<Database>, credentials: NewCredential[]): Promise<void> {
-  const learnerIds = new Map<string, string>();
-  for (const issuerId of new Set(credentials.map((c) => c.issuerId))) {
-    const ids = await upsertLearners(trx, issuerId, credentials.filter((c) => c.issuerId === issuerId).map((c) => c.recipient));
-    for (const [key, id] of ids) learnerIds.set(`${issuerId}|${key}`, id);
-  }
-  await trx
-    .insertInto('credentials')
-    .values(credentials.map((c) => ({ ...columnsOf(c), learner_id: learnerIds.get(`${c.issuerId}|${identityKey(c.recipient)}`)! })))
-    .execute();
-  await insertAuditEvents(trx, credentials.map((c) => ({ issuerId: c.issuerId, actor: c.actor, action: 'credential.issued', subject: c.id, ...(c.auditDetails ? { details: c.auditDetails } : {}) })));
+export async function insertIssuedCredentials(db: Kysely<Database>, credentials: NewCredential[]): Promise<void> {
+  if (credentials.length === 0) return;
+  const rows = credentials.map((c) => {
+    const stored = storedForm(c.document, c.jwt);
+    return sql`(${c.id}::uuid, ${c.issuerId}::uuid, ${c.achievementId}::uuid, ${identityKey(c.recipient)}, ${stored.document}::json, ${stored.jwt},
+      ${c.status.listId}::uuid, ${c.status.index}::integer, ${c.idempotencyKey}, ${c.requestHash}, ${c.validFrom}::timestamptz, ${c.validUntil}::timestamptz,
+      ${c.actor}, ${JSON.stringify(c.auditDetails ?? {})}::jsonb)`;
+  });
+  await sql`
+    with ${learnerUpsertsCte(credentials.map((c) => ({ issuerId: c.issuerId, who: c.recipient })))},
+    input (id, issuer_id, achievement_id, identity, document, jwt, status_list_id, status_index, idempotency_key, request_hash, valid_from, valid_until, actor, details)
+      as (values ${sql.join(rows)}),
+    audit as (insert into audit_events (issuer_id, actor, action, subject, details) select issuer_id, actor, 'credential.issued', id::text, details from input)
+    insert into credentials (id, issuer_id, achievement_id, learner_id, document, jwt, status_list_id, status_index, idempotency_key, request_hash, valid_from, valid_until)
+    select i.id, i.issuer_id, i.achievement_id, learner.id, i.document, i.jwt, i.status_list_id, i.status_index, i.idempotency_key, i.request_hash, i.valid_from, i.valid_until
+    from input i left join learner on learner.issuer_id = i.issuer_id and learner.identity = i.identity`.execute(db);
 }
 
 /** At most this many credentials go in one grouped write. */
@@ -90,10 +65,9 @@ const MAX_GROUP = 64;
 /**
  * Stores credentials issued one at a time (the hot path of POST /v1/credentials), sharing the
  * database's per-statement cost between concurrent requests: while one write is in flight, those
- * that arrive wait, then go together in one transaction (one statement per table, as a batch's
- * chunk). Alone, a credential is written at once in its single statement. A group that fails is
- * written again one credential at a time, so each request gets its own answer (a reused
- * Idempotency-Key fails its own request, nobody else's).
+ * that arrive wait, then go together in one statement (as a batch's chunk). Alone, a credential
+ * is written at once. A group that fails is written again one credential at a time, so each
+ * request gets its own answer (a reused Idempotency-Key fails its own request, nobody else's).
  */
 export function createCredentialWriter(db: Kysely<Database>) {
   type Waiting = { credential: NewCredential; done(): void; failed(error: unknown): void };
@@ -102,28 +76,26 @@ export function createCredentialWriter(db: Kysely<Database>) {
 
   async function writeAlone(w: Waiting): Promise<void> {
     try {
-      await insertIssuedCredential(db, w.credential);
+      await insertIssuedCredentials(db, [w.credential]);
       w.done();
     } catch (error) {
       w.failed(error);
     }
   }
 
+  async function writeGroup(group: Waiting[]): Promise<void> {
+    if (group.length === 1) return writeAlone(group[0]!);
+    try {
+      await insertIssuedCredentials(db, group.map((w) => w.credential));
+      for (const w of group) w.done();
+    } catch {
+      for (const w of group) await writeAlone(w);
+    }
+  }
+
   async function drain(): Promise<void> {
     writing = true;
-    while (queue.length > 0) {
-      const group = queue.splice(0, MAX_GROUP);
-      if (group.length === 1) {
-        await writeAlone(group[0]!);
-        continue;
-      }
-      try {
-        await db.transaction().execute((trx) => insertIssuedCredentials(trx, group.map((w) => w.credential)));
-        for (const w of group) w.done();
-      } catch {
-        for (const w of group) await writeAlone(w);
-      }
-    }
+    while (queue.length > 0) await writeGroup(queue.splice(0, MAX_GROUP));
     writing = false;
   }
 

@@ -15,7 +15,7 @@ import type { StatusChanges } from '../status/status-changes.js';
 import type { StatusService, StatusSlot } from '../status/status.service.js';
 import type { Urls } from '../urls.js';
 import { normaliseEmail, type LearnerIdentity } from '../learners/learner.repository.js';
-import { createCredentialWriter, insertIssuedCredential, jwtOf, type NewCredential } from './credential.repository.js';
+import { createCredentialWriter, insertIssuedCredentials, jwtOf, type NewCredential } from './credential.repository.js';
 import {
   buildCredential,
   xsdDateTime,
@@ -181,7 +181,7 @@ export function createCredentialService(deps: {
       validUntil: dates.validUntil ?? null,
       actor,
     };
-    if (executor) await insertIssuedCredential(executor, record);
+    if (executor) await insertIssuedCredentials(executor, [record]);
     else await writer.write(record);
     return { id, url: urls.credential(id), credential: signed, jwt, status: ACTIVE };
   }

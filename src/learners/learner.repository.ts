@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Kysely, OnConflictBuilder, QueryCreator } from 'kysely';
+import { sql, type Kysely, type OnConflictBuilder, type QueryCreator, type RawBuilder } from 'kysely';
 import type { Database, LearnerRow } from '../db/types.js';
 
 export interface LearnerIdentity {
@@ -58,28 +58,31 @@ export function learnerUpsert(db: QueryCreator<Database>, issuerId: string, who:
 }
 
 /**
- * Many learners at once, one statement per kind of identity; the same person twice is upserted
- * once. Returns the learner id for each identityKey.
+ * Many learners found or created within one statement, as common table expressions ending in
+ * `learner (id, issuer_id, identity)`: one upsert per kind of identity (each names the partial
+ * unique index it relies on, as onIdentity does), the same person twice upserted once. `identity`
+ * is the learner's identityKey, for the statement to join on.
  */
-export async function upsertLearners(db: Kysely<Database>, issuerId: string, people: LearnerIdentity[]): Promise<Map<string, string>> {
-  const byKind = new Map<IdentityKind, Map<string, LearnerIdentity>>();
-  for (const who of people) {
-    const key = identityKey(who);
-    const kind = kindOf(key);
-    if (!byKind.has(kind)) byKind.set(kind, new Map());
-    byKind.get(kind)!.set(key, who);
+export function learnerUpsertsCte(people: { issuerId: string; who: LearnerIdentity }[]): RawBuilder<unknown> {
+  const distinct = new Map<string, { issuerId: string; who: LearnerIdentity; key: string }>();
+  for (const p of people) {
+    const key = identityKey(p.who);
+    distinct.set(`${p.issuerId}|${key}`, { ...p, key });
   }
-  const ids = new Map<string, string>();
-  for (const [kind, keyed] of byKind) {
-    const rows = await db
-      .insertInto('learners')
-      .values([...keyed.values()].map((who) => learnerValues(issuerId, who)))
-      .onConflict((oc) => onIdentity(oc, kind))
-      .returning(['id', 'email', 'external_id', 'did'])
-      .execute();
-    for (const r of rows) ids.set(kind === 'email' ? `email:${r.email}` : kind === 'ext' ? `ext:${r.external_id}` : `did:${r.did}`, r.id);
-  }
-  return ids;
+  const values = [...distinct.values()].map(({ issuerId, who, key }) => {
+    const v = learnerValues(issuerId, who);
+    return sql`(${v.id}::uuid, ${v.issuer_id}::uuid, ${v.name}, ${v.email}, ${v.did}, ${v.external_id}, ${key}, ${kindOf(key)})`;
+  });
+  const upsert = (kind: IdentityKind, target: RawBuilder<unknown>) => sql`
+    insert into learners (id, issuer_id, name, email, did, external_id)
+    select id, issuer_id, name, email, did, external_id from people where kind = ${kind}
+    on conflict ${target} do update set name = excluded.name
+    returning id, issuer_id, ${sql.lit(`${kind}:`)} || ${sql.raw(kind === 'email' ? 'email' : kind === 'ext' ? 'external_id' : 'did')} as identity`;
+  return sql`people (id, issuer_id, name, email, did, external_id, identity, kind) as (values ${sql.join(values)}),
+    by_email as (${upsert('email', sql`(issuer_id, email) where email is not null`)}),
+    by_ext as (${upsert('ext', sql`(issuer_id, external_id) where external_id is not null`)}),
+    by_did as (${upsert('did', sql`(issuer_id, did) where did is not null and email is null`)}),
+    learner as (select * from by_email union all select * from by_ext union all select * from by_did)`;
 }
 
 export async function upsertLearner(db: Kysely<Database>, issuerId: string, who: LearnerIdentity): Promise<string> {
