@@ -123,6 +123,33 @@ describe('issuing one credential', () => {
     expect((await verifyJwtWithDidKey(t.app, answers[11]!.json().jwt)).payload.jti).toBe(answers[11]!.json().credential.id);
   });
 
+  it('finds each learner by its own kind of identity when concurrent issues are stored together', async () => {
+    const post = (recipient: Record<string, string>) => t.app.inject({ method: 'POST', url: '/v1/credentials', headers: issuer.headers, payload: { achievementId, recipient } });
+    const did = 'did:key:z6MkgroupedLearnerDid';
+    const people = [
+      { name: '학번만', externalId: ' S-2026-001 ' },
+      { name: '학번만 다시', externalId: 'S-2026-001' },
+      { name: 'DID만', did },
+      { name: 'DID만 다시', did },
+      { name: '메일과 학번', email: 'Mixed.Kind@Example.com', externalId: 'S-2026-002' },
+      { name: '메일과 학번 다시', email: 'mixed.kind@example.com', externalId: 'S-2026-002' },
+    ];
+    const answers = await Promise.all(people.map(post));
+    expect(answers.map((a) => a.statusCode)).toEqual(Array(6).fill(201));
+    const learnerOf = async (answer: (typeof answers)[number]) =>
+      (await t.db.selectFrom('credentials').innerJoin('learners', 'learners.id', 'credentials.learner_id').select(['learners.id', 'learners.email', 'learners.did', 'learners.external_id']).where('credentials.id', '=', answer.json().id).executeTakeFirstOrThrow());
+    const learners = await Promise.all(answers.map(learnerOf));
+    // One learner per person, whichever identity it was found by; the latest name wins.
+    expect(learners[0]).toEqual(learners[1]);
+    expect(learners[2]).toEqual(learners[3]);
+    expect(learners[4]).toEqual(learners[5]);
+    expect(new Set(learners.map((l) => l.id)).size).toBe(3);
+    expect(learners[0]).toMatchObject({ email: null, did: null, external_id: 'S-2026-001' });
+    expect(learners[2]).toMatchObject({ email: null, did, external_id: null });
+    expect(learners[4]).toMatchObject({ email: 'mixed.kind@example.com', external_id: 'S-2026-002' });
+    for (const [i, answer] of answers.entries()) expect(answer.json().credential.credentialSubject.name).toBe(people[i]!.name);
+  });
+
   it('still serves a JWT stored whole (as rows written before detached storage)', async () => {
     const issued = await issueCredential(t.app, issuer, achievementId);
     await t.db.updateTable('credentials').set({ jwt: issued.jwt }).where('id', '=', issued.id).execute();
