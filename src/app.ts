@@ -2,6 +2,7 @@
  * buildApp(config, deps): the whole service as a Fastify instance. Tests build it and call
  * `inject`; main.ts builds it and listens.
  */
+import type { Socket } from 'node:net';
 import Fastify, { type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -47,6 +48,77 @@ export interface AppDeps extends ServiceOptions {
   closeDatabase?: boolean;
 }
 
+/** How long closing waits for handlers still running after their clients have gone. */
+const HANDLER_GRACE_MS = 30_000;
+
+/**
+ * Closing with grace: requests being handled finish, and their answers say `Connection: close`.
+ * Keep-alive connections with nothing in flight are closed every SWEEP_MS while closing (Node's own
+ * closeIdleConnections misses some, which then hold the server open for the 72 s keep-alive timeout).
+ * The signer and the database close only once every handler has answered, so a request whose client
+ * gave up is still finished, not cut short half-way (bounded by HANDLER_GRACE_MS). Returns what
+ * onClose awaits before releasing them.
+ */
+function closeWithGrace(app: FastifyInstance): () => Promise<void> {
+  const SWEEP_MS = 100;
+  let closing = false;
+  let handling = 0;
+  let allAnswered: (() => void) | undefined;
+  let sweeper: NodeJS.Timeout | undefined;
+  const answered = new WeakSet<FastifyRequest>();
+  // Responses still being written, per connection: a connection at 0 may be closed.
+  const inFlight = new Map<Socket, number>();
+  app.server.on('connection', (socket: Socket) => {
+    inFlight.set(socket, 0);
+    socket.once('close', () => inFlight.delete(socket));
+  });
+  const answer = (request: FastifyRequest) => {
+    // A reply is sent (onSend), or at the latest its response ends (onResponse); a client that has
+    // gone gets no onResponse, but its handler still sends.
+    if (answered.has(request)) return;
+    answered.add(request);
+    if (--handling === 0) allAnswered?.();
+  };
+  // Callback hooks: they run on every request, and cost less than async ones.
+  app.addHook('onRequest', (request, _reply, done) => {
+    handling++;
+    // Only connections the server accepted (app.inject's requests have a stand-in socket).
+    const socket = request.raw.socket;
+    if (inFlight.has(socket)) inFlight.set(socket, inFlight.get(socket)! + 1);
+    done();
+  });
+  app.addHook('onSend', (request, reply, payload, done) => {
+    if (closing) reply.header('connection', 'close');
+    answer(request);
+    done(null, payload);
+  });
+  app.addHook('onResponse', (request, _reply, done) => {
+    answer(request);
+    const socket = request.raw.socket;
+    if (inFlight.has(socket)) inFlight.set(socket, inFlight.get(socket)! - 1);
+    done();
+  });
+  app.addHook('preClose', (done) => {
+    closing = true;
+    const sweep = () => {
+      for (const [socket, count] of inFlight) if (count <= 0) socket.destroy();
+    };
+    sweep();
+    sweeper = setInterval(sweep, SWEEP_MS);
+    done();
+  });
+  return async () => {
+    clearInterval(sweeper);
+    if (handling === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      new Promise<void>((resolve) => (allAnswered = resolve)),
+      new Promise<void>((resolve) => (timer = setTimeout(resolve, HANDLER_GRACE_MS).unref())),
+    ]);
+    clearTimeout(timer);
+  };
+}
+
 export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     logger: deps.logger ?? {
@@ -86,6 +158,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   // Only the media types a route declares are read; a plain-text body is 415, not a string to validate.
   app.removeContentTypeParser('text/plain');
   app.setErrorHandler(errorHandler);
+  const untilAnswered = closeWithGrace(app);
   app.addHook('preValidation', async (request) => {
     for (const part of [request.params, request.query, request.body]) {
       const field = findNulCharacter(part);
@@ -141,7 +214,10 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     await app.register(async (scope) => routes(scope, services));
   }
 
-  app.addHook('onClose', async () => services.signer.close());
-  if (deps.closeDatabase) app.addHook('onClose', async () => deps.db.destroy());
+  app.addHook('onClose', async () => {
+    await untilAnswered();
+    await services.signer.close();
+    if (deps.closeDatabase) await deps.db.destroy();
+  });
   return app;
 }

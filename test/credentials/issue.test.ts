@@ -126,7 +126,7 @@ describe('issuing one credential', () => {
   it('finds each learner by its own kind of identity when concurrent issues are stored together', async () => {
     const post = (recipient: Record<string, string>) => t.app.inject({ method: 'POST', url: '/v1/credentials', headers: issuer.headers, payload: { achievementId, recipient } });
     const did = 'did:key:z6MkgroupedLearnerDid';
-    const people = [
+    const people: Record<string, string>[] = [
       { name: '학번만', externalId: ' S-2026-001 ' },
       { name: '학번만 다시', externalId: 'S-2026-001' },
       { name: 'DID만', did },
