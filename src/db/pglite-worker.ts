@@ -16,11 +16,15 @@ export type ReplyMessage =
   | { id: number; rows: unknown[]; affectedRows: number | undefined }
   | { id: number; error: { message: string; fields: Record<string, unknown> } };
 
-/** The database error's own fields (code, detail, constraint, …) travel with its message. */
+/**
+ * The database error's own fields (code, detail, constraint, …) travel with its message; not PGlite's
+ * `query`, the whole SQL text (tens of KB for a cohort's chunk), which pg's errors do not carry either.
+ */
 function fieldsOf(error: unknown): Record<string, unknown> {
   const fields: Record<string, unknown> = {};
   if (error && typeof error === 'object') {
     for (const [key, value] of Object.entries(error)) {
+      if (key === 'query') continue;
       if (typeof value === 'string' || typeof value === 'number') fields[key] = value;
     }
   }
