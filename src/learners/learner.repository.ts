@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { sql, type Kysely, type OnConflictBuilder, type QueryCreator, type RawBuilder } from 'kysely';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { Database, LearnerRow } from '../db/types.js';
 
 export interface LearnerIdentity {
@@ -35,33 +35,11 @@ function learnerValues(issuerId: string, who: LearnerIdentity) {
 }
 
 /**
- * The learner is found by e-mail, else external id, else DID (one partial unique index each);
- * the latest name wins. The unique indexes make concurrent upserts of one person safe.
- */
-function onIdentity(oc: OnConflictBuilder<Database, 'learners'>, kind: IdentityKind) {
-  const target =
-    kind === 'email'
-      ? oc.columns(['issuer_id', 'email']).where('email', 'is not', null)
-      : kind === 'ext'
-        ? oc.columns(['issuer_id', 'external_id']).where('external_id', 'is not', null)
-        : oc.columns(['issuer_id', 'did']).where('did', 'is not', null).where('email', 'is', null);
-  return target.doUpdateSet((eb) => ({ name: eb.ref('excluded.name') }));
-}
-
-/** Finds or creates one learner, as a statement alone, so that it can run inside another (a CTE). */
-export function learnerUpsert(db: QueryCreator<Database>, issuerId: string, who: LearnerIdentity) {
-  return db
-    .insertInto('learners')
-    .values(learnerValues(issuerId, who))
-    .onConflict((oc) => onIdentity(oc, kindOf(identityKey(who))))
-    .returning('id');
-}
-
-/**
- * Many learners found or created within one statement, as common table expressions ending in
- * `learner (id, issuer_id, identity)`: one upsert per kind of identity (each names the partial
- * unique index it relies on, as onIdentity does), the same person twice upserted once. `identity`
- * is the learner's identityKey, for the statement to join on.
+ * Learners found or created within one statement, as common table expressions ending in
+ * `learner (id, issuer_id, identity)`. A learner is found by e-mail, else external id, else DID: one
+ * upsert per kind, each naming the partial unique index that makes concurrent upserts of one person
+ * safe; the latest name wins, and the same person twice is upserted once. `identity` is the
+ * learner's identityKey, for the statement to join on.
  */
 export function learnerUpsertsCte(people: { issuerId: string; who: LearnerIdentity }[]): RawBuilder<unknown> {
   const distinct = new Map<string, { issuerId: string; who: LearnerIdentity; key: string }>();
@@ -71,14 +49,14 @@ export function learnerUpsertsCte(people: { issuerId: string; who: LearnerIdenti
   }
   const values = [...distinct.values()].map(({ issuerId, who, key }) => {
     const v = learnerValues(issuerId, who);
-    return sql`(${v.id}::uuid, ${v.issuer_id}::uuid, ${v.name}, ${v.email}, ${v.did}, ${v.external_id}, ${key}, ${kindOf(key)})`;
+    return sql`(${v.id}::uuid, ${v.issuer_id}::uuid, ${v.name}, ${v.email}, ${v.did}, ${v.external_id}, ${kindOf(key)})`;
   });
   const upsert = (kind: IdentityKind, target: RawBuilder<unknown>) => sql`
     insert into learners (id, issuer_id, name, email, did, external_id)
     select id, issuer_id, name, email, did, external_id from people where kind = ${kind}
     on conflict ${target} do update set name = excluded.name
     returning id, issuer_id, ${sql.lit(`${kind}:`)} || ${sql.raw(kind === 'email' ? 'email' : kind === 'ext' ? 'external_id' : 'did')} as identity`;
-  return sql`people (id, issuer_id, name, email, did, external_id, identity, kind) as (values ${sql.join(values)}),
+  return sql`people (id, issuer_id, name, email, did, external_id, kind) as (values ${sql.join(values)}),
     by_email as (${upsert('email', sql`(issuer_id, email) where email is not null`)}),
     by_ext as (${upsert('ext', sql`(issuer_id, external_id) where external_id is not null`)}),
     by_did as (${upsert('did', sql`(issuer_id, did) where did is not null and email is null`)}),
@@ -86,7 +64,8 @@ export function learnerUpsertsCte(people: { issuerId: string; who: LearnerIdenti
 }
 
 export async function upsertLearner(db: Kysely<Database>, issuerId: string, who: LearnerIdentity): Promise<string> {
-  return (await learnerUpsert(db, issuerId, who).executeTakeFirstOrThrow()).id;
+  const { rows } = await sql<{ id: string }>`with ${learnerUpsertsCte([{ issuerId, who }])} select id from learner`.execute(db);
+  return rows[0]!.id;
 }
 
 export function findLearner(db: Kysely<Database>, issuerId: string, id: string): Promise<LearnerRow | undefined> {
