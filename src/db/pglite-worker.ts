@@ -4,7 +4,7 @@
  * thread sends statements in order and gets rows back (see pglite-thread.ts).
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { PGlite } from '@electric-sql/pglite';
+import { PGlite, parse, protocol } from '@electric-sql/pglite';
 
 export interface QueryMessage {
   id: number;
@@ -35,6 +35,90 @@ const { dataDir } = workerData as { dataDir: string | undefined };
 const pglite = dataDir ? new PGlite(dataDir) : new PGlite();
 const port = parentPort!;
 
+/**
+ * Statements that read or write rows are prepared once per SQL text and then only bound and
+ * executed (PGlite's query() parses, describes and plans every time). After a few executions
+ * PostgreSQL keeps a generic plan where it costs no more than planning anew, as it does for any
+ * client's prepared statements: planning the one-statement credential write (five CTEs) was the
+ * largest part of its time here. Kysely gives the same text for the same query shape, so the cache
+ * stays small; the least recently used are closed past MAX_PREPARED.
+ */
+const MAX_PREPARED = 500;
+const CACHED = /^\s*(select|insert|update|delete|with)\b/i;
+const RESULT_TYPE_CHANGED = '0A000'; // "cached plan must not change result type", after DDL
+const { serialize } = protocol;
+
+interface Prepared {
+  name: string;
+  parameterTypes: number[];
+}
+const prepared = new Map<string, Prepared>();
+let statementCount = 0;
+
+function concat(messages: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(messages.reduce((n, m) => n + m.length, 0));
+  let at = 0;
+  for (const m of messages) {
+    out.set(m, at);
+    at += m.length;
+  }
+  return out;
+}
+
+// PGlite's own serialisers and parsers by type OID, as its query() uses them.
+const { serializers, parsers } = pglite as unknown as { serializers: Record<number, (v: unknown) => string>; parsers: Record<number, unknown> };
+
+async function prepare(sql: string): Promise<Prepared> {
+  const name = `ieum_${++statementCount}`;
+  // Parse, describe and sync in one exchange; an error (a syntax error, say) leaves nothing prepared.
+  const messages = await pglite.execProtocolStream(concat([serialize.parse({ name, text: sql }), serialize.describe({ type: 'S', name }), serialize.sync()]));
+  const description = messages.find((m) => m.name === 'parameterDescription') as { dataTypeIDs: number[] } | undefined;
+  const statement = { name, parameterTypes: description?.dataTypeIDs ?? [] };
+  prepared.set(sql, statement);
+  if (prepared.size > MAX_PREPARED) {
+    const [oldestSql, oldest] = prepared.entries().next().value!;
+    prepared.delete(oldestSql);
+    await pglite.execProtocolStream(concat([serialize.close({ type: 'S', name: oldest.name }), serialize.sync()]));
+  }
+  return statement;
+}
+
+async function execute(statement: Prepared, parameters: readonly unknown[]) {
+  const values = parameters.map((value, i) => {
+    if (value === null || value === undefined) return null;
+    const serializer = serializers[statement.parameterTypes[i]!];
+    return serializer ? serializer(value) : String(value);
+  });
+  const messages = await pglite.execProtocolStream(
+    concat([serialize.bind({ statement: statement.name, values }), serialize.describe({ type: 'P' }), serialize.execute({}), serialize.sync()]),
+  );
+  await pglite.syncToFs();
+  return parse.parseResults(messages, parsers as never, { rowMode: 'object' })[0]!;
+}
+
+async function query(sql: string, parameters: readonly unknown[]) {
+  if (!CACHED.test(sql)) return pglite.query(sql, parameters as unknown[], { rowMode: 'object' });
+  return pglite.runExclusive(async () => {
+    let statement = prepared.get(sql);
+    if (statement) {
+      // Most recently used last, so the oldest is the first to go.
+      prepared.delete(sql);
+      prepared.set(sql, statement);
+    } else {
+      statement = await prepare(sql);
+    }
+    try {
+      return await execute(statement, parameters);
+    } catch (error) {
+      if ((error as { code?: string }).code !== RESULT_TYPE_CHANGED) throw error;
+      // A table changed shape since the statement was prepared: prepare it again, once.
+      prepared.delete(sql);
+      await pglite.execProtocolStream(concat([serialize.close({ type: 'S', name: statement.name }), serialize.sync()]));
+      return execute(await prepare(sql), parameters);
+    }
+  });
+}
+
 // Statements run one after another in the order they arrive; PGlite queues them itself as well.
 port.on('message', async (message: QueryMessage | 'close') => {
   if (message === 'close') {
@@ -45,7 +129,7 @@ port.on('message', async (message: QueryMessage | 'close') => {
   }
   let reply: ReplyMessage;
   try {
-    const result = await pglite.query(message.sql, message.parameters as unknown[], { rowMode: 'object' });
+    const result = await query(message.sql, message.parameters);
     reply = { id: message.id, rows: result.rows, affectedRows: result.affectedRows };
   } catch (error) {
     reply = { id: message.id, error: { message: (error as Error).message ?? String(error), fields: fieldsOf(error) } };

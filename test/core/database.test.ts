@@ -1,8 +1,11 @@
 /**
  * Database errors as the service sees them, the same on both engines: PostgreSQL's own fields (code,
  * constraint) arrive with the error, the statement's SQL text does not (a cohort's chunk is tens of KB).
+ * On PGlite, statements are prepared once and executed many times (pglite-worker.ts): the answers
+ * stay those of a fresh statement, through generic plans, changed tables, errors and eviction.
  */
 import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../helpers/app.js';
 
@@ -23,5 +26,45 @@ describe('a database error', () => {
     expect(error).toMatchObject({ code: '23505' });
     expect(String(error!.constraint)).toMatch(/slug/);
     expect(error!.query).toBeUndefined();
+  });
+});
+
+describe('a statement run again and again', () => {
+  it('answers for the values of each run, past the point where a generic plan is used', async () => {
+    await sql`create table repeat_rows (id int primary key, label text, at timestamptz)`.execute(t.db);
+    const at = new Date('2026-12-01T09:00:00.000Z');
+    for (let i = 0; i < 20; i++) {
+      await t.db.insertInto('repeat_rows' as never).values({ id: i, label: i % 2 ? `홀수 ${i}` : null, at: new Date(at.getTime() + i * 1000) } as never).execute();
+    }
+    for (let i = 0; i < 20; i++) {
+      const row = await t.db.selectFrom('repeat_rows' as never).selectAll().where('id' as never, '=', i as never).executeTakeFirst() as { id: number; label: string | null; at: Date } | undefined;
+      expect(row).toEqual({ id: i, label: i % 2 ? `홀수 ${i}` : null, at: new Date(at.getTime() + i * 1000) });
+    }
+    const updated = await t.db.updateTable('repeat_rows' as never).set({ label: 'x' } as never).where('id' as never, '<', 5 as never).executeTakeFirst();
+    expect(Number(updated.numUpdatedRows)).toBe(5);
+  });
+
+  it('sees a table that changed shape since it was first run', async () => {
+    await sql`create table reshaped (a int)`.execute(t.db);
+    await sql`insert into reshaped values (1)`.execute(t.db);
+    const read = () => sql<Record<string, unknown>>`select * from reshaped`.execute(t.db).then((r) => r.rows);
+    for (let i = 0; i < 7; i++) expect(await read()).toEqual([{ a: 1 }]);
+    await sql`alter table reshaped add column b text default '나'`.execute(t.db);
+    expect(await read()).toEqual([{ a: 1, b: '나' }]);
+  });
+
+  it('fails on bad SQL with the database code, and the next statement runs', async () => {
+    const error = await sql`select * frm nowhere`.execute(t.db).then(() => undefined, (e: unknown) => e as Record<string, unknown>);
+    expect(error).toMatchObject({ code: '42601' });
+    expect((await sql<{ n: number }>`select 1 + 1 as n`.execute(t.db)).rows).toEqual([{ n: 2 }]);
+  });
+
+  it('keeps answering when more distinct statements ran than are kept prepared', async () => {
+    for (let i = 0; i < 520; i++) {
+      const { rows } = await sql<{ n: number }>`select ${i}::int + ${sql.lit(i)} as n`.execute(t.db);
+      expect(rows[0]!.n).toBe(2 * i);
+    }
+    const { rows } = await sql<{ n: number }>`select ${3}::int + ${sql.lit(0)} as n`.execute(t.db);
+    expect(rows[0]!.n).toBe(3);
   });
 });
