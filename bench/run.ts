@@ -55,6 +55,10 @@ async function reference(sample: Record<string, any>) {
   unsigned.issuer = { ...unsigned.issuer, id: did };
   const suite = new DataIntegrityProof({ signer: key.signer(), cryptosuite: eddsaRdfc2022 });
   let signed: any;
+  // Warm, as the service is measured warm: a second unmeasured first (JIT, context caches).
+  for (const warm = performance.now(); performance.now() - warm < 1000; ) {
+    signed = await vc.issue({ credential: { ...unsigned, id: 'urn:uuid:warm-up' }, suite, documentLoader: contextLoader });
+  }
   const issueStart = performance.now();
   let issued = 0;
   while (performance.now() - issueStart < SECONDS * 300) {
@@ -66,6 +70,9 @@ async function reference(sample: Record<string, any>) {
   const controller = { '@context': ['https://www.w3.org/ns/did/v1', 'https://w3id.org/security/multikey/v1'], id: did, verificationMethod: [exported], assertionMethod: [exported.id] };
   const loader = createDocumentLoader(async (url) => (url === did ? controller : url === exported.id ? exported : undefined));
   const verifySuite = new DataIntegrityProof({ cryptosuite: eddsaRdfc2022 });
+  for (const warm = performance.now(); performance.now() - warm < 1000; ) {
+    await vc.verifyCredential({ credential: signed, suite: verifySuite, documentLoader: loader, checkStatus: async () => ({ verified: true }) });
+  }
   const verifyStart = performance.now();
   let verified = 0;
   while (performance.now() - verifyStart < SECONDS * 300) {
@@ -118,14 +125,19 @@ async function main() {
   const ref = await reference(sample.credential);
   console.log(`reference @digitalbazaar/vc: issue ${ref.issueRate.toFixed(0)}/s, verify ${ref.verifyRate.toFixed(0)}/s (one thread)`);
 
-  // 1. Issuance over HTTP: stored, status allocated, Data Integrity + JWT.
+  // 1. Issuance over HTTP: stored, status allocated, Data Integrity + JWT. Measured warm, after
+  // three unmeasured seconds of the same load (JIT, the workers starting, statements prepared), as
+  // the reference is measured after its own warm-up.
   let n = 0;
-  const issue = await load({
-    url: `${BASE}/v1/credentials`,
-    connections: 16,
-    duration: SECONDS,
-    requests: [{ method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, setupRequest: (req) => ({ ...req, body: JSON.stringify({ achievementId: achievement.id, recipient: { name: '이서연', email: `load${n++}@example.com` } }) }) }],
-  });
+  const issueLoad = (duration: number) =>
+    load({
+      url: `${BASE}/v1/credentials`,
+      connections: 16,
+      duration,
+      requests: [{ method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, setupRequest: (req) => ({ ...req, body: JSON.stringify({ achievementId: achievement.id, recipient: { name: '이서연', email: `load${n++}@example.com` } }) }) }],
+    });
+  await issueLoad(3);
+  const issue = await issueLoad(SECONDS);
   rows.push({ figure: 'POST /v1/credentials (DI + JWT, stored)', value: issue.requests.average, unit: '/s', baseline: ref.issueRate, target: '≥ 5×', met: issue.requests.average >= 5 * ref.issueRate });
   if (issue.non2xx > 0) console.log(`  (${issue.non2xx} non-2xx answers)`);
 
