@@ -41,9 +41,12 @@ const port = parentPort!;
  * PostgreSQL keeps a generic plan where it costs no more than planning anew, as it does for any
  * client's prepared statements: planning the one-statement credential write (five CTEs) was the
  * largest part of its time here. Kysely gives the same text for the same query shape, so the cache
- * stays small; the least recently used are closed past MAX_PREPARED.
+ * stays small; the least recently used are closed past MAX_PREPARED. A plan's memory grows with its
+ * text (a cohort's 500-row chunk, 125 KB of SQL, held ~2.7 MB), so long statements are not kept:
+ * MAX_CACHED_SQL admits a grouped write of 64 credentials (~17 KB).
  */
-const MAX_PREPARED = 500;
+const MAX_PREPARED = 200;
+const MAX_CACHED_SQL = 20_000;
 const CACHED = /^\s*(select|insert|update|delete|with)\b/i;
 const RESULT_TYPE_CHANGED = '0A000'; // "cached plan must not change result type", after DDL
 const { serialize } = protocol;
@@ -97,7 +100,7 @@ async function execute(statement: Prepared, parameters: readonly unknown[]) {
 }
 
 async function query(sql: string, parameters: readonly unknown[]) {
-  if (!CACHED.test(sql)) return pglite.query(sql, parameters as unknown[], { rowMode: 'object' });
+  if (sql.length > MAX_CACHED_SQL || !CACHED.test(sql)) return pglite.query(sql, parameters as unknown[], { rowMode: 'object' });
   return pglite.runExclusive(async () => {
     let statement = prepared.get(sql);
     if (statement) {

@@ -59,12 +59,18 @@ describe('a statement run again and again', () => {
     expect((await sql<{ n: number }>`select 1 + 1 as n`.execute(t.db)).rows).toEqual([{ n: 2 }]);
   });
 
-  it('keeps answering when more distinct statements ran than are kept prepared', async () => {
+  it('keeps answering when more distinct statements ran than are kept prepared, and for long ones', async () => {
     for (let i = 0; i < 520; i++) {
       const { rows } = await sql<{ n: number }>`select ${i}::int + ${sql.lit(i)} as n`.execute(t.db);
       expect(rows[0]!.n).toBe(2 * i);
     }
     const { rows } = await sql<{ n: number }>`select ${3}::int + ${sql.lit(0)} as n`.execute(t.db);
     expect(rows[0]!.n).toBe(3);
+    // Longer than is kept prepared: run as a fresh statement each time, with the same answers.
+    const terms = Array.from({ length: 2_500 }, (_, i) => sql`(${i}::int)`);
+    for (let run = 0; run < 3; run++) {
+      const long = await sql<{ n: number }>`select sum(x)::int as n from (values ${sql.join(terms)}) as v(x)`.execute(t.db);
+      expect(long.rows[0]!.n).toBe((2_499 * 2_500) / 2);
+    }
   });
 });
