@@ -71,6 +71,10 @@ function concat(messages: Uint8Array[]): Uint8Array {
 // PGlite's own serialisers and parsers by type OID, as its query() uses them.
 const { serializers, parsers } = pglite as unknown as { serializers: Record<number, (v: unknown) => string>; parsers: Record<number, unknown> };
 
+async function closeStatement(name: string): Promise<void> {
+  await pglite.execProtocolStream(concat([serialize.close({ type: 'S', name }), serialize.sync()]));
+}
+
 async function prepare(sql: string): Promise<Prepared> {
   const name = `ieum_${++statementCount}`;
   // Parse, describe and sync in one exchange; an error (a syntax error, say) leaves nothing prepared.
@@ -81,7 +85,7 @@ async function prepare(sql: string): Promise<Prepared> {
   if (prepared.size > MAX_PREPARED) {
     const [oldestSql, oldest] = prepared.entries().next().value!;
     prepared.delete(oldestSql);
-    await pglite.execProtocolStream(concat([serialize.close({ type: 'S', name: oldest.name }), serialize.sync()]));
+    await closeStatement(oldest.name);
   }
   return statement;
 }
@@ -116,7 +120,7 @@ async function query(sql: string, parameters: readonly unknown[]) {
       if ((error as { code?: string }).code !== RESULT_TYPE_CHANGED) throw error;
       // A table changed shape since the statement was prepared: prepare it again, once.
       prepared.delete(sql);
-      await pglite.execProtocolStream(concat([serialize.close({ type: 'S', name: statement.name }), serialize.sync()]));
+      await closeStatement(statement.name);
       return execute(await prepare(sql), parameters);
     }
   });
