@@ -66,11 +66,27 @@ describe('a statement run again and again', () => {
     }
     const { rows } = await sql<{ n: number }>`select ${3}::int + ${sql.lit(0)} as n`.execute(t.db);
     expect(rows[0]!.n).toBe(3);
-    // Longer than is kept prepared: run as a fresh statement each time, with the same answers.
+    // A long statement (a cohort's chunk is ~125 KB) is kept and run again with the same answers.
     const terms = Array.from({ length: 2_500 }, (_, i) => sql`(${i}::int)`);
     for (let run = 0; run < 3; run++) {
       const long = await sql<{ n: number }>`select sum(x)::int as n from (values ${sql.join(terms)}) as v(x)`.execute(t.db);
       expect(long.rows[0]!.n).toBe((2_499 * 2_500) / 2);
     }
+  });
+
+  it('keeps answering past the budget of cached SQL text, and for a statement longer than all of it', async () => {
+    // Twenty distinct ~30 KB statements exceed the 400,000 characters kept prepared: the oldest are
+    // closed, and the first, run again, is prepared anew.
+    const longSum = (k: number) => {
+      const terms = Array.from({ length: 2_000 }, (_, i) => sql`(${i + k}::int, ${i % 3 === 0 ? null : `이름 ${i} "인용" \\ 😀`}::text)`);
+      return sql<{ n: number; names: number }>`select sum(x)::int as n, count(name)::int as names from (values ${sql.join(terms)}) as v(x, name)`;
+    };
+    for (const k of [...Array.from({ length: 20 }, (_, k) => k), 0, 19]) {
+      const { rows } = await longSum(k).execute(t.db);
+      expect(rows[0]).toEqual({ n: (1_999 * 2_000) / 2 + 2_000 * k, names: 1_333 });
+    }
+    const text = '가'.repeat(450_000);
+    const { rows } = await sql<{ n: number; same: boolean }>`select length(${text}::text)::int as n, ${text}::text = ${sql.lit(text)} as same`.execute(t.db);
+    expect(rows[0]).toEqual({ n: 450_000, same: true });
   });
 });
