@@ -97,6 +97,9 @@ function forget(sql: string): void {
   if (prepared.delete(sql)) preparedChars -= sql.length;
 }
 
+/** What follows every Bind: describe the portal, execute it, sync. The same bytes each time. */
+const AFTER_BIND = concat([serialize.describe({ type: 'P' }), serialize.execute({}), serialize.sync()]);
+
 /**
  * Bind (all parameters as text, or NULL), describe the portal, execute, sync: one buffer, sized
  * first. PGlite's own serialiser grows its buffer as it goes, which cost a cohort's chunk (~1 MB of
@@ -106,8 +109,7 @@ function bindAndExecute(statement: string, values: readonly (string | null)[]): 
   const lengths = values.map((v) => (v === null ? -1 : Buffer.byteLength(v)));
   const nameBytes = Buffer.byteLength(statement);
   const bindLength = 4 + 1 + nameBytes + 1 + 2 + 2 + lengths.reduce((n, l) => n + 4 + Math.max(l, 0), 0) + 2;
-  const tail = [68, 0, 0, 0, 6, 80, 0, 69, 0, 0, 0, 9, 0, 0, 0, 0, 0, 83, 0, 0, 0, 4]; // D 'P' "", E "" 0, S
-  const out = Buffer.allocUnsafe(1 + bindLength + tail.length);
+  const out = Buffer.allocUnsafe(1 + bindLength + AFTER_BIND.length);
   let at = out.writeUInt8(66, 0); // B
   at = out.writeInt32BE(bindLength, at);
   at = out.writeUInt8(0, at); // unnamed portal
@@ -120,7 +122,7 @@ function bindAndExecute(statement: string, values: readonly (string | null)[]): 
     if (v !== null) at += out.write(v, at);
   });
   at = out.writeInt16BE(0, at); // every result column in text format
-  out.set(tail, at);
+  out.set(AFTER_BIND, at);
   return out;
 }
 
@@ -128,7 +130,7 @@ async function execute(statement: Prepared, parameters: readonly unknown[]) {
   const values = parameters.map((value, i) => {
     if (value === null || value === undefined) return null;
     const serializer = serializers[statement.parameterTypes[i]!];
-    return serializer ? String(serializer(value)) : String(value);
+    return serializer ? serializer(value) : String(value);
   });
   const messages = await pglite.execProtocolStream(bindAndExecute(statement.name, values));
   await pglite.syncToFs();
