@@ -6,6 +6,7 @@ import * as m0002 from './0002_known_issuers.js';
 import * as m0003 from './0003_training_hours.js';
 import * as m0004 from './0004_clr.js';
 import * as m0005 from './0005_uncompressed_documents.js';
+import * as m0006 from './0006_status_positions.js';
 
 export const migrations: Record<string, Migration> = {
   '0001_init': m0001,
@@ -13,4 +14,5 @@ export const migrations: Record<string, Migration> = {
   '0003_training_hours': m0003,
   '0004_clr': m0004,
   '0005_uncompressed_documents': m0005,
+  '0006_status_positions': m0006,
 };

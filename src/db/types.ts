@@ -85,12 +85,11 @@ export interface StatusListsTable {
   is_full: Generated<boolean>;
   signed_credential: ColumnType<Record<string, unknown> | null, string | null | undefined, string | null>;
   signed_version: number | null;
+  /** How many of the list's indexes have been handed out, in the order its seed gives. */
+  allocated: Generated<number>;
+  /** The secret seed of that order (src/status/shuffle.ts); null for lists closed before it. */
+  shuffle_seed: Uint8Array | null;
   created_at: CreatedAt;
-}
-
-export interface StatusAllocationsTable {
-  status_list_id: string;
-  status_index: number;
 }
 
 export interface CredentialsTable {
@@ -182,7 +181,6 @@ export interface Database {
   achievements: AchievementsTable;
   learners: LearnersTable;
   status_lists: StatusListsTable;
-  status_allocations: StatusAllocationsTable;
   credentials: CredentialsTable;
   audit_events: AuditEventsTable;
 }

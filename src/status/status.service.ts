@@ -1,9 +1,9 @@
 /**
- * Revocation status lists (Bitstring Status List v1.0): index allocation at random, never reused,
- * made unique by the database; the signed list credential re-made only when the list changed.
+ * Revocation status lists (Bitstring Status List v1.0): indexes handed out in each list's secret
+ * shuffled order, never reused; the signed list credential re-made only when the list changed.
  */
-import { randomInt, randomUUID } from 'node:crypto';
-import type { Kysely } from 'kysely';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { sql, type Kysely } from 'kysely';
 import type { KeyStore } from '../crypto/key-store.js';
 import { signDataIntegrity } from '../crypto/securing.js';
 import type { Db } from '../db/database.js';
@@ -12,18 +12,19 @@ import { notFound } from '../errors.js';
 import { VC_V2_CONTEXT } from '../jsonld/document-loader.js';
 import type { Urls } from '../urls.js';
 import { MIN_LIST_BITS, encodeBitstring } from './bitstring.js';
+import { SEED_BYTES, shuffledIndexes } from './shuffle.js';
 
 export const REVOCATION = 'revocation';
 
-/** Rounds of random draws before a list counts as full and a new one is opened. */
-const DRAW_ROUNDS = 8;
-
 /**
  * Indexes an instance allocates ahead for credentials issued one at a time, so that issuing one
- * costs no allocation query. They are allocated in the database like any other (unique, never
- * reused); the few an instance holds when it stops are never used, which the format allows.
+ * costs no allocation query. They are allocated in the database like any other (never handed out
+ * twice); the few an instance holds when it stops are never used, which the format allows.
  */
 const RESERVE = 64;
+
+/** The orders of the lists this instance allocates from (512 KiB each at the minimum size). */
+const CACHED_ORDERS = 16;
 
 export interface StatusSlot {
   listId: string;
@@ -41,46 +42,54 @@ export function createStatusService(deps: { db: Db; urls: Urls; keys: KeyStore; 
   const { db, urls, keys } = deps;
   const capacity = deps.capacity ?? MIN_LIST_BITS;
   const published = new Map<string, { version: number } & PublishedList>();
+  const orders = new Map<string, Uint32Array>();
 
-  async function openList(trx: Kysely<Database>, issuerId: string): Promise<string> {
-    const find = () =>
-      trx
-        .selectFrom('status_lists')
-        .select('id')
-        .where('issuer_id', '=', issuerId)
-        .where('purpose', '=', REVOCATION)
-        .where('is_full', '=', false)
-        .executeTakeFirst();
-    const existing = await find();
-    if (existing) return existing.id;
-    // Two transactions may open one at once: the partial unique index lets only one through.
-    await trx
-      .insertInto('status_lists')
-      .values({ id: randomUUID(), issuer_id: issuerId, purpose: REVOCATION, capacity })
-      .onConflict((oc) => oc.columns(['issuer_id', 'purpose']).where('is_full', '=', false).doNothing())
-      .execute();
-    return (await find())!.id;
+  function orderOf(listId: string, seed: Uint8Array, listCapacity: number): Uint32Array {
+    let order = orders.get(listId);
+    if (!order) {
+      order = shuffledIndexes(seed, listCapacity);
+      if (orders.size >= CACHED_ORDERS) orders.delete(orders.keys().next().value!);
+      orders.set(listId, order);
+    }
+    return order;
   }
 
-  /** Draws `count` unused indexes, in the caller's transaction. */
+  /**
+   * Moves the open list's counter on by up to `count` (locking the list until the caller's
+   * transaction ends), or opens a list when there is none. Returns the positions taken.
+   */
+  async function takeFromOpenList(trx: Kysely<Database>, issuerId: string, count: number) {
+    const { rows } = await sql<{ id: string; shuffle_seed: Uint8Array; capacity: number; start: number; end: number }>`
+      with open as (
+        select id, allocated from status_lists
+        where issuer_id = ${issuerId} and purpose = ${REVOCATION} and not is_full
+        for update)
+      update status_lists s
+      set allocated = least(s.allocated + ${count}::integer, s.capacity), is_full = s.allocated + ${count}::integer >= s.capacity
+      from open where s.id = open.id
+      returning s.id, s.shuffle_seed, s.capacity, open.allocated as start, s.allocated as end`.execute(trx);
+    if (rows[0]) return rows[0];
+    // None open: open one. Two transactions may try at once; the partial unique index lets one through.
+    // Its predicate is a literal: a parameter there cannot name the index once a prepared
+    // statement's plan turns generic (PGlite's are reused), and the insert would fail.
+    await trx
+      .insertInto('status_lists')
+      .values({ id: randomUUID(), issuer_id: issuerId, purpose: REVOCATION, capacity, shuffle_seed: randomBytes(SEED_BYTES) })
+      .onConflict((oc) => oc.columns(['issuer_id', 'purpose']).where('is_full', '=', sql.lit(false)).doNothing())
+      .execute();
+    return undefined;
+  }
+
+  /** Takes `count` indexes never handed out before, in the caller's transaction. */
   async function allocate(trx: Kysely<Database>, issuerId: string, count: number): Promise<StatusSlot[]> {
     const slots: StatusSlot[] = [];
-    while (slots.length < count) {
-      const listId = await openList(trx, issuerId);
-      for (let round = 0; round < DRAW_ROUNDS && slots.length < count; round++) {
-        const candidates = new Set<number>();
-        while (candidates.size < count - slots.length) candidates.add(randomInt(capacity));
-        const drawn = await trx
-          .insertInto('status_allocations')
-          .values([...candidates].map((index) => ({ status_list_id: listId, status_index: index })))
-          .onConflict((oc) => oc.doNothing())
-          .returning('status_index')
-          .execute();
-        for (const row of drawn) slots.push({ listId, index: row.status_index });
-      }
-      if (slots.length < count) {
-        await trx.updateTable('status_lists').set({ is_full: true }).where('id', '=', listId).execute();
-      }
+    // Each round takes indexes or opens a list, so a few rounds always do; more means a fault.
+    for (let round = 0; slots.length < count; round++) {
+      if (round > 2 * Math.ceil(count / capacity) + 8) throw new Error('no status list would open or take indexes');
+      const taken = await takeFromOpenList(trx, issuerId, count - slots.length);
+      if (!taken) continue;
+      const order = orderOf(taken.id, taken.shuffle_seed, taken.capacity);
+      for (let position = taken.start; position < taken.end; position++) slots.push({ listId: taken.id, index: order[position]! });
     }
     return slots;
   }
