@@ -1,11 +1,11 @@
 /**
  * Issuing a cohort at once: every row validated first, then the valid rows issued in chunks
- * (one transaction and one insert statement per chunk), signed on all cores while the chunk
- * before is being written.
+ * (one insert statement per chunk), signed on all cores while the chunk before is being written.
  * A crash loses at most the chunk in flight; a retry with the same Idempotency-Key issues only the rest.
  */
 import { randomUUID } from 'node:crypto';
 import Ajv from 'ajv';
+import type { CompiledQuery } from 'kysely';
 import addFormatsModule from 'ajv-formats';
 import { batchItemSchema } from '../../schemas/credentials.js';
 import type { AchievementService } from '../achievements/achievement.service.js';
@@ -16,7 +16,7 @@ import type { AchievementRow, IssuerRow } from '../db/types.js';
 import { AppError, describeValidation, type AjvIssue } from '../errors.js';
 import type { IssuerService } from '../issuers/issuer.service.js';
 import { identityKey } from '../learners/learner.repository.js';
-import { insertIssuedCredentials } from './credential.repository.js';
+import { composeIssuedCredentialsInsert } from './credential.repository.js';
 import type { StatusService, StatusSlot } from '../status/status.service.js';
 import type { Urls } from '../urls.js';
 import { buildCredential } from './credential.document.js';
@@ -86,12 +86,8 @@ export function createBatchService(deps: {
   type Pending = { index: number; item: BatchItem; dates: { validFrom: string; validUntil?: string }; key?: string };
   type Signed = { id: string; slot: StatusSlot; signed: Record<string, unknown>; jwt: string };
 
-  /**
-   * Allocates the chunk's status indexes (committed at once) and starts signing it on the workers.
-   * The indexes of a chunk that is then never written are simply never used.
-   */
-  async function prepareChunk(issuer: IssuerRow, achievement: AchievementRow, chunk: Pending[]): Promise<{ signed: Promise<Signed[]> }> {
-    const slots = await db.transaction().execute((trx) => status.allocate(trx, issuer.id, chunk.length));
+  /** Builds the chunk's credentials at the status indexes given and starts signing them on the workers. */
+  async function prepareChunk(issuer: IssuerRow, achievement: AchievementRow, chunk: Pending[], slots: StatusSlot[]): Promise<{ signed: Promise<Signed[]> }> {
     const signingKeys = await keys.activeKeys(issuer.id, urls.issuerDid(issuer.slug));
     const profile = issuers.profileOf(issuer);
     const achievementJson = achievements.achievementOf(achievement, issuer);
@@ -134,46 +130,56 @@ export function createBatchService(deps: {
     return { signed: sign() };
   }
 
-  /** Writes a signed chunk: its learners, credentials and audit events, in one transaction. */
-  async function writeChunk(issuer: IssuerRow, achievement: AchievementRow, chunk: Pending[], signed: Signed[], actor: string): Promise<void> {
-    await db.transaction().execute((trx) =>
-      insertIssuedCredentials(
-        trx,
-        chunk.map((c, i) => ({
-          id: signed[i]!.id,
-          issuerId: issuer.id,
-          achievementId: achievement.id,
-          recipient: c.item.recipient,
-          document: signed[i]!.signed,
-          jwt: signed[i]!.jwt,
-          status: signed[i]!.slot,
-          idempotencyKey: c.key ?? null,
-          requestHash: null,
-          validFrom: c.dates.validFrom,
-          validUntil: c.dates.validUntil ?? null,
-          actor,
-          auditDetails: { batch: true },
-        })),
-      ),
+  /**
+   * The statement that writes a signed chunk (its learners, credentials and audit events, all or
+   * none: one statement needs no transaction).
+   */
+  function composeChunk(issuer: IssuerRow, achievement: AchievementRow, chunk: Pending[], signed: Signed[], actor: string): CompiledQuery {
+    return composeIssuedCredentialsInsert(
+      db,
+      chunk.map((c, i) => ({
+        id: signed[i]!.id,
+        issuerId: issuer.id,
+        achievementId: achievement.id,
+        recipient: c.item.recipient,
+        document: signed[i]!.signed,
+        jwt: signed[i]!.jwt,
+        status: signed[i]!.slot,
+        idempotencyKey: c.key ?? null,
+        requestHash: null,
+        validFrom: c.dates.validFrom,
+        validUntil: c.dates.validUntil ?? null,
+        actor,
+        auditDetails: { batch: true },
+      })),
     );
   }
 
   /**
-   * Issues the pending rows chunk by chunk, as a pipeline: while one chunk is written, the next is
-   * already being signed. The database sees, in order: indexes for chunk 1, indexes for chunk 2,
-   * chunk 1 written, indexes for chunk 3, chunk 2 written, …
+   * Issues the pending rows chunk by chunk, as a pipeline: while the database writes one chunk,
+   * the next is signed on the workers and its statement put together here. The cohort's status
+   * indexes are handed out first, in one statement (a counter moved), so that nothing but the
+   * writes waits for the database; the indexes of rows a crash keeps from being written are
+   * simply never used.
    */
   async function issueChunks(issuer: IssuerRow, achievement: AchievementRow, pending: Pending[], actor: string, onWritten: (chunk: Pending[], signed: Signed[]) => void) {
+    if (pending.length === 0) return;
+    const slots = await db.transaction().execute((trx) => status.allocate(trx, issuer.id, pending.length));
     const chunks: Pending[][] = [];
     for (let i = 0; i < pending.length; i += CHUNK) chunks.push(pending.slice(i, i + CHUNK));
-    let next = chunks.length > 0 ? await prepareChunk(issuer, achievement, chunks[0]!) : undefined;
+    const ready = async (k: number) => {
+      const signed = await (await prepareChunk(issuer, achievement, chunks[k]!, slots.slice(k * CHUNK, (k + 1) * CHUNK))).signed;
+      return { signed, statement: composeChunk(issuer, achievement, chunks[k]!, signed, actor) };
+    };
+    let next = ready(0);
     for (let k = 0; k < chunks.length; k++) {
-      const current = next!;
-      next = k + 1 < chunks.length ? await prepareChunk(issuer, achievement, chunks[k + 1]!) : undefined;
-      // Should this chunk fail, the next one's signing must not end as an unhandled rejection.
-      next?.signed.catch(() => {});
-      const signed = await current.signed;
-      await writeChunk(issuer, achievement, chunks[k]!, signed, actor);
+      const { signed, statement } = await next;
+      const writing = db.executeQuery(statement);
+      // Should the write fail, it is answered below; should the next chunk's signing fail while
+      // this one is written, it is answered on the next turn or, after a failed write, never.
+      writing.catch(() => {});
+      if (k + 1 < chunks.length) (next = ready(k + 1)).catch(() => {});
+      await writing;
       onWritten(chunks[k]!, signed);
     }
   }

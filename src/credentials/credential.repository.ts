@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import { sql, type CompiledQuery, type Kysely } from 'kysely';
 import { attachJwtPayload, detachJwtPayload } from '../crypto/securing.js';
 import type { Database } from '../db/types.js';
 import { identityKey, learnerUpsertsCte, type LearnerIdentity } from '../learners/learner.repository.js';
@@ -43,20 +43,28 @@ export function jwtOf(row: { document: unknown; jwt: string }): string {
  */
 export async function insertIssuedCredentials(db: Kysely<Database>, credentials: NewCredential[]): Promise<void> {
   if (credentials.length === 0) return;
+  await db.executeQuery(composeIssuedCredentialsInsert(db, credentials));
+}
+
+/**
+ * The statement of insertIssuedCredentials, compiled (for at least one credential), so that a
+ * cohort's next chunk is put together while the database still writes the one before.
+ */
+export function composeIssuedCredentialsInsert(db: Kysely<Database>, credentials: NewCredential[]): CompiledQuery {
   const rows = credentials.map((c) => {
     const stored = storedForm(c.document, c.jwt);
     return sql`(${c.id}::uuid, ${c.issuerId}::uuid, ${c.achievementId}::uuid, ${identityKey(c.recipient)}, ${stored.document}::json, ${stored.jwt},
       ${c.status.listId}::uuid, ${c.status.index}::integer, ${c.idempotencyKey}, ${c.requestHash}, ${c.validFrom}::timestamptz, ${c.validUntil}::timestamptz,
       ${c.actor}, ${JSON.stringify(c.auditDetails ?? {})}::jsonb)`;
   });
-  await sql`
+  return sql`
     with ${learnerUpsertsCte(credentials.map((c) => ({ issuerId: c.issuerId, who: c.recipient })))},
     input (id, issuer_id, achievement_id, identity, document, jwt, status_list_id, status_index, idempotency_key, request_hash, valid_from, valid_until, actor, details)
       as (values ${sql.join(rows)}),
     audit as (insert into audit_events (issuer_id, actor, action, subject, details) select issuer_id, actor, 'credential.issued', id::text, details from input)
     insert into credentials (id, issuer_id, achievement_id, learner_id, document, jwt, status_list_id, status_index, idempotency_key, request_hash, valid_from, valid_until)
     select i.id, i.issuer_id, i.achievement_id, learner.id, i.document, i.jwt, i.status_list_id, i.status_index, i.idempotency_key, i.request_hash, i.valid_from, i.valid_until
-    from input i left join learner on learner.issuer_id = i.issuer_id and learner.identity = i.identity`.execute(db);
+    from input i left join learner on learner.issuer_id = i.issuer_id and learner.identity = i.identity`.compile(db);
 }
 
 /** At most this many credentials go in one grouped write. */
