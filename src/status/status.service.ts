@@ -55,10 +55,11 @@ export function createStatusService(deps: { db: Db; urls: Urls; keys: KeyStore; 
   }
 
   /**
-   * Moves the open list's counter on by up to `count` (locking the list until the caller's
-   * transaction ends), or opens a list when there is none. Returns the positions taken.
+   * Moves the open list's counter on by up to `count` (one statement, which locks the list row:
+   * concurrent allocations queue there), or opens a list when there is none. Returns the positions
+   * taken.
    */
-  async function takeFromOpenList(trx: Kysely<Database>, issuerId: string, count: number) {
+  async function takeFromOpenList(executor: Kysely<Database>, issuerId: string, count: number) {
     const { rows } = await sql<{ id: string; shuffle_seed: Uint8Array; capacity: number; start: number; end: number }>`
       with open as (
         select id, allocated from status_lists
@@ -67,12 +68,12 @@ export function createStatusService(deps: { db: Db; urls: Urls; keys: KeyStore; 
       update status_lists s
       set allocated = least(s.allocated + ${count}::integer, s.capacity), is_full = s.allocated + ${count}::integer >= s.capacity
       from open where s.id = open.id
-      returning s.id, s.shuffle_seed, s.capacity, open.allocated as start, s.allocated as end`.execute(trx);
+      returning s.id, s.shuffle_seed, s.capacity, open.allocated as start, s.allocated as end`.execute(executor);
     if (rows[0]) return rows[0];
     // None open: open one. Two transactions may try at once; the partial unique index lets one through.
     // Its predicate is a literal: a parameter there cannot name the index once a prepared
     // statement's plan turns generic (PGlite's are reused), and the insert would fail.
-    await trx
+    await executor
       .insertInto('status_lists')
       .values({ id: randomUUID(), issuer_id: issuerId, purpose: REVOCATION, capacity, shuffle_seed: randomBytes(SEED_BYTES) })
       .onConflict((oc) => oc.columns(['issuer_id', 'purpose']).where('is_full', '=', sql.lit(false)).doNothing())
@@ -80,13 +81,16 @@ export function createStatusService(deps: { db: Db; urls: Urls; keys: KeyStore; 
     return undefined;
   }
 
-  /** Takes `count` indexes never handed out before, in the caller's transaction. */
-  async function allocate(trx: Kysely<Database>, issuerId: string, count: number): Promise<StatusSlot[]> {
+  /**
+   * Takes `count` indexes never handed out before: in the caller's transaction when `executor` is one
+   * (a rollback then hands them back), else statement by statement, each whole by itself.
+   */
+  async function allocate(executor: Kysely<Database>, issuerId: string, count: number): Promise<StatusSlot[]> {
     const slots: StatusSlot[] = [];
     // Each round takes indexes or opens a list, so a few rounds always do; more means a fault.
     for (let round = 0; slots.length < count; round++) {
       if (round > 2 * Math.ceil(count / capacity) + 8) throw new Error('no status list would open or take indexes');
-      const taken = await takeFromOpenList(trx, issuerId, count - slots.length);
+      const taken = await takeFromOpenList(executor, issuerId, count - slots.length);
       if (!taken) continue;
       const order = orderOf(taken.id, taken.shuffle_seed, taken.capacity);
       for (let position = taken.start; position < taken.end; position++) slots.push({ listId: taken.id, index: order[position]! });
@@ -105,9 +109,9 @@ export function createStatusService(deps: { db: Db; urls: Urls; keys: KeyStore; 
     if (!reserve) reserves.set(issuerId, (reserve = { slots: [] }));
     while (reserve.slots.length === 0) {
       const r = reserve;
-      r.refill ??= db
-        .transaction()
-        .execute((trx) => allocate(trx, issuerId, Math.min(RESERVE, Math.ceil(capacity / 16))))
+      // No transaction: each statement of allocate() is whole by itself, and one held open
+      // would keep PGlite's single session from the writes meanwhile.
+      r.refill ??= allocate(db, issuerId, Math.min(RESERVE, Math.ceil(capacity / 16)))
         .then((slots) => void r.slots.push(...slots))
         .finally(() => (r.refill = undefined));
       await r.refill;
