@@ -44,7 +44,7 @@ export function createStatusService(deps: { db: Db; urls: Urls; keys: KeyStore; 
   const published = new Map<string, { version: number } & PublishedList>();
   const orders = new Map<string, Uint32Array>();
 
-  /** A list's order, from the cache (least recently used out first) or computed (~15 ms at 131,072). */
+  /** A list's order, from the cache (least recently used out first) or computed (a few ms at 131,072). */
   function orderOf(listId: string, seed: Uint8Array, listCapacity: number): Uint32Array {
     const order = orders.get(listId) ?? shuffledIndexes(seed, listCapacity);
     orders.delete(listId);

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from 'kysely';
 import { buildTestApp, type TestApp } from '../helpers/app.js';
 import { createAchievement, createIssuer, type TestIssuer } from '../helpers/fixtures.js';
 import { ob3SchemaErrors, verifyWithLibrary } from '../helpers/independent-verify.js';
@@ -111,6 +112,35 @@ describe('a cohort as CSV', () => {
     const broken = await csv('name,email\n"김민지,a@example.com\n');
     expect(broken.statusCode).toBe(400);
     expect(broken.json().field).toBe('body');
+  });
+
+  it('keeps the chunks written before a failed write, none of the failed one, and a retry issues the rest', async () => {
+    // The database refuses one learner, as a full disk or a lost connection would refuse a chunk:
+    // the second of three chunks (500 rows each) fails while the third is being signed.
+    await sql`create function refuse_learner() returns trigger language plpgsql as $$
+      begin
+        if new.email = 'refused@example.com' then raise exception 'refused by the test'; end if;
+        return new;
+      end $$`.execute(t.db);
+    await sql`create trigger refuse_learner before insert on learners for each row execute function refuse_learner()`.execute(t.db);
+    const lines = ['name,email'];
+    for (let i = 0; i < 1_200; i++) lines.push(`${koreanName(i)},${i === 700 ? 'refused' : `chunked${i}`}@example.com`);
+    const stored = () => t.db.selectFrom('credentials').select(['idempotency_key', 'status_list_id', 'status_index']).where('idempotency_key', 'like', 'chunked-cohort:%').execute();
+
+    const failed = await csv(lines.join('\n'), { 'idempotency-key': 'chunked-cohort' });
+    expect(failed.statusCode, failed.body.slice(0, 300)).toBeGreaterThanOrEqual(500);
+    expect(failed.headers['content-type']).toMatch(/application\/problem\+json/);
+    const kept = await stored();
+    expect(kept.map((r) => Number(r.idempotency_key!.split(':')[1])).sort((a, b) => a - b)).toEqual(Array.from({ length: 500 }, (_, i) => i));
+
+    await sql`drop trigger refuse_learner on learners`.execute(t.db);
+    await sql`drop function refuse_learner()`.execute(t.db);
+    const retried = await csv(lines.join('\n'), { 'idempotency-key': 'chunked-cohort' });
+    expect(retried.statusCode, retried.body.slice(0, 300)).toBe(200);
+    expect(retried.json()).toMatchObject({ total: 1_200, issued: 700, replayed: 500, failed: 0 });
+    const all = await stored();
+    expect(all).toHaveLength(1_200);
+    expect(new Set(all.map((r) => `${r.status_list_id}#${r.status_index}`)).size).toBe(1_200);
   });
 
   it('turns a 10,000-row file into 10,000 verifiable credentials with distinct status indexes', async () => {
