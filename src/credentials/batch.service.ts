@@ -86,8 +86,8 @@ export function createBatchService(deps: {
   type Pending = { index: number; item: BatchItem; dates: { validFrom: string; validUntil?: string }; key?: string };
   type Signed = { id: string; slot: StatusSlot; signed: Record<string, unknown>; jwt: string };
 
-  /** Builds the chunk's credentials at the status indexes given and starts signing them on the workers. */
-  async function prepareChunk(issuer: IssuerRow, achievement: AchievementRow, chunk: Pending[], slots: StatusSlot[]): Promise<{ signed: Promise<Signed[]> }> {
+  /** Builds the chunk's credentials at the status indexes given and signs them on the workers. */
+  async function signChunk(issuer: IssuerRow, achievement: AchievementRow, chunk: Pending[], slots: StatusSlot[]): Promise<Signed[]> {
     const signingKeys = await keys.activeKeys(issuer.id, urls.issuerDid(issuer.slug));
     const profile = issuers.profileOf(issuer);
     const achievementJson = achievements.achievementOf(achievement, issuer);
@@ -110,24 +110,21 @@ export function createBatchService(deps: {
         }),
       };
     });
-    const sign = async (): Promise<Signed[]> => {
-      // RS256 and the JWT alone apply per row; rows are grouped by the keys they need.
-      const signed = new Array<Signed>(chunk.length);
-      const groups = (['EdDSA', 'RS256'] as const).flatMap((alg) => [true, false].map((dataIntegrity) => ({ alg, dataIntegrity })));
-      await Promise.all(
-        groups.map(async ({ alg, dataIntegrity }) => {
-          const positions = chunk.map((c, i) => ((c.item.jwtAlgorithm ?? 'EdDSA') === alg && withDataIntegrity(c.item.securing) === dataIntegrity ? i : -1)).filter((i) => i >= 0);
-          if (positions.length === 0) return;
-          const pairs = await signer.sign(positions.map((i) => drafts[i]!.unsigned), dataIntegrity ? signingKeys.ed25519 : null, alg === 'RS256' ? signingKeys.rs256 : signingKeys.ed25519);
-          positions.forEach((position, k) => {
-            const { id, slot } = drafts[position]!;
-            signed[position] = { id, slot, ...pairs[k]! };
-          });
-        }),
-      );
-      return signed;
-    };
-    return { signed: sign() };
+    // RS256 and the JWT alone apply per row; rows are grouped by the keys they need.
+    const signed = new Array<Signed>(chunk.length);
+    const groups = (['EdDSA', 'RS256'] as const).flatMap((alg) => [true, false].map((dataIntegrity) => ({ alg, dataIntegrity })));
+    await Promise.all(
+      groups.map(async ({ alg, dataIntegrity }) => {
+        const positions = chunk.map((c, i) => ((c.item.jwtAlgorithm ?? 'EdDSA') === alg && withDataIntegrity(c.item.securing) === dataIntegrity ? i : -1)).filter((i) => i >= 0);
+        if (positions.length === 0) return;
+        const pairs = await signer.sign(positions.map((i) => drafts[i]!.unsigned), dataIntegrity ? signingKeys.ed25519 : null, alg === 'RS256' ? signingKeys.rs256 : signingKeys.ed25519);
+        positions.forEach((position, k) => {
+          const { id, slot } = drafts[position]!;
+          signed[position] = { id, slot, ...pairs[k]! };
+        });
+      }),
+    );
+    return signed;
   }
 
   /**
@@ -168,7 +165,7 @@ export function createBatchService(deps: {
     const chunks: Pending[][] = [];
     for (let i = 0; i < pending.length; i += CHUNK) chunks.push(pending.slice(i, i + CHUNK));
     const ready = async (k: number) => {
-      const signed = await (await prepareChunk(issuer, achievement, chunks[k]!, slots.slice(k * CHUNK, (k + 1) * CHUNK))).signed;
+      const signed = await signChunk(issuer, achievement, chunks[k]!, slots.slice(k * CHUNK, (k + 1) * CHUNK));
       return { signed, statement: composeChunk(issuer, achievement, chunks[k]!, signed, actor) };
     };
     let next = ready(0);
