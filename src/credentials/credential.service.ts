@@ -150,7 +150,7 @@ export function createCredentialService(deps: {
     dates: { validFrom: string; validUntil?: string },
     slot: StatusSlot,
     actor: string,
-    request: { idempotencyKey?: string | undefined; hash: string },
+    request: { idempotencyKey?: string | undefined; hash: string | null },
   ): Promise<IssuedCredential> {
     const signingKeys = await keys.activeKeys(issuer.id, urls.issuerDid(issuer.slug), executor ?? db);
     const id = randomUUID();
@@ -197,9 +197,10 @@ export function createCredentialService(deps: {
     checkDates,
     /** Issues one credential; with an idempotency key, a repeat returns the first result. */
     async issue(issuer: IssuerRow, input: CredentialInput, actor: string, idempotencyKey?: string): Promise<{ issued: IssuedCredential; replayed: boolean }> {
-      const hash = requestHash(input);
-      if (idempotencyKey) {
-        const earlier = await findByIdempotencyKey(issuer.id, idempotencyKey, hash);
+      // The request is hashed only to tell a repeat under the same key from another request.
+      const idempotency = idempotencyKey ? { key: idempotencyKey, hash: requestHash(input) } : undefined;
+      if (idempotency) {
+        const earlier = await findByIdempotencyKey(issuer.id, idempotency.key, idempotency.hash);
         if (earlier) return { issued: earlier, replayed: true };
       }
       const achievementRow = await achievements.findForIssuer(issuer.id, input.achievementId);
@@ -207,11 +208,11 @@ export function createCredentialService(deps: {
       const dates = checkDates(input);
       const slot = await status.take(issuer.id);
       try {
-        return { issued: await signAndStore(undefined, issuer, achievementRow, input, dates, slot, actor, { idempotencyKey, hash }), replayed: false };
+        return { issued: await signAndStore(undefined, issuer, achievementRow, input, dates, slot, actor, { idempotencyKey, hash: idempotency?.hash ?? null }), replayed: false };
       } catch (error) {
         // The same Idempotency-Key sent twice at once: the unique index lets one through.
-        if (idempotencyKey && isUniqueViolation(error)) {
-          const earlier = await findByIdempotencyKey(issuer.id, idempotencyKey, hash);
+        if (idempotency && isUniqueViolation(error)) {
+          const earlier = await findByIdempotencyKey(issuer.id, idempotency.key, idempotency.hash);
           if (earlier) return { issued: earlier, replayed: true };
         }
         throw error;
@@ -222,7 +223,7 @@ export function createCredentialService(deps: {
     async issueInTransaction(trx: Kysely<Database>, issuer: IssuerRow, achievementRow: AchievementRow, input: CredentialInput, actor: string): Promise<IssuedCredential> {
       const dates = checkDates(input);
       const [slot] = await status.allocate(trx, issuer.id, 1);
-      return signAndStore(trx, issuer, achievementRow, input, dates, slot!, actor, { hash: requestHash(input) });
+      return signAndStore(trx, issuer, achievementRow, input, dates, slot!, actor, { hash: null });
     },
 
     async get(issuer: IssuerRow, id: string): Promise<IssuedCredential> {
