@@ -17,16 +17,19 @@ export const SEED_BYTES = 32;
 export function shuffledIndexes(seed: Uint8Array, capacity: number): Uint32Array {
   if (seed.length !== SEED_BYTES) throw new Error(`a status list seed is ${SEED_BYTES} bytes, not ${seed.length}`);
   const keystream = createCipheriv('aes-256-ctr', seed, Buffer.alloc(16));
-  const zeros = Buffer.alloc(4 * 4096);
-  let words = new Uint32Array(0);
-  let next = 0;
+  const zeros = Buffer.alloc(16 * 1024);
+  let block = Buffer.alloc(0);
+  let at = 0;
+  // One continuous keystream read as little-endian words: the order must be the same on every
+  // machine and in every version, for as long as a list hands out indexes.
   const draw = () => {
-    if (next === words.length) {
-      const bytes = keystream.update(zeros);
-      words = new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4);
-      next = 0;
+    if (at === block.length) {
+      block = keystream.update(zeros);
+      at = 0;
     }
-    return words[next++]!;
+    const word = block.readUInt32LE(at);
+    at += 4;
+    return word;
   };
 
   const order = new Uint32Array(capacity);
