@@ -23,6 +23,9 @@ export const REVOCATION = 'revocation';
  */
 const RESERVE = 64;
 
+/** Allocation rounds in a row that may take nothing (see allocate) before it gives up. */
+const MAX_EMPTY_ROUNDS = 100;
+
 /** The orders of the lists this instance allocates from (512 KiB each at the minimum size). */
 const CACHED_ORDERS = 16;
 
@@ -82,15 +85,22 @@ export function createStatusService(deps: { db: Db; urls: Urls; keys: KeyStore; 
 
   /**
    * Takes `count` indexes never handed out before: in the caller's transaction when `executor` is one
-   * (a rollback then hands them back), else statement by statement, each whole by itself.
+   * (a rollback then hands them back), else statement by statement, each whole by itself. In a
+   * transaction the open list's row stays locked until it ends, and the issuer's other allocations
+   * (and revocations in that list) wait: keep such transactions short, or take() before them.
    */
   async function allocate(executor: Kysely<Database>, issuerId: string, count: number): Promise<StatusSlot[]> {
     const slots: StatusSlot[] = [];
-    // Each round takes indexes or opens a list, so a few rounds always do; more means a fault.
-    for (let round = 0; slots.length < count; round++) {
-      if (round > 2 * Math.ceil(count / capacity) + 8) throw new Error('no status list would open or take indexes');
+    // A round that takes nothing opened a list, or found that others filled the one just opened;
+    // either way the others made progress. Only a long run of such rounds means a fault.
+    let emptyRounds = 0;
+    while (slots.length < count) {
       const taken = await takeFromOpenList(executor, issuerId, count - slots.length);
-      if (!taken) continue;
+      if (!taken) {
+        if (++emptyRounds > MAX_EMPTY_ROUNDS) throw new Error('no status list would open or take indexes');
+        continue;
+      }
+      emptyRounds = 0;
       const order = orderOf(taken.id, taken.shuffle_seed, taken.capacity);
       for (let position = taken.start; position < taken.end; position++) slots.push({ listId: taken.id, index: order[position]! });
     }
