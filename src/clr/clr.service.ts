@@ -149,6 +149,10 @@ export function createClrService(deps: { db: Db; urls: Urls; keys: KeyStore; iss
       const signingKeys = await keys.activeKeys(issuer.id, urls.issuerDid(issuer.slug));
       const id = randomUUID();
       const validFrom = xsdDateTime(new Date());
+      // From the reserve, before the transaction: allocating inside it would keep the issuer's open
+      // list locked while the CLR (the heaviest signing here) is signed. An index whose CLR is then
+      // refused or fails is never used.
+      const slot = await status.take(issuer.id);
 
       return db.transaction().execute(async (trx) => {
         const rows = await trx
@@ -172,7 +176,6 @@ export function createClrService(deps: { db: Db; urls: Urls; keys: KeyStore; iss
           throw conflict(`Learner ${learnerId} holds no valid credential here with a Data Integrity proof (revoked ${revoked}, suspended ${suspended}, JWT alone ${jwtOnly}); a CLR needs at least one`);
         }
 
-        const [slot] = await status.allocate(trx, issuer.id, 1);
         const unsigned = buildClrCredential({
           id,
           url: urls.credential(id),
@@ -180,7 +183,7 @@ export function createClrService(deps: { db: Db; urls: Urls; keys: KeyStore; iss
           learner,
           credentials: nested,
           validFrom,
-          status: { listUrl: urls.statusList(slot!.listId), index: slot!.index },
+          status: { listUrl: urls.statusList(slot.listId), index: slot.index },
         });
         // Data Integrity (eddsa-rdfc-2022) and VC-JOSE, on the signing pool: canonicalising every nested
         // credential is the heaviest signing the service does.
@@ -194,8 +197,8 @@ export function createClrService(deps: { db: Db; urls: Urls; keys: KeyStore; iss
             achievement_id: null,
             learner_id: learner.id,
             ...storedForm(signed, jwt),
-            status_list_id: slot!.listId,
-            status_index: slot!.index,
+            status_list_id: slot.listId,
+            status_index: slot.index,
             idempotency_key: null,
             request_hash: null,
             valid_from: validFrom,

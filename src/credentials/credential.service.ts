@@ -222,6 +222,8 @@ export function createCredentialService(deps: {
     /** For other services (the hours ledger): issue inside their transaction. */
     async issueInTransaction(trx: Kysely<Database>, issuer: IssuerRow, achievementRow: AchievementRow, input: CredentialInput, actor: string): Promise<IssuedCredential> {
       const dates = checkDates(input);
+      // In their transaction, so that the award and its index stand or fall together; the open list
+      // stays locked until it commits, which an award (once per learner and year) can afford.
       const [slot] = await status.allocate(trx, issuer.id, 1);
       return signAndStore(trx, issuer, achievementRow, input, dates, slot!, actor, { hash: null });
     },

@@ -86,12 +86,14 @@ export function createVcApiService(deps: { db: Db; urls: Urls; keys: KeyStore; s
       }
       const rowId = randomUUID();
       const unsigned: UnsignedCredential = { ...credential, id: credential.id ?? urls.credential(rowId), validFrom: credential.validFrom ?? xsdDateTime(new Date()) };
+      // From the reserve, before the transaction: allocating inside it would keep the issuer's open
+      // list locked while the credential is signed. An index whose transaction fails is never used.
+      const slot = await status.take(issuer.id);
       return db.transaction().execute(async (trx) => {
         const signingKeys = await keys.activeKeys(issuer.id, did, trx);
-        const [slot] = await status.allocate(trx, issuer.id, 1);
         if (options.credentialStatus) {
-          const listUrl = urls.statusList(slot!.listId);
-          unsigned.credentialStatus = { id: `${listUrl}#${slot!.index}`, type: 'BitstringStatusListEntry', statusPurpose: 'revocation', statusListIndex: String(slot!.index), statusListCredential: listUrl };
+          const listUrl = urls.statusList(slot.listId);
+          unsigned.credentialStatus = { id: `${listUrl}#${slot.index}`, type: 'BitstringStatusListEntry', statusPurpose: 'revocation', statusListIndex: String(slot.index), statusListCredential: listUrl };
         }
         const [pair] = await signer.sign([unsigned], signingKeys.ed25519, signingKeys.ed25519);
         const subject = ([] as Json[]).concat(credential.credentialSubject)[0]!;
@@ -108,8 +110,8 @@ export function createVcApiService(deps: { db: Db; urls: Urls; keys: KeyStore; s
             achievement_id: null,
             learner_id: learner.id,
             ...storedForm(pair!.signed, pair!.jwt),
-            status_list_id: slot!.listId,
-            status_index: slot!.index,
+            status_list_id: slot.listId,
+            status_index: slot.index,
             idempotency_key: null,
             request_hash: null,
             valid_from: unsigned.validFrom,
