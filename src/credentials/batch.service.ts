@@ -161,7 +161,7 @@ export function createBatchService(deps: {
    */
   async function issueChunks(issuer: IssuerRow, achievement: AchievementRow, pending: Pending[], actor: string, onWritten: (chunk: Pending[], signed: Signed[]) => void) {
     if (pending.length === 0) return;
-    const slots = await db.transaction().execute((trx) => status.allocate(trx, issuer.id, pending.length));
+    const slots = await status.allocate(db, issuer.id, pending.length);
     const chunks: Pending[][] = [];
     for (let i = 0; i < pending.length; i += CHUNK) chunks.push(pending.slice(i, i + CHUNK));
     const ready = async (k: number) => {
