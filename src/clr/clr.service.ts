@@ -4,11 +4,12 @@
  * each still verifies on its own. Stored as a credential without an achievement: it shares the status
  * list, revocation, verification and the public page at /c/<id> with every other credential.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { insertAuditEvents } from '../audit/audit.repository.js';
 import { hashIdentity, securedByJwtAlone, xsdDateTime } from '../credentials/credential.document.js';
 import { storedForm } from '../credentials/credential.repository.js';
 import type { KeyStore } from '../crypto/key-store.js';
+import { newSalt } from '../crypto/salt.js';
 import type { UnsignedCredential } from '../crypto/securing.js';
 import type { CredentialSigner, SignedPair } from '../crypto/signer.js';
 import type { Db } from '../db/database.js';
@@ -100,7 +101,7 @@ export function buildClrCredential(facts: ClrFacts): UnsignedCredential {
   if (facts.learner.external_id) identities.push(['identifier', facts.learner.external_id.trim()]);
   if (identities.length > 0) {
     subject.identifier = identities.map(([identityType, value]) => {
-      const salt = facts.salt ?? randomBytes(16).toString('hex');
+      const salt = facts.salt ?? newSalt();
       return { type: 'IdentityObject', identityHash: hashIdentity(value, salt), identityType, hashed: true, salt };
     });
   }

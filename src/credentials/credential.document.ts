@@ -2,7 +2,8 @@
  * The unsigned OpenBadgeCredential: one pure function from stored facts to the JSON-LD document.
  * OB 3.0 §B.1 (AchievementCredential), VC Data Model 2.0.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
+import { newSalt } from '../crypto/salt.js';
 import { OB_V3_CONTEXT, OB_V3_EXTENSIONS_CONTEXT, VC_V2_CONTEXT } from '../jsonld/document-loader.js';
 import type { UnsignedCredential } from '../crypto/securing.js';
 import { normaliseEmail } from '../learners/learner.repository.js';
@@ -100,7 +101,7 @@ export function buildCredential(facts: CredentialFacts): UnsignedCredential {
   if (facts.recipient.externalId) identities.push(['identifier', facts.recipient.externalId.trim()]);
   if (identities.length > 0) {
     subject.identifier = identities.map(([identityType, value]) => {
-      const salt = facts.salt ?? randomBytes(16).toString('hex');
+      const salt = facts.salt ?? newSalt();
       return { type: 'IdentityObject', identityHash: hashIdentity(value, salt), identityType, hashed: true, salt };
     });
   }
