@@ -51,17 +51,24 @@ export function learnerUpsertsCte(people: { issuerId: string; who: LearnerIdenti
     const v = learnerValues(issuerId, who);
     return sql`(${v.id}::uuid, ${v.issuer_id}::uuid, ${v.name}, ${v.email}, ${v.did}, ${v.external_id}, ${kindOf(key)})`;
   });
-  const upsert = (kind: IdentityKind, target: RawBuilder<unknown>) => sql`
+  const upsert = (kind: IdentityKind) => sql`
     insert into learners (id, issuer_id, name, email, did, external_id)
-    select id, issuer_id, name, email, did, external_id from people where kind = ${kind}
-    on conflict ${target} do update set name = excluded.name
+    select id, issuer_id, name, email, did, external_id from people where kind = ${sql.lit(kind)}
+    on conflict ${UPSERT_TARGET[kind]} do update set name = excluded.name
     returning id, issuer_id, ${sql.lit(`${kind}:`)} || ${sql.raw(kind === 'email' ? 'email' : kind === 'ext' ? 'external_id' : 'did')} as identity`;
+  // Only the kinds present get an upsert: each is a table and four indexes the statement opens.
+  const kinds = (['email', 'ext', 'did'] as const).filter((kind) => [...distinct.values()].some((p) => kindOf(p.key) === kind));
   return sql`people (id, issuer_id, name, email, did, external_id, kind) as (values ${sql.join(values)}),
-    by_email as (${upsert('email', sql`(issuer_id, email) where email is not null`)}),
-    by_ext as (${upsert('ext', sql`(issuer_id, external_id) where external_id is not null`)}),
-    by_did as (${upsert('did', sql`(issuer_id, did) where did is not null and email is null`)}),
-    learner as (select * from by_email union all select * from by_ext union all select * from by_did)`;
+    ${sql.join(kinds.map((kind) => sql`${sql.raw(`by_${kind}`)} as (${upsert(kind)})`))},
+    learner as (${sql.join(kinds.map((kind) => sql`select * from ${sql.raw(`by_${kind}`)}`), sql` union all `)})`;
 }
+
+/** The partial unique index each kind of upsert names (learners_email, learners_external, learners_did). */
+const UPSERT_TARGET: Record<IdentityKind, RawBuilder<unknown>> = {
+  email: sql`(issuer_id, email) where email is not null`,
+  ext: sql`(issuer_id, external_id) where external_id is not null`,
+  did: sql`(issuer_id, did) where did is not null and email is null`,
+};
 
 export async function upsertLearner(db: Kysely<Database>, issuerId: string, who: LearnerIdentity): Promise<string> {
   const { rows } = await sql<{ id: string }>`with ${learnerUpsertsCte([{ issuerId, who }])} select id from learner`.execute(db);
