@@ -1,5 +1,5 @@
 import { sql, type CompiledQuery, type Kysely } from 'kysely';
-import { attachJwtPayload, detachJwtPayload } from '../crypto/securing.js';
+import { attachJwtPayload, detachJwtPayload, jsonOf } from '../crypto/securing.js';
 import type { Database } from '../db/types.js';
 import { identityKey, learnerUpsertsCte, type LearnerIdentity } from '../learners/learner.repository.js';
 
@@ -26,7 +26,7 @@ export interface NewCredential {
  * Every route that stores a credential stores it so; `jwtOf` reads it back.
  */
 export function storedForm(document: Record<string, unknown>, jwt: string): { document: string; jwt: string } {
-  return { document: JSON.stringify(document), jwt: detachJwtPayload(jwt) };
+  return { document: jsonOf(document), jwt: detachJwtPayload(jwt) };
 }
 
 /** The whole JWT of a stored credential (rows from before detached storage hold it whole). */

@@ -94,6 +94,22 @@ export interface JwtClaims {
 export const JWT_MEDIA_TYPE = 'vc+jwt';
 
 /**
+ * A document's JSON text, made once per document object: the JWT payload and the stored row are both
+ * built from it. Documents are never changed once signed, so the text stays theirs.
+ */
+const jsonTexts = new WeakMap<object, string>();
+export function jsonOf(document: Record<string, unknown>): string {
+  let text = jsonTexts.get(document);
+  if (text === undefined) {
+    text = JSON.stringify(document);
+    jsonTexts.set(document, text);
+  }
+  return text;
+}
+
+const CLAIM_NAMES = ['iss', 'jti', 'nbf', 'sub', 'exp'];
+
+/**
  * VC-JOSE-COSE §3.1.1: the payload is the credential itself (without a Data Integrity proof); the
  * JWT claims OB 3.0 §8.2.4.1 asks for (iss = the issuer's id, jti, nbf, sub, exp) are added beside
  * it. Everything comes from the credential, so the stored document gives the payload back exactly.
@@ -109,7 +125,14 @@ function jwtPayloadOf(credential: Record<string, unknown>): string {
   };
   if (subject) claims.sub = subject;
   if (typeof credential.validUntil === 'string') claims.exp = Math.floor(Date.parse(credential.validUntil) / 1000);
-  return Buffer.from(JSON.stringify({ ...withoutProof, ...claims })).toString('base64url');
+  // The text of {...withoutProof, ...claims}, spliced from the document's own text (claims come after
+  // its members, as the spread puts them) instead of serialising the document a second time.
+  const document = 'proof' in credential ? JSON.stringify(withoutProof) : jsonOf(credential);
+  const payload =
+    document.length > 2 && !CLAIM_NAMES.some((name) => name in credential)
+      ? `${document.slice(0, -1)},${JSON.stringify(claims).slice(1)}`
+      : JSON.stringify({ ...withoutProof, ...claims });
+  return Buffer.from(payload).toString('base64url');
 }
 
 /**
