@@ -143,6 +143,41 @@ describe('a cohort as CSV', () => {
     expect(new Set(all.map((r) => `${r.status_list_id}#${r.status_index}`)).size).toBe(1_200);
   });
 
+  it('keeps whole chunks when signing fails mid-cohort, writes nothing of the rest, and answers problem+json', async () => {
+    // Its own app: the signing workers are stopped while the cohort runs, as a shutdown or a
+    // crashed pool would stop them, so the chunk being signed fails (not a database refusal).
+    const own = await buildTestApp();
+    try {
+      const who = await createIssuer(own.app, { slug: 'sign-fail' });
+      const achievement = (await createAchievement(own.app, who)).id;
+      const { id: issuerId } = await own.db.selectFrom('issuers').select('id').where('slug', '=', who.slug).executeTakeFirstOrThrow();
+      const lines = ['name,email'];
+      for (let i = 0; i < 3_000; i++) lines.push(`${koreanName(i)},signfail${i}@example.com`);
+      const written = () => own.db.selectFrom('credentials').select(['idempotency_key', 'learner_id']).where('issuer_id', '=', issuerId).execute();
+      const answer = own.app.inject({ method: 'POST', url: `/v1/credentials/batch?achievementId=${achievement}`, headers: { ...who.headers, 'content-type': 'text/csv', 'idempotency-key': 'signfail' }, payload: lines.join('\n') });
+      let finished = false;
+      void answer.finally(() => (finished = true));
+      while (!finished && (await written()).length === 0) await new Promise((r) => setTimeout(r, 5));
+      await (own.app as unknown as { services: { signer: { close(): Promise<void> } } }).services.signer.close();
+      const res = await answer;
+      expect(res.statusCode, res.body.slice(0, 300)).toBeGreaterThanOrEqual(500);
+      expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
+
+      const rows = await written();
+      expect(rows.length % 500, `${rows.length} rows written`).toBe(0);
+      expect(rows.length).toBeGreaterThanOrEqual(500);
+      expect(rows.length).toBeLessThan(3_000);
+      // The first chunks, whole and in order; each row with its learner and its audit event.
+      expect(rows.map((r) => Number(r.idempotency_key!.split(':')[1])).sort((a, b) => a - b)).toEqual(Array.from({ length: rows.length }, (_, i) => i));
+      const learners = await own.db.selectFrom('learners').select('id').where('issuer_id', '=', issuerId).execute();
+      expect(new Set(learners.map((l) => l.id))).toEqual(new Set(rows.map((r) => r.learner_id)));
+      const audited = await own.db.selectFrom('audit_events').select('subject').where('issuer_id', '=', issuerId).where('action', '=', 'credential.issued').execute();
+      expect(audited).toHaveLength(rows.length);
+    } finally {
+      await own.close();
+    }
+  }, 120_000);
+
   it('turns a 10,000-row file into 10,000 verifiable credentials with distinct status indexes', async () => {
     const lines = ['name,email,creditsEarned'];
     for (let i = 0; i < 10_000; i++) lines.push(`${koreanName(i)},big${i}@example.com,450`);
