@@ -1,4 +1,4 @@
-import { bearerSecurity, httpUrl, problemReplies, uuidParam } from './common.js';
+import { bearerSecurity, httpUrl, problemReplies, problemSchema, uuidParam } from './common.js';
 
 const dateOrDateTime = {
   type: 'string',
@@ -228,6 +228,35 @@ const batchResult = {
   required: ['index'],
 } as const;
 
+/**
+ * A cohort that failed after some of its chunks were written: a problem (RFC 9457) whose extension
+ * members say which rows were issued, so that nobody issues them twice. Other 5xx on this route are
+ * plain problems in the same shape, without the members.
+ */
+/** A cohort's answer: counts and a result per row (in order; on failure, the rows answered). */
+const batchOutcome = {
+  achievementId: { type: 'string' },
+  total: { type: 'integer' },
+  issued: { type: 'integer' },
+  replayed: { type: 'integer' },
+  failed: { type: 'integer' },
+  results: { type: 'array', items: batchResult },
+} as const;
+
+const batchIncomplete = {
+  type: 'object',
+  description:
+    'RFC 9457 problem. With type …/batch-incomplete, whole chunks of the cohort were issued before the failure: ' +
+    '`results` answers every row issued (now or before) or invalid, `notIssued` counts the valid rows that were not. ' +
+    'Retry with the same Idempotency-Key to issue the rest.',
+  properties: {
+    ...problemSchema.properties,
+    ...batchOutcome,
+    notIssued: { type: 'integer' },
+  },
+  required: problemSchema.required,
+} as const;
+
 export const batchRoutesSchema = {
   tags: ['credentials'],
   operationId: 'issueCredentialBatch',
@@ -251,18 +280,10 @@ export const batchRoutesSchema = {
     },
   },
   response: {
-    200: {
-      type: 'object',
-      properties: {
-        achievementId: { type: 'string' },
-        total: { type: 'integer' },
-        issued: { type: 'integer' },
-        replayed: { type: 'integer' },
-        failed: { type: 'integer' },
-        results: { type: 'array', items: batchResult },
-      },
-    },
+    200: { type: 'object', properties: batchOutcome },
     413: { $ref: 'Problem#' },
+    500: batchIncomplete,
+    503: batchIncomplete,
     415: { $ref: 'Problem#' },
     ...problemReplies,
   },

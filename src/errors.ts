@@ -17,6 +17,7 @@ export const ErrorCode = {
   unsupportedMediaType: 'unsupported-media-type',
   rateLimited: 'rate-limited',
   unavailable: 'service-unavailable',
+  batchIncomplete: 'batch-incomplete',
   internal: 'internal',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -32,6 +33,7 @@ const TITLES: Record<ErrorCode, string> = {
   'unsupported-media-type': 'Unsupported media type',
   'rate-limited': 'Too many requests',
   'service-unavailable': 'Service unavailable',
+  'batch-incomplete': 'The cohort was issued only in part',
   'internal': 'Internal error',
 };
 
@@ -42,8 +44,11 @@ export class AppError extends Error {
     readonly detail: string,
     /** JSON pointer or dotted name of the field at fault, for 4xx. */
     readonly field?: string,
+    /** Extension members of the problem (RFC 9457 §3.2), e.g. a cohort's rows issued before it failed. */
+    readonly members?: Record<string, unknown>,
+    options?: { cause?: unknown },
   ) {
-    super(detail);
+    super(detail, options);
   }
 }
 
@@ -81,7 +86,7 @@ export interface Problem {
   errors?: { field: string; message: string }[];
 }
 
-export function problem(status: number, code: ErrorCode, detail: string, extra: Partial<Problem> = {}): Problem {
+export function problem(status: number, code: ErrorCode, detail: string, extra: Partial<Problem> & Record<string, unknown> = {}): Problem {
   return { type: PROBLEM_BASE + code, title: TITLES[code], status, detail, ...extra };
 }
 
@@ -141,7 +146,7 @@ export function describeValidation(allIssues: AjvIssue[], context: string | unde
 /** Maps any thrown error to problem+json; 5xx details never leave the process. */
 export function toProblem(error: unknown): Problem {
   if (error instanceof AppError) {
-    return problem(error.status, error.code, error.detail, error.field ? { field: error.field } : {});
+    return problem(error.status, error.code, error.detail, { ...error.members, ...(error.field ? { field: error.field } : {}) });
   }
   const fastifyError = error as FastifyError & { validation?: AjvIssue[]; validationContext?: string };
   if (fastifyError.validation) {

@@ -13,7 +13,7 @@ import type { KeyStore } from '../crypto/key-store.js';
 import type { CredentialSigner } from '../crypto/signer.js';
 import type { Db } from '../db/database.js';
 import type { AchievementRow, IssuerRow } from '../db/types.js';
-import { AppError, describeValidation, type AjvIssue } from '../errors.js';
+import { AppError, ErrorCode, describeValidation, isDatabaseUnavailable, type AjvIssue } from '../errors.js';
 import type { IssuerService } from '../issuers/issuer.service.js';
 import { identityKey } from '../learners/learner.repository.js';
 import { composeIssuedCredentialsInsert } from './credential.repository.js';
@@ -215,13 +215,41 @@ export function createBatchService(deps: {
         return !id;
       });
 
-      await issueChunks(issuer, achievement, pending, actor, (chunk, signed) =>
-        chunk.forEach((c, k) => {
-          const line = rows[c.index]!.line;
-          const { id } = signed[k]!;
-          results[c.index] = { index: c.index, ...(line !== undefined ? { line } : {}), id, url: urls.credential(id) };
-        }),
-      );
+      let written = 0;
+      try {
+        await issueChunks(issuer, achievement, pending, actor, (chunk, signed) => {
+          written += chunk.length;
+          chunk.forEach((c, k) => {
+            const line = rows[c.index]!.line;
+            const { id } = signed[k]!;
+            results[c.index] = { index: c.index, ...(line !== undefined ? { line } : {}), id, url: urls.credential(id) };
+          });
+        });
+      } catch (error) {
+        // Whole chunks were written before the failure: say which, so that nobody issues them twice.
+        // `results` holds every row answered (issued now, issued before, invalid); the rest were not issued.
+        if (written === 0) throw error;
+        const answered = results.filter((r) => r !== undefined);
+        const retry = batchKey
+          ? 'send the same request again with the same Idempotency-Key to issue the rest'
+          : 'send again only the rows not in `results`';
+        throw new AppError(
+          isDatabaseUnavailable(error) ? 503 : 500,
+          ErrorCode.batchIncomplete,
+          `${written} of ${pending.length} rows were issued before the cohort failed; ${retry}`,
+          undefined,
+          {
+            achievementId: achievement.id,
+            total: rows.length,
+            issued: written,
+            replayed: answered.filter((r) => 'replayed' in r).length,
+            failed: answered.filter((r) => 'error' in r).length,
+            notIssued: pending.length - written,
+            results: answered,
+          },
+          { cause: error },
+        );
+      }
       const failed = results.filter((r) => 'error' in r).length;
       const replayed = results.filter((r) => 'replayed' in r).length;
       return { achievementId: achievement.id, total: rows.length, issued: rows.length - failed - replayed, replayed, failed, results };

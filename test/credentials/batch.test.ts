@@ -132,6 +132,14 @@ describe('a cohort as CSV', () => {
     expect(failed.headers['content-type']).toMatch(/application\/problem\+json/);
     const kept = await stored();
     expect(kept.map((r) => Number(r.idempotency_key!.split(':')[1])).sort((a, b) => a - b)).toEqual(Array.from({ length: 500 }, (_, i) => i));
+    // The answer says which rows were issued, by row and id, so that they are not issued twice.
+    const incomplete = failed.json();
+    expect(incomplete).toMatchObject({ type: 'https://ieum.dev/problems/batch-incomplete', status: 500, total: 1_200, issued: 500, replayed: 0, failed: 0, notIssued: 700 });
+    expect(incomplete.detail).toMatch(/500 of 1200 rows were issued .*same Idempotency-Key/);
+    expect(incomplete.results.map((r: any) => r.index)).toEqual(Array.from({ length: 500 }, (_, i) => i));
+    expect(incomplete.results[0]).toMatchObject({ line: 2, url: `${PUBLIC}/c/${incomplete.results[0].id}` });
+    const keptIds = await t.db.selectFrom('credentials').select('id').where('idempotency_key', 'like', 'chunked-cohort:%').execute();
+    expect(new Set(incomplete.results.map((r: any) => r.id))).toEqual(new Set(keptIds.map((r) => r.id)));
 
     await sql`drop trigger refuse_learner on learners`.execute(t.db);
     await sql`drop function refuse_learner()`.execute(t.db);
@@ -165,6 +173,8 @@ describe('a cohort as CSV', () => {
 
       const rows = await written();
       expect(rows.length % 500, `${rows.length} rows written`).toBe(0);
+      expect(res.json()).toMatchObject({ type: 'https://ieum.dev/problems/batch-incomplete', issued: rows.length, notIssued: 3_000 - rows.length });
+      expect(res.json().results).toHaveLength(rows.length);
       expect(rows.length).toBeGreaterThanOrEqual(500);
       expect(rows.length).toBeLessThan(3_000);
       // The first chunks, whole and in order; each row with its learner and its audit event.
