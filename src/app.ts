@@ -147,9 +147,20 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   const services = createServices(config, deps.db, deps.kek, deps);
   app.decorate('services', services);
   const authFailures = createAuthFailureLimiter(config.authFailureLimit);
-  app.decorate('authenticate', (request: FastifyRequest) => authenticate(deps.db, config.adminToken, request, authFailures, services.apiKeys));
+  // A request is authenticated once: by the hook below for routes that declare bearer security,
+  // before their body is read or validated, or when a handler first asks.
+  const principals = new WeakMap<FastifyRequest, Promise<Principal>>();
+  const authenticateOnce = (request: FastifyRequest): Promise<Principal> => {
+    let principal = principals.get(request);
+    if (!principal) {
+      principal = authenticate(deps.db, config.adminToken, request, authFailures, services.apiKeys);
+      principals.set(request, principal);
+    }
+    return principal;
+  };
+  app.decorate('authenticate', authenticateOnce);
   async function authenticateIssuerWithPrincipal(request: FastifyRequest) {
-    const principal = await authenticate(deps.db, config.adminToken, request, authFailures, services.apiKeys);
+    const principal = await authenticateOnce(request);
     return { issuer: requireIssuer(principal).issuer, principal };
   }
   app.decorate('authenticateIssuerWithPrincipal', authenticateIssuerWithPrincipal);
@@ -159,6 +170,11 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   app.removeContentTypeParser('text/plain');
   app.setErrorHandler(errorHandler);
   const untilAnswered = closeWithGrace(app);
+  // Who sends a request is settled before its body is parsed or validated: without a valid token
+  // the answer is 401, never a validation error, and no body is read for a stranger.
+  app.addHook('onRequest', async (request) => {
+    if ((request.routeOptions.schema as { security?: unknown[] } | undefined)?.security?.length) await authenticateOnce(request);
+  });
   app.addHook('preValidation', async (request) => {
     for (const part of [request.params, request.query, request.body]) {
       const field = findNulCharacter(part);

@@ -137,6 +137,21 @@ describe('authorisation', () => {
     expect(wrong).toEqual([]);
   });
 
+  it('answers 401, not a validation error, to a stranger whose request is also invalid', async () => {
+    // Authentication comes before the body is read or validated: a stranger learns nothing of the
+    // route's schema, and no body is parsed for them.
+    const wrong: string[] = [];
+    for (const route of table()) {
+      const url = route.url.replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/, 'not-a-uuid');
+      const invalid = route.method === 'GET' || route.method === 'DELETE' ? {} : { payload: { notAField: 'x\u0000' } };
+      for (const headers of [{}, bearer('ieum_not-a-real-token')]) {
+        const res = await t.app.inject({ method: route.method, url, headers, ...invalid });
+        if (res.statusCode !== 401) wrong.push(`${route.method} ${url}: ${res.statusCode} ${res.body.slice(0, 100)}`);
+      }
+    }
+    expect(wrong).toEqual([]);
+  });
+
   it('refuses a key at once when it is revoked right after being used (the instance remembers valid keys)', async () => {
     const created = await t.app.inject({ method: 'POST', url: `/v1/issuers/${issuer.slug}/api-keys`, headers: admin, payload: { label: 'short-lived' } });
     const { id, token } = created.json();
