@@ -172,8 +172,10 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   const untilAnswered = closeWithGrace(app);
   // Who sends a request is settled before its body is parsed or validated: without a valid token
   // the answer is 401, never a validation error, and no body is read for a stranger.
-  app.addHook('onRequest', async (request) => {
-    if ((request.routeOptions.schema as { security?: unknown[] } | undefined)?.security?.length) await authenticateOnce(request);
+  // A callback hook, as the others that run on every request: only routes that need a token wait.
+  app.addHook('onRequest', (request, _reply, done) => {
+    if (!(request.routeOptions.schema as { security?: unknown[] } | undefined)?.security?.length) return done();
+    authenticateOnce(request).then(() => done(), done);
   });
   app.addHook('preValidation', async (request) => {
     for (const part of [request.params, request.query, request.body]) {
