@@ -228,11 +228,6 @@ const batchResult = {
   required: ['index'],
 } as const;
 
-/**
- * A cohort that failed after some of its chunks were written: a problem (RFC 9457) whose extension
- * members say which rows were issued, so that nobody issues them twice. Other 5xx on this route are
- * plain problems in the same shape, without the members.
- */
 /** A cohort's answer: counts and a result per row (in order; on failure, the rows answered). */
 const batchOutcome = {
   achievementId: { type: 'string' },
@@ -243,6 +238,11 @@ const batchOutcome = {
   results: { type: 'array', items: batchResult },
 } as const;
 
+/**
+ * A cohort that failed after some of its chunks were written: a problem (RFC 9457) whose extension
+ * members say which rows were issued, so that nobody issues them twice. Other 5xx on this route are
+ * plain problems in the same shape, without the members.
+ */
 const batchIncomplete = {
   type: 'object',
   description:

@@ -216,6 +216,18 @@ export function createBatchService(deps: {
       });
 
       let written = 0;
+      // The answer's counts, from the rows answered so far (all of them once the cohort is done).
+      const outcome = () => {
+        const answered = results.filter((r) => r !== undefined);
+        return {
+          achievementId: achievement.id,
+          total: rows.length,
+          issued: written,
+          replayed: answered.filter((r) => 'replayed' in r).length,
+          failed: answered.filter((r) => 'error' in r).length,
+          results: answered,
+        };
+      };
       try {
         await issueChunks(issuer, achievement, pending, actor, (chunk, signed) => {
           written += chunk.length;
@@ -229,7 +241,6 @@ export function createBatchService(deps: {
         // Whole chunks were written before the failure: say which, so that nobody issues them twice.
         // `results` holds every row answered (issued now, issued before, invalid); the rest were not issued.
         if (written === 0) throw error;
-        const answered = results.filter((r) => r !== undefined);
         const retry = batchKey
           ? 'send the same request again with the same Idempotency-Key to issue the rest'
           : 'send again only the rows not in `results`';
@@ -238,21 +249,11 @@ export function createBatchService(deps: {
           ErrorCode.batchIncomplete,
           `${written} of ${pending.length} rows were issued before the cohort failed; ${retry}`,
           undefined,
-          {
-            achievementId: achievement.id,
-            total: rows.length,
-            issued: written,
-            replayed: answered.filter((r) => 'replayed' in r).length,
-            failed: answered.filter((r) => 'error' in r).length,
-            notIssued: pending.length - written,
-            results: answered,
-          },
+          { ...outcome(), notIssued: pending.length - written },
           { cause: error },
         );
       }
-      const failed = results.filter((r) => 'error' in r).length;
-      const replayed = results.filter((r) => 'replayed' in r).length;
-      return { achievementId: achievement.id, total: rows.length, issued: rows.length - failed - replayed, replayed, failed, results };
+      return outcome();
     },
   };
 }

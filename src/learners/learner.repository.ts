@@ -57,7 +57,8 @@ export function learnerUpsertsCte(people: { issuerId: string; who: LearnerIdenti
     on conflict ${UPSERT_TARGET[kind]} do update set name = excluded.name
     returning id, issuer_id, ${sql.lit(`${kind}:`)} || ${sql.raw(kind === 'email' ? 'email' : kind === 'ext' ? 'external_id' : 'did')} as identity`;
   // Only the kinds present get an upsert: each is a table and four indexes the statement opens.
-  const kinds = (['email', 'ext', 'did'] as const).filter((kind) => [...distinct.values()].some((p) => kindOf(p.key) === kind));
+  const present = new Set([...distinct.values()].map((p) => kindOf(p.key)));
+  const kinds = (['email', 'ext', 'did'] as const).filter((kind) => present.has(kind));
   return sql`people (id, issuer_id, name, email, did, external_id, kind) as (values ${sql.join(values)}),
     ${sql.join(kinds.map((kind) => sql`${sql.raw(`by_${kind}`)} as (${upsert(kind)})`))},
     learner as (${sql.join(kinds.map((kind) => sql`select * from ${sql.raw(`by_${kind}`)}`), sql` union all `)})`;
