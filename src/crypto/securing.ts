@@ -27,7 +27,7 @@ const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').diges
  * This is what @digitalbazaar/vc's `issue` does (the same checks, proof options and hashes, in the
  * order of Data Integrity EdDSA §3.3.1–3.3.5), with the canonical N-Quads from the shape
  * canonizer instead of a full JSON-LD expansion each time. Ed25519 is deterministic, so the proof
- * is byte for byte the library's: test/crypto/securing.test.ts holds it to that.
+ * is byte for byte the library's: test/jsonld/shape-canonizer.test.ts holds it to that.
  */
 export async function signDataIntegrity(credential: UnsignedCredential, key: SigningKey, created: Date = new Date()): Promise<SignedCredential> {
   return { ...credential, proof: [await createDataIntegrityProof(credential, key, created)] };
