@@ -1,4 +1,4 @@
-import { bearerSecurity, httpUrl, imageUrl, problemReplies, uuidParam } from './common.js';
+import { httpUrl, imageUrl, problemReplies, uuidParam, institutionSecurity } from './common.js';
 
 export const achievementKinds = ['course', 'study_group', 'training_hours'] as const;
 
@@ -73,7 +73,7 @@ export const achievementRoutesSchema = {
     tags: ['achievements'],
     operationId: 'createAchievement',
     summary: 'Define what is awarded',
-    security: bearerSecurity,
+    security: institutionSecurity,
     body: achievementCreateBody,
     response: { 201: achievementSummary, ...problemReplies },
   },
@@ -81,7 +81,7 @@ export const achievementRoutesSchema = {
     tags: ['achievements'],
     operationId: 'getAchievement',
     summary: 'Read one of your achievements',
-    security: bearerSecurity,
+    security: institutionSecurity,
     params: idParams,
     response: { 200: achievementSummary, ...problemReplies },
   },
@@ -89,7 +89,7 @@ export const achievementRoutesSchema = {
     tags: ['achievements'],
     operationId: 'listAchievements',
     summary: 'Your achievements, newest first',
-    security: bearerSecurity,
+    security: institutionSecurity,
     response: { 200: { type: 'object', properties: { items: { type: 'array', items: achievementSummary } } }, ...problemReplies },
   },
   public: {

@@ -1,5 +1,5 @@
 /** Route schemas for CLR 2.0 records (POST /v1/learners/{id}/clr). */
-import { bearerSecurity, problemReplies, uuidParam } from './common.js';
+import { problemReplies, uuidParam, institutionSecurity } from './common.js';
 
 const learnerParams = {
   type: 'object',
@@ -49,7 +49,7 @@ export const clrRoutesSchema = {
       'A ClrCredential (1EdTech CLR 2.0) nesting every credential the learner holds here, unchanged and still verifiable on its own; ' +
       'revoked and suspended ones are left out and counted. Total hours and the period are stated in its description. ' +
       'Signed like every credential (eddsa-rdfc-2022 and a VC-JOSE JWT), revocable, with a public page at its url.',
-    security: bearerSecurity,
+    security: institutionSecurity,
     params: learnerParams,
     body: clrIssueBody,
     response: { 201: issuedClr, ...problemReplies },

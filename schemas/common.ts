@@ -55,4 +55,13 @@ export const problemReplies = {
   409: { $ref: 'Problem#' },
 } as const;
 
-export const bearerSecurity = [{ bearerAuth: [] }];
+/**
+ * Who may call a route, as OpenAPI 3.1 lets a bearer requirement name roles: the operator's token,
+ * an institution's API key, or either (`bearerSecurity`; the handler then says which institution).
+ * The authentication hook enforces the role before the body is read, so a caller with the wrong kind
+ * of token gets 403 whatever it sent.
+ */
+export type BearerRole = 'operator' | 'institution';
+export const bearerSecurity = [{ bearerAuth: [] as BearerRole[] }];
+export const operatorSecurity = [{ bearerAuth: ['operator'] as BearerRole[] }];
+export const institutionSecurity = [{ bearerAuth: ['institution'] as BearerRole[] }];

@@ -1,4 +1,4 @@
-import { bearerSecurity, httpUrl, problemReplies, problemSchema, uuidParam } from './common.js';
+import { httpUrl, problemReplies, problemSchema, uuidParam, institutionSecurity } from './common.js';
 
 const dateOrDateTime = {
   type: 'string',
@@ -154,7 +154,7 @@ export const credentialRoutesSchema = {
     operationId: 'issueCredential',
     summary: 'Issue one credential',
     description: "Signed with eddsa-rdfc-2022 (Data Integrity) and as a VC-JOSE JWT, or as a JWT alone with securing: ['jwt']. Idempotency-Key returns the first result again.",
-    security: bearerSecurity,
+    security: institutionSecurity,
     headers: idempotencyHeaders,
     body: credentialCreateBody,
     response: { 201: issuedCredential, 422: { $ref: 'Problem#' }, ...problemReplies },
@@ -163,7 +163,7 @@ export const credentialRoutesSchema = {
     tags: ['credentials'],
     operationId: 'listCredentials',
     summary: 'Your credentials, newest first',
-    security: bearerSecurity,
+    security: institutionSecurity,
     querystring: {
       type: 'object',
       additionalProperties: false,
@@ -183,7 +183,7 @@ export const credentialRoutesSchema = {
     tags: ['credentials'],
     operationId: 'getCredential',
     summary: 'Read one of your credentials',
-    security: bearerSecurity,
+    security: institutionSecurity,
     params: idParams,
     response: { 200: issuedCredential, ...problemReplies },
   },
@@ -191,7 +191,7 @@ export const credentialRoutesSchema = {
     tags: ['credentials'],
     operationId,
     summary,
-    security: bearerSecurity,
+    security: institutionSecurity,
     params: idParams,
     body: reasonBody,
     response: { 200: statusInfo, ...problemReplies },
@@ -266,7 +266,7 @@ export const batchRoutesSchema = {
     'CSV columns: name, email, did, externalId, validFrom, validUntil, activityStartDate, activityEndDate, role, term, creditsEarned, ' +
     'narrative, result, evidenceUrl, evidenceName, evidenceNarrative, groupName, groupTopic, sessionsAttended, sessionsTotal, idempotencyKey. ' +
     'An Idempotency-Key header makes a retried upload issue nothing twice (each row gets <key>:<index>).',
-  security: bearerSecurity,
+  security: institutionSecurity,
   headers: { type: 'object', properties: { 'idempotency-key': { type: 'string', minLength: 1, maxLength: 150 } } },
   querystring: { type: 'object', additionalProperties: false, properties: { achievementId: uuidParam, securing: securingSchema } },
   body: {

@@ -1,4 +1,4 @@
-import { bearerSecurity, httpUrl, problemReplies, uuidParam } from './common.js';
+import { httpUrl, problemReplies, uuidParam, institutionSecurity } from './common.js';
 import { recipientSchema } from './credentials.js';
 
 /** The recipient of a credential, without a DID: sessions are recorded by e-mail or the institution's id. */
@@ -91,7 +91,7 @@ export const hoursRoutesSchema = {
     operationId: 'recordTrainingHours',
     summary: 'Record one training session; reaching requiredHours issues the credential, once',
     description: 'An Idempotency-Key makes a resent session count once.',
-    security: bearerSecurity,
+    security: institutionSecurity,
     headers: { type: 'object', properties: { 'idempotency-key': { type: 'string', minLength: 1, maxLength: 200 } } },
     body: hoursCreateBody,
     response: { 201: hoursRecorded, ...problemReplies },
@@ -100,7 +100,7 @@ export const hoursRoutesSchema = {
     tags: ['hours'],
     operationId: 'voidTrainingHours',
     summary: 'Void a recorded session, with a reason (kept in the audit trail)',
-    security: bearerSecurity,
+    security: institutionSecurity,
     params: learnerIdParams,
     body: { type: 'object', additionalProperties: false, required: ['reason'], properties: { reason: { type: 'string', minLength: 1, maxLength: 1000 } } },
     response: {
@@ -122,7 +122,7 @@ export const hoursRoutesSchema = {
     tags: ['learners'],
     operationId: 'getLearnerHours',
     summary: "A learner's sessions and totals per achievement and year",
-    security: bearerSecurity,
+    security: institutionSecurity,
     params: learnerIdParams,
     response: {
       200: { type: 'object', properties: { learnerId: { type: 'string' }, sessions: { type: 'array', items: sessionSchema }, totals: totalsSchema } },
@@ -133,7 +133,7 @@ export const hoursRoutesSchema = {
     tags: ['learners'],
     operationId: 'getLearner',
     summary: 'A learner at your institution: credentials and hours',
-    security: bearerSecurity,
+    security: institutionSecurity,
     params: learnerIdParams,
     response: {
       200: {

@@ -1,4 +1,4 @@
-import { httpUrl, imageUrl, problemReplies, bearerSecurity } from './common.js';
+import { httpUrl, imageUrl, problemReplies, bearerSecurity, operatorSecurity } from './common.js';
 
 export const issuerCreateBody = {
   type: 'object',
@@ -69,7 +69,7 @@ export const issuerRoutesSchema = {
     tags: ['issuers'],
     operationId: 'createIssuer',
     summary: 'Create an institution (operator)',
-    security: bearerSecurity,
+    security: operatorSecurity,
     body: issuerCreateBody,
     response: { 201: issuerCreated, ...problemReplies },
   },
@@ -77,7 +77,7 @@ export const issuerRoutesSchema = {
     tags: ['issuers'],
     operationId: 'createApiKey',
     summary: 'Create another API key for an institution (operator)',
-    security: bearerSecurity,
+    security: operatorSecurity,
     params: slugParams,
     body: apiKeyCreateBody,
     response: { 201: apiKeySchema, ...problemReplies },
@@ -86,7 +86,7 @@ export const issuerRoutesSchema = {
     tags: ['issuers'],
     operationId: 'revokeApiKey',
     summary: 'Revoke an API key (operator)',
-    security: bearerSecurity,
+    security: operatorSecurity,
     params: apiKeyParams,
     response: { 204: { type: 'null' }, ...problemReplies },
   },

@@ -1,4 +1,4 @@
-import { bearerSecurity, httpUrl, problemReplies, uuidParam } from './common.js';
+import { httpUrl, problemReplies, uuidParam, institutionSecurity, operatorSecurity } from './common.js';
 
 const check = {
   type: 'object',
@@ -126,7 +126,7 @@ export const verifyRoutesSchema = {
     tags: ['verify'],
     operationId: 'reverifyStoredCredential',
     summary: 'Re-verify one of your stored credentials',
-    security: bearerSecurity,
+    security: institutionSecurity,
     params: { type: 'object', properties: { id: uuidParam }, required: ['id'] },
     response: { 200: { $ref: 'Verdict#' }, ...problemReplies },
   },
@@ -134,7 +134,7 @@ export const verifyRoutesSchema = {
     tags: ['registry'],
     operationId: 'addKnownIssuer',
     summary: 'Register an external issuer and its keys (operator)',
-    security: bearerSecurity,
+    security: operatorSecurity,
     body: knownIssuerBody,
     response: { 201: knownIssuer, ...problemReplies },
   },
@@ -142,14 +142,14 @@ export const verifyRoutesSchema = {
     tags: ['registry'],
     operationId: 'listKnownIssuers',
     summary: 'The registry of external issuers (operator)',
-    security: bearerSecurity,
+    security: operatorSecurity,
     response: { 200: { type: 'object', properties: { items: { type: 'array', items: knownIssuer } } }, ...problemReplies },
   },
   removeKnownIssuer: {
     tags: ['registry'],
     operationId: 'removeKnownIssuer',
     summary: 'Remove an external issuer (operator)',
-    security: bearerSecurity,
+    security: operatorSecurity,
     params: { type: 'object', properties: { id: { type: 'string', maxLength: 2048 } }, required: ['id'] },
     response: { 204: { type: 'null' }, ...problemReplies },
   },
@@ -157,7 +157,7 @@ export const verifyRoutesSchema = {
     tags: ['registry'],
     operationId: 'addKnownStatusList',
     summary: "Register an external issuer's signed status list credential (operator)",
-    security: bearerSecurity,
+    security: operatorSecurity,
     body: {
       type: 'object',
       additionalProperties: false,
@@ -176,7 +176,7 @@ export const verifyRoutesSchema = {
     tags: ['registry'],
     operationId: 'listKnownStatusLists',
     summary: 'Registered external status lists (operator)',
-    security: bearerSecurity,
+    security: operatorSecurity,
     response: {
       200: { type: 'object', properties: { items: { type: 'array', items: { type: 'object', properties: { id: { type: 'string' }, issuerId: { type: 'string' }, createdAt: { type: 'string' } } } } } },
       ...problemReplies,

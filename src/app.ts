@@ -6,11 +6,11 @@ import type { Socket } from 'node:net';
 import Fastify, { type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import { jsonLdDocumentSchema, problemSchema } from '../schemas/common.js';
+import { jsonLdDocumentSchema, problemSchema, type BearerRole } from '../schemas/common.js';
 import { verdictSchema } from '../schemas/verify.js';
 import { achievementRoutes } from './achievements/achievement.routes.js';
 import { auditRoutes } from './audit/audit.routes.js';
-import { authenticate, createAuthFailureLimiter, requireIssuer, type Principal } from './auth/auth.js';
+import { authenticate, createAuthFailureLimiter, requireIssuer, requireRole, type Principal } from './auth/auth.js';
 import rateLimit from '@fastify/rate-limit';
 import type { Config } from './config.js';
 import { clrRoutes } from './clr/clr.routes.js';
@@ -170,12 +170,18 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   app.removeContentTypeParser('text/plain');
   app.setErrorHandler(errorHandler);
   const untilAnswered = closeWithGrace(app);
-  // Who sends a request is settled before its body is parsed or validated: without a valid token
-  // the answer is 401, never a validation error, and no body is read for a stranger.
+  // Who sends a request, and whether the route is theirs to call (the role its OpenAPI security
+  // names), is settled before its body is parsed or validated: without a valid token the answer is
+  // 401, with the wrong kind 403, never a validation error, and no body is read for either.
   // A callback hook, as the others that run on every request: only routes that need a token wait.
   app.addHook('onRequest', (request, _reply, done) => {
-    if (!(request.routeOptions.schema as { security?: unknown[] } | undefined)?.security?.length) return done();
-    authenticateOnce(request).then(() => done(), done);
+    const security = (request.routeOptions.schema as { security?: { bearerAuth?: BearerRole[] }[] } | undefined)?.security;
+    if (!security?.length) return done();
+    authenticateOnce(request)
+      .then((principal) => {
+        for (const role of security[0]!.bearerAuth ?? []) requireRole(principal, role);
+      })
+      .then(() => done(), done);
   });
   app.addHook('preValidation', async (request) => {
     for (const part of [request.params, request.query, request.body]) {

@@ -1,12 +1,12 @@
 import type { FastifyInstance } from 'fastify';
-import { bearerSecurity, problemReplies } from '../../schemas/common.js';
+import { problemReplies, institutionSecurity } from '../../schemas/common.js';
 import type { Services } from '../services.js';
 
 const auditSchema = {
   tags: ['audit'],
   operationId: 'listAuditEvents',
   summary: 'Who did what, when, from which key, at your institution (newest first)',
-  security: bearerSecurity,
+  security: institutionSecurity,
   querystring: {
     type: 'object',
     additionalProperties: false,

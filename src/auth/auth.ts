@@ -6,6 +6,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import type { Db } from '../db/database.js';
 import type { IssuerRow } from '../db/types.js';
+import type { BearerRole } from '../../schemas/common.js';
 import { AppError, ErrorCode, forbidden, unauthorized } from '../errors.js';
 
 export type IssuerPrincipal = { kind: 'issuer'; issuerId: string; issuerSlug: string; apiKeyId: string; issuer: IssuerRow };
@@ -138,6 +139,16 @@ export function requireAdmin(principal: Principal): void {
 export function requireIssuer(principal: Principal): IssuerPrincipal {
   if (principal.kind !== 'issuer') throw forbidden("This route needs an institution's API key");
   return principal;
+}
+
+/**
+ * The role a route's OpenAPI security names (schemas/common.ts), checked before the body is read.
+ * Handlers still ask for the principal they need (requireAdmin, authenticateIssuer): that gives
+ * them its type, and keeps a route closed should its schema ever lose the role.
+ */
+export function requireRole(principal: Principal, role: BearerRole): void {
+  if (role === 'operator') requireAdmin(principal);
+  else requireIssuer(principal);
 }
 
 /** How a principal appears in the audit trail. */

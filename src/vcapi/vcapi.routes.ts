@@ -2,7 +2,7 @@
  * W3C VC-API routes beside the native API, so standard test suites and wallets can talk to Ieum.
  */
 import type { FastifyInstance } from 'fastify';
-import { bearerSecurity, problemReplies } from '../../schemas/common.js';
+import { problemReplies, institutionSecurity } from '../../schemas/common.js';
 import { actorOf } from '../auth/auth.js';
 import { badRequest, notFound } from '../errors.js';
 import type { Services } from '../services.js';
@@ -12,7 +12,7 @@ const issueSchema = {
   tags: ['vc-api'],
   operationId: 'vcApiIssueCredential',
   summary: 'VC-API: issue (sign and store) a VC 2.0 credential',
-  security: bearerSecurity,
+  security: institutionSecurity,
   body: {
     type: 'object',
     additionalProperties: false,
@@ -46,7 +46,7 @@ const statusSchema = {
   tags: ['vc-api'],
   operationId: 'vcApiUpdateStatus',
   summary: 'VC-API: revoke or suspend (or lift a suspension of) a credential by its id',
-  security: bearerSecurity,
+  security: institutionSecurity,
   body: {
     type: 'object',
     additionalProperties: false,

@@ -59,6 +59,10 @@ describe('health and documentation', () => {
       expect(op.operationId, JSON.stringify(op).slice(0, 100)).toBeTruthy();
       expect(op.tags?.length).toBeGreaterThan(0);
     }
+    // The role each route needs is part of the public contract (OpenAPI 3.1 bearer roles).
+    expect(doc.paths['/v1/issuers'].post.security).toEqual([{ bearerAuth: ['operator'] }]);
+    expect(doc.paths['/v1/credentials'].post.security).toEqual([{ bearerAuth: ['institution'] }]);
+    expect(doc.paths['/v1/issuers/{slug}/keys/rotate'].post.security).toEqual([{ bearerAuth: [] }]);
     expect(JSON.stringify(doc)).toContain('백엔드 개발자 입문과정');
     const docs = await t.app.inject({ method: 'GET', url: '/docs/' });
     expect(docs.statusCode).toBe(200);
@@ -152,6 +156,25 @@ describe('authorisation', () => {
     expect(wrong).toEqual([]);
   });
 
+  it('answers 403, not a validation error, to a valid token of the wrong kind whose request is also invalid', async () => {
+    // The role a route's OpenAPI security names is checked with the token, before the body is read:
+    // an institution's key learns nothing of the operator's routes, nor the operator of theirs.
+    const wrong: string[] = [];
+    let refused = 0;
+    for (const route of table()) {
+      const url = route.url.replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/, 'not-a-uuid');
+      const invalid = route.method === 'GET' || route.method === 'DELETE' ? {} : { payload: { notAField: 'x\u0000' } };
+      for (const [caller, headers, expected] of [['the operator token', admin, route.admin], ['an institution key', issuer.headers, route.own]] as const) {
+        if (expected.join() !== '403') continue;
+        refused++;
+        const res = await t.app.inject({ method: route.method, url, headers, ...invalid });
+        if (res.statusCode !== 403) wrong.push(`${route.method} ${url} as ${caller}: ${res.statusCode} ${res.body.slice(0, 100)}`);
+      }
+    }
+    expect(wrong).toEqual([]);
+    expect(refused).toBe(table().length - 1);
+  });
+
   it('refuses a key at once when it is revoked right after being used (the instance remembers valid keys)', async () => {
     const created = await t.app.inject({ method: 'POST', url: `/v1/issuers/${issuer.slug}/api-keys`, headers: admin, payload: { label: 'short-lived' } });
     const { id, token } = created.json();
@@ -190,7 +213,7 @@ describe('bad input', () => {
     ['an achievement that does not exist', { achievementId: '00000000-0000-4000-8000-000000000000' }, 404, ''],
   ];
 
-  it.each(cases)('%s → %i naming the field, and nothing written', async (_what, change, status, field) => {
+  it.each(cases)('%s (%j) → %i naming the field, and nothing written', async (_what, change, status, field) => {
     const before = await Promise.all([countRows('credentials'), countRows('learners'), allocatedIndexes()]);
     const res = await t.app.inject({
       method: 'POST',
