@@ -90,20 +90,13 @@ async function reference(sample: Record<string, any>) {
   };
   await perSecond(1000, verifyOne);
   const measured = { issue: [] as number[], verify: [] as number[] };
-  return {
-    foreign: () => signed,
-    issueRate: async () => {
-      const rate = await perSecond(REFERENCE_SECONDS * 1000, issueOne);
-      measured.issue.push(rate);
-      return rate;
-    },
-    verifyRate: async () => {
-      const rate = await perSecond(REFERENCE_SECONDS * 1000, verifyOne);
-      measured.verify.push(rate);
-      return rate;
-    },
-    measured,
+  /** One measurement of `step`, kept for the run's range. */
+  const measure = (rates: number[], step: (i: number) => Promise<void>) => async () => {
+    const rate = await perSecond(REFERENCE_SECONDS * 1000, step);
+    rates.push(rate);
+    return rate;
   };
+  return { foreign: () => signed, issueRate: measure(measured.issue, issueOne), verifyRate: measure(measured.verify, verifyOne), measured };
 }
 
 /** The figure, with the reference measured just before and just after it: the baseline is their mean. */

@@ -141,13 +141,18 @@ describe('authorisation', () => {
     expect(wrong).toEqual([]);
   });
 
+  /** The route's request made invalid: a malformed id in its URL, or a body with an unknown field and a NUL. */
+  const invalidRequest = (route: Row) => ({
+    url: route.url.replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/, 'not-a-uuid'),
+    invalid: route.method === 'GET' || route.method === 'DELETE' ? {} : { payload: { notAField: 'x\u0000' } },
+  });
+
   it('answers 401, not a validation error, to a stranger whose request is also invalid', async () => {
     // Authentication comes before the body is read or validated: a stranger learns nothing of the
     // route's schema, and no body is parsed for them.
     const wrong: string[] = [];
     for (const route of table()) {
-      const url = route.url.replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/, 'not-a-uuid');
-      const invalid = route.method === 'GET' || route.method === 'DELETE' ? {} : { payload: { notAField: 'x\u0000' } };
+      const { url, invalid } = invalidRequest(route);
       for (const headers of [{}, bearer('ieum_not-a-real-token')]) {
         const res = await t.app.inject({ method: route.method, url, headers, ...invalid });
         if (res.statusCode !== 401) wrong.push(`${route.method} ${url}: ${res.statusCode} ${res.body.slice(0, 100)}`);
@@ -162,8 +167,7 @@ describe('authorisation', () => {
     const wrong: string[] = [];
     let refused = 0;
     for (const route of table()) {
-      const url = route.url.replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/, 'not-a-uuid');
-      const invalid = route.method === 'GET' || route.method === 'DELETE' ? {} : { payload: { notAField: 'x\u0000' } };
+      const { url, invalid } = invalidRequest(route);
       for (const [caller, headers, expected] of [['the operator token', admin, route.admin], ['an institution key', issuer.headers, route.own]] as const) {
         if (expected.join() !== '403') continue;
         refused++;
