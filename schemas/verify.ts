@@ -16,10 +16,11 @@ export const verdictSchema = {
   type: 'object',
   properties: {
     verified: { type: 'boolean', description: 'proof, status and validity all hold' },
-    state: { type: 'string', enum: ['verified', 'revoked', 'suspended', 'expired', 'not-yet-valid', 'invalid', 'undetermined'] },
+    state: { type: 'string', enum: ['verified', 'revoked', 'suspended', 'expired', 'not-yet-valid', 'invalid', 'undetermined', 'unrecognized-issuer'] },
     format: { type: 'string', enum: ['data-integrity', 'jwt'] },
     checks: { type: 'array', items: check },
     statusReason: { type: ['string', 'null'] },
+    pageUrl: { type: 'string', description: 'The credential’s page here: only for a credential one of our institutions signed' },
     credential: {
       type: 'object',
       properties: {

@@ -24,6 +24,7 @@ import { issuerRoutes } from './issuers/issuer.routes.js';
 import { pageRoutes } from './pages/page.routes.js';
 import { createServices, type ServiceOptions, type Services } from './services.js';
 import { statusRoutes } from './status/status.routes.js';
+import { jsonNestingExceeds, tooDeep } from './untrusted-json.js';
 import { vcApiRoutes } from './vcapi/vcapi.routes.js';
 import { verifyRoutes } from './verify/verify.routes.js';
 
@@ -168,6 +169,14 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
 
   // Only the media types a route declares are read; a plain-text body is 415, not a string to validate.
   app.removeContentTypeParser('text/plain');
+  // JSON bodies: nesting bounded before parsing (src/untrusted-json.ts), then Fastify's own parser
+  // with its prototype-poisoning checks.
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    if (jsonNestingExceeds(body as string)) return done(tooDeep('body'), undefined);
+    parseJson(request, body as string, done);
+  });
   app.setErrorHandler(errorHandler);
   const untilAnswered = closeWithGrace(app);
   // Who sends a request, and whether the route is theirs to call (the role its OpenAPI security

@@ -100,6 +100,8 @@ export interface CredentialsTable {
   learner_id: string;
   document: Json<Record<string, unknown>>;
   jwt: string;
+  /** The id a VC-API caller chose for its credential (unique); null when the id is our /c/<id>. */
+  caller_id?: string | null;
   status_list_id: string;
   status_index: number;
   idempotency_key: string | null;

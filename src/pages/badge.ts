@@ -10,6 +10,7 @@ import { inflateSync } from 'node:zlib';
 import CRC32 from 'crc-32';
 import { renderAsync } from '@resvg/resvg-js';
 import { badRequest } from '../errors.js';
+import { MAX_EMBEDDED_JSON_BYTES } from '../untrusted-json.js';
 
 /** A signed credential object (embedded proof), its JSON text, or a compact JWS (VC-JOSE). */
 export type BakeableCredential = object | string;
@@ -38,8 +39,11 @@ function malformed(detail: string): Error {
 
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 const PNG_CREDENTIAL_KEYWORD = 'openbadgecredential';
-/** Cap on inflating a (non-conforming) compressed chunk from an uploaded image: no zip bombs. */
-const MAX_INFLATED_CREDENTIAL_BYTES = 8 * 1024 * 1024;
+/**
+ * Cap on inflating a (non-conforming) compressed chunk from an uploaded image: no more than a JSON
+ * body may carry, so a few kilobytes of image never turn into megabytes to parse.
+ */
+const MAX_INFLATED_CREDENTIAL_BYTES = MAX_EMBEDDED_JSON_BYTES;
 
 interface PngChunk {
   type: string;
@@ -120,7 +124,10 @@ function iTxtText(data: Buffer): string {
     // §5.3.1.1 forbids compression; reading it anyway costs little and helps with other bakers.
     try {
       text = inflateSync(text, { maxOutputLength: MAX_INFLATED_CREDENTIAL_BYTES });
-    } catch {
+    } catch (error) {
+      if ((error as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') {
+        throw malformed(`the compressed openbadgecredential chunk inflates to more than ${MAX_INFLATED_CREDENTIAL_BYTES / 1024} KiB`);
+      }
       throw malformed('the compressed openbadgecredential chunk does not inflate');
     }
   }

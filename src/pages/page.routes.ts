@@ -202,15 +202,11 @@ export async function pageRoutes(app: FastifyInstance, { pages, verify, urls }: 
     }
     try {
       const verdict = await verify.verify(input);
-      return page({ lang, text: shown, verdict, credentialUrl: credentialUrl ?? (ourUrl(verdict.credential.id) ? verdict.credential.id : null) });
+      return page({ lang, text: shown, verdict, credentialUrl: credentialUrl ?? verdict.pageUrl ?? null });
     } catch (error) {
       // The verifier's detail is English; Korean pages keep to Korean.
       if (error instanceof AppError && error.status === 400) return page({ lang, text: shown, error: lang === 'ko' ? t['verify.notCredential'] : `${t['verify.notCredential']}: ${error.detail}` });
       throw error;
     }
   });
-
-  function ourUrl(id: string | null): boolean {
-    return !!id && id.startsWith(urls.credential(''));
-  }
 }

@@ -15,6 +15,7 @@ const STATE_CLASS: Record<Verdict['state'], string> = {
   'not-yet-valid': 'muted',
   'invalid': 'bad',
   'undetermined': 'warn',
+  'unrecognized-issuer': 'warn',
 };
 
 export interface PageMeta {

@@ -13,7 +13,7 @@ import { xsdDateTime } from '../credentials/credential.document.js';
 import { storedForm } from '../credentials/credential.repository.js';
 import type { Db } from '../db/database.js';
 import type { IssuerRow } from '../db/types.js';
-import { badRequest } from '../errors.js';
+import { badRequest, conflict } from '../errors.js';
 import { containsPrototypeName, contextLoader, isKnownContext, VC_V2_CONTEXT } from '../jsonld/document-loader.js';
 import type { StatusService } from '../status/status.service.js';
 import type { Urls } from '../urls.js';
@@ -51,6 +51,11 @@ export function createVcApiService(deps: { db: Db; urls: Urls; keys: KeyStore; s
     const types = ([] as unknown[]).concat(credential.type ?? []);
     if (!types.includes('VerifiableCredential')) throw badRequest('type must include VerifiableCredential', 'credential.type');
     if (credential.id !== undefined && !isUrl(credential.id)) throw badRequest('id must be a URL', 'credential.id');
+    // Ids under our own address are ours to assign (a page, a status list, another institution's
+    // credential): a caller who wants one leaves id out.
+    if (typeof credential.id === 'string' && credential.id.startsWith(`${urls.base}/`)) {
+      throw badRequest(`id must not be under ${urls.base}/: leave it out and this service assigns ${urls.credential('<uuid>')}`, 'credential.id');
+    }
     const issuerId = typeof credential.issuer === 'string' ? credential.issuer : credential.issuer?.id;
     if (issuerId !== callerDid) throw badRequest(`issuer must be your DID, ${callerDid}`, 'credential.issuer');
     const subjects = ([] as unknown[]).concat(credential.credentialSubject ?? []);
@@ -89,7 +94,7 @@ export function createVcApiService(deps: { db: Db; urls: Urls; keys: KeyStore; s
       // From the reserve, before the transaction: allocating inside it would keep the issuer's open
       // list locked while the credential is signed. An index whose transaction fails is never used.
       const slot = await status.take(issuer.id);
-      return db.transaction().execute(async (trx) => {
+      const issued = db.transaction().execute(async (trx) => {
         const signingKeys = await keys.activeKeys(issuer.id, did, trx);
         if (options.credentialStatus) {
           const listUrl = urls.statusList(slot.listId);
@@ -110,6 +115,7 @@ export function createVcApiService(deps: { db: Db; urls: Urls; keys: KeyStore; s
             achievement_id: null,
             learner_id: learner.id,
             ...storedForm(pair!.signed, pair!.jwt),
+            caller_id: typeof credential.id === 'string' ? credential.id : null,
             status_list_id: slot.listId,
             status_index: slot.index,
             idempotency_key: null,
@@ -121,6 +127,11 @@ export function createVcApiService(deps: { db: Db; urls: Urls; keys: KeyStore; s
         await insertAuditEvents(trx, [{ issuerId: issuer.id, actor, action: 'credential.issued', subject: rowId, details: { via: 'vc-api' } }]);
         return pair!.signed;
       });
+      // A credential id is unique across the service (the caller_id index).
+      return issued.catch((error: unknown) => {
+        if ((error as { code?: string }).code === '23505') throw conflict('a credential with this id exists already; ids are unique across the service', 'credential.id');
+        throw error;
+      });
     },
 
     /** The stored row behind a credential id: our /c/<uuid> URL, a bare uuid, or a VC-API id. */
@@ -130,7 +141,7 @@ export function createVcApiService(deps: { db: Db; urls: Urls; keys: KeyStore; s
         const row = await db.selectFrom('credentials').select('id').where('id', '=', ours.toLowerCase()).where('issuer_id', '=', issuerId).executeTakeFirst();
         if (row) return row.id;
       }
-      const row = await db.selectFrom('credentials').select('id').where('issuer_id', '=', issuerId).where(({ eb, ref }) => eb(ref('document', '->>').key('id' as never), '=', credentialId)).executeTakeFirst();
+      const row = await db.selectFrom('credentials').select('id').where('issuer_id', '=', issuerId).where('caller_id', '=', credentialId).executeTakeFirst();
       return row?.id;
     },
   };

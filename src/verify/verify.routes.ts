@@ -17,7 +17,12 @@ export async function verifyRoutes(app: FastifyInstance, { verify, registry, cre
 
   // A baked badge image (OB 3.0 §5.3) can be verified as it is.
   app.addContentTypeParser(['image/png', 'image/svg+xml'], { parseAs: 'buffer' }, (request, body, done) => {
-    const input = inputFromText(textFromFile(body as Buffer, request.headers['content-type']));
+    let input;
+    try {
+      input = inputFromText(textFromFile(body as Buffer, request.headers['content-type']), 'image');
+    } catch (error) {
+      return done(error as Error, undefined);
+    }
     if (!input || (input.jwt !== undefined && input.jwt === '')) done(badRequest('the image carries no baked credential', 'body'), undefined);
     else done(null, input);
   });

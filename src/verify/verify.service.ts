@@ -17,6 +17,7 @@ import { bitAt, decodeBitstring } from '../status/bitstring.js';
 import type { StatusChanges } from '../status/status-changes.js';
 import type { StatusService } from '../status/status.service.js';
 import type { Urls } from '../urls.js';
+import { jsonNestingExceeds, tooDeep } from '../untrusted-json.js';
 import type { CredentialSigner } from '../crypto/signer.js';
 import type { KeyResolver } from './key-resolver.js';
 import { checkOpenBadgeSchema, type SchemaResult } from './schema-check.js';
@@ -32,7 +33,11 @@ export interface Check {
   detail: string;
 }
 
-export type VerdictState = 'verified' | 'revoked' | 'suspended' | 'expired' | 'not-yet-valid' | 'invalid' | 'undetermined';
+/**
+ * `unrecognized-issuer`: signature, status and dates hold, but the issuer is neither one of ours nor
+ * registered; `verified` stays true (as other software reads it), the pages show it in amber.
+ */
+export type VerdictState = 'verified' | 'revoked' | 'suspended' | 'expired' | 'not-yet-valid' | 'invalid' | 'undetermined' | 'unrecognized-issuer';
 
 export interface Verdict {
   verified: boolean;
@@ -50,6 +55,8 @@ export interface Verdict {
   };
   /** For our own credentials: the status reason the issuer gave. */
   statusReason?: string | null;
+  /** The credential's page here: only for a credential one of our issuers signed and we hold. */
+  pageUrl?: string;
 }
 
 export interface VerifyInput {
@@ -110,6 +117,8 @@ interface StoredDocument {
   schema: SchemaResult;
   /** It carries a Data Integrity proof (not one secured by its JWT alone). */
   signed: boolean;
+  /** The issuer that signed it: our records apply only to a credential of that issuer. */
+  issuerId: string | null;
 }
 
 export function createVerifyService(deps: {
@@ -140,7 +149,7 @@ export function createVerifyService(deps: {
   const storedDocuments = new Map<string, StoredDocument>();
 
   function remember(credentialId: string, document: Json): StoredDocument {
-    const stored = { json: JSON.stringify(document), stable: stableStringify(document), schema: checkOpenBadgeSchema(document), signed: !securedByJwtAlone(document) };
+    const stored = { json: JSON.stringify(document), stable: stableStringify(document), schema: checkOpenBadgeSchema(document), signed: !securedByJwtAlone(document), issuerId: idOf(document.issuer) };
     storedDocuments.set(credentialId, stored);
     if (storedDocuments.size > STORED_DOCUMENTS) storedDocuments.delete(storedDocuments.keys().next().value!);
     return stored;
@@ -161,7 +170,17 @@ export function createVerifyService(deps: {
     if (changes === changesBefore) statuses.set(credentialId, status);
   }
 
-  async function storedRow(credentialId: string | undefined) {
+  /**
+   * Our row for a credential, with its status; undefined unless the presented credential names the
+   * issuer that owns the row: a look-alike that copies our id under another issuer (its own key)
+   * never borrows our status or our page.
+   */
+  async function storedRow(credentialId: string | undefined, issuerId: string | null) {
+    const row = await readStoredRow(credentialId);
+    return row && issuerId !== null && row.stored.issuerId === issuerId ? row : undefined;
+  }
+
+  async function readStoredRow(credentialId: string | undefined) {
     if (!credentialId) return undefined;
     const known = storedDocuments.get(credentialId);
     const changesBefore = changes;
@@ -223,12 +242,21 @@ export function createVerifyService(deps: {
     return { check: 'proof', ok: false, code: 'signature-invalid', detail: `The signature does not match the content: ${result.reason ?? 'invalid'}` };
   }
 
-  async function checkJwt(jwt: string, issuerId: string | null): Promise<Check> {
+  async function checkJwt(jwt: string, credential: Json, issuerId: string | null): Promise<Check> {
     let header;
+    let claims: Json;
     try {
       header = decodeProtectedHeader(jwt);
+      claims = decodeJwt(jwt) as Json;
     } catch {
       return { check: 'proof', ok: false, code: 'signature-invalid', detail: 'The JWT header cannot be read' };
+    }
+    // VC-JOSE-COSE §3.1.2: iss and jti, when present, say the same as the credential's issuer and id.
+    if (claims.iss !== undefined && claims.iss !== issuerId) {
+      return { check: 'proof', ok: false, code: 'jwt-claims-mismatch', detail: 'The JWT iss claim names another issuer than the credential' };
+    }
+    if (claims.jti !== undefined && credential.id !== undefined && claims.jti !== credential.id) {
+      return { check: 'proof', ok: false, code: 'jwt-claims-mismatch', detail: 'The JWT jti claim names another credential id than the credential' };
     }
     // The algorithm is checked against an allow-list and the key's own type, never trusted from the header alone.
     if (!header.alg || !JWT_ALGORITHMS.includes(header.alg)) {
@@ -279,6 +307,8 @@ export function createVerifyService(deps: {
         const listId = listUrl.slice(ourStatusPrefix.length);
         try {
           list = /^[0-9a-f-]{36}$/i.test(listId) ? (await status.publish(listId)).credential : undefined;
+          // One of our lists speaks only for credentials of the issuer that publishes it.
+          if (list && idOf(list.issuer) !== idOf(credential.issuer)) list = undefined;
         } catch {
           list = undefined;
         }
@@ -347,6 +377,8 @@ export function createVerifyService(deps: {
     if (by('proof').ok !== true) return 'invalid';
     if (by('status').ok === false) return by('status').code === 'suspended' ? 'suspended' : 'revoked';
     if (by('validity').ok === false) return by('validity').code === 'not-yet-valid' ? 'not-yet-valid' : 'expired';
+    // Who signed it matters more to an employer than a status we could not read.
+    if (by('issuer').ok !== true) return 'unrecognized-issuer';
     if (by('status').ok === null) return 'undetermined';
     return 'verified';
   }
@@ -355,6 +387,7 @@ export function createVerifyService(deps: {
   function parseInput(input: VerifyInput): { credential: Json; jwt?: string } {
     if (typeof input.jwt === 'string') {
       const jwt = input.jwt.trim();
+      if (jsonNestingExceeds(Buffer.from(jwt.split('.')[1] ?? '', 'base64url').toString('utf8'))) throw tooDeep('jwt');
       let payload: Json;
       try {
         payload = decodeJwt(jwt) as Json;
@@ -420,7 +453,7 @@ export function createVerifyService(deps: {
     async verify(input: VerifyInput, now: Date = new Date()): Promise<Verdict> {
       const { credential, jwt } = parseInput(input);
       const issuerId = idOf(credential.issuer);
-      const row = await storedRow(ourCredentialId(idOf(credential)));
+      const row = await storedRow(ourCredentialId(idOf(credential)), issuerId);
       let proof: Check;
       // Posted back as we gave it out (the usual case), or the same with its keys in another order.
       const identical = !jwt && row?.stored.signed === true && (JSON.stringify(credential) === row.stored.json || stableStringify(credential) === row.stored.stable);
@@ -430,7 +463,7 @@ export function createVerifyService(deps: {
         // alone is stored without a proof: its JSON is no credential on its own, so never this.)
         proof = { check: 'proof', ok: true, code: 'signature-valid', detail: 'Identical to the credential this service signed and issued' };
       } else {
-        proof = jwt ? await checkJwt(jwt, issuerId) : await checkDataIntegrity(credential, issuerId);
+        proof = jwt ? await checkJwt(jwt, credential, issuerId) : await checkDataIntegrity(credential, issuerId);
       }
       const { check: statusCheck, reason } = await checkStatus(credential, row);
       const validity = checkValidity(credential, now);
@@ -450,6 +483,7 @@ export function createVerifyService(deps: {
         credential: summary(credential, identity),
       };
       if (reason !== undefined) verdict.statusReason = reason;
+      if (row && proof.ok === true) verdict.pageUrl = urls.credential(ourCredentialId(idOf(credential))!);
       return verdict;
     },
   };
