@@ -3,7 +3,7 @@ import { httpUrl, problemReplies, uuidParam, institutionSecurity, operatorSecuri
 const check = {
   type: 'object',
   properties: {
-    check: { type: 'string', enum: ['proof', 'status', 'validity', 'schema', 'issuer'] },
+    check: { type: 'string', enum: ['proof', 'status', 'validity', 'schema', 'issuer', 'nested'], description: 'nested: only for a CLR, whose nested credentials are each verified' },
     ok: { type: ['boolean', 'null'], description: 'null: could not be determined' },
     code: { type: 'string' },
     detail: { type: 'string' },

@@ -54,6 +54,7 @@ const ko = {
   'check.validity': '유효기간',
   'check.schema': 'Open Badges 3.0 형식',
   'check.issuer': '발급기관 확인',
+  'check.nested': '포함된 자격증명',
   'ok.true': '통과',
   'ok.false': '실패',
   'ok.null': '확인 불가',
@@ -124,6 +125,7 @@ const en: Record<MessageKey, string> = {
   'check.validity': 'Validity period',
   'check.schema': 'Open Badges 3.0 format',
   'check.issuer': 'Issuer recognised',
+  'check.nested': 'Credentials inside',
   'ok.true': 'passed',
   'ok.false': 'failed',
   'ok.null': 'could not determine',
@@ -198,6 +200,9 @@ const CODE_KO: Record<string, string> = {
   'schema-none': 'Open Badge가 아니어서 해당 스키마가 없습니다.',
   'issuer-known': '이 서비스에 등록된 발급기관입니다.',
   'issuer-unknown': '등록되지 않은 발급기관입니다. 서명만으로는 누구인지 알 수 없습니다.',
+  'nested-valid': '이 기록에 포함된 자격증명이 모두 검증되었습니다.',
+  'nested-failed': '이 기록에 포함된 자격증명 중 검증되지 않는 것이 있습니다.',
+  'nested-not-credential': '이 기록에 자격증명이 아닌 것이 포함되어 있습니다.',
 };
 
 export function checkText(lang: Lang, code: string, detail: string): string {

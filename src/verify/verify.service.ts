@@ -10,7 +10,7 @@ import { createExpiringCache } from '../cache.js';
 import type { Db } from '../db/database.js';
 import { securedByJwtAlone } from '../credentials/credential.document.js';
 import type { CredentialRow } from '../db/types.js';
-import { badRequest } from '../errors.js';
+import { AppError, badRequest } from '../errors.js';
 import { containsPrototypeName, createDocumentLoader, isKnownContext } from '../jsonld/document-loader.js';
 import type { RegistryService } from '../registry/registry.service.js';
 import { bitAt, decodeBitstring } from '../status/bitstring.js';
@@ -22,7 +22,8 @@ import type { CredentialSigner } from '../crypto/signer.js';
 import type { KeyResolver } from './key-resolver.js';
 import { checkOpenBadgeSchema, type SchemaResult } from './schema-check.js';
 
-export type CheckId = 'proof' | 'status' | 'validity' | 'schema' | 'issuer';
+/** `nested`: only for a CLR, whose nested credentials are verified each. */
+export type CheckId = 'proof' | 'status' | 'validity' | 'schema' | 'issuer' | 'nested';
 
 export interface Check {
   check: CheckId;
@@ -372,11 +373,44 @@ export function createVerifyService(deps: {
     };
   }
 
-  function stateOf(checks: Check[]): VerdictState {
+  /**
+   * CLR 2.0: a ClrCredential vouches for the credentials it nests, so each is verified on its own
+   * (proof, status, validity), as 1EdTech's validator inspects each; the first that does not hold
+   * fails the CLR, named in the check. Nesting stops at one level (a CLR in a CLR is not looked into).
+   */
+  async function checkNested(credential: Json, now: Date): Promise<{ check: Check; failed?: Verdict }> {
+    const subject = ([] as unknown[]).concat(credential.credentialSubject ?? [])[0] as Json | undefined;
+    const nested = ([] as unknown[]).concat(subject?.verifiableCredential ?? []);
+    for (const [i, item] of nested.entries()) {
+      const where = `credentialSubject.verifiableCredential[${i}]`;
+      let verdict: Verdict;
+      try {
+        verdict = await verifyOne(typeof item === 'string' ? { jwt: item } : { credential: item }, now, false);
+      } catch (error) {
+        if (error instanceof AppError && error.status === 400) {
+          return { check: { check: 'nested', ok: false, code: 'nested-not-credential', detail: `${where} is not a verifiable credential` } };
+        }
+        throw error;
+      }
+      if (!verdict.verified) {
+        const reason = verdict.checks.find((c) => c.ok !== true && c.check !== 'schema' && c.check !== 'issuer');
+        return {
+          check: { check: 'nested', ok: false, code: 'nested-failed', detail: `The nested credential ${where} (${verdict.credential.id ?? 'no id'}) does not hold: ${reason?.detail ?? verdict.state}` },
+          failed: verdict,
+        };
+      }
+    }
+    return { check: { check: 'nested', ok: true, code: 'nested-valid', detail: `Each of the ${nested.length} nested credentials verifies` } };
+  }
+
+  function stateOf(checks: Check[], nestedFailed?: Verdict): VerdictState {
     const by = (id: CheckId) => checks.find((c) => c.check === id)!;
     if (by('proof').ok !== true) return 'invalid';
     if (by('status').ok === false) return by('status').code === 'suspended' ? 'suspended' : 'revoked';
     if (by('validity').ok === false) return by('validity').code === 'not-yet-valid' ? 'not-yet-valid' : 'expired';
+    // A CLR holds no better than what it nests: a revoked one inside makes it revoked, and so on.
+    if (nestedFailed) return nestedFailed.state === 'verified' || nestedFailed.state === 'unrecognized-issuer' ? 'invalid' : nestedFailed.state;
+    if (checks.some((c) => c.check === 'nested' && c.ok === false)) return 'invalid';
     // Who signed it matters more to an employer than a status we could not read.
     if (by('issuer').ok !== true) return 'unrecognized-issuer';
     if (by('status').ok === null) return 'undetermined';
@@ -450,7 +484,10 @@ export function createVerifyService(deps: {
     parseInput,
     verifyPresentation,
 
-    async verify(input: VerifyInput, now: Date = new Date()): Promise<Verdict> {
+    verify: (input: VerifyInput, now: Date = new Date()): Promise<Verdict> => verifyOne(input, now, true),
+  };
+
+  async function verifyOne(input: VerifyInput, now: Date, lookInside: boolean): Promise<Verdict> {
       const { credential, jwt } = parseInput(input);
       const issuerId = idOf(credential.issuer);
       const row = await storedRow(ourCredentialId(idOf(credential)), issuerId);
@@ -474,9 +511,12 @@ export function createVerifyService(deps: {
         ? { check: 'issuer', ok: true, code: 'issuer-known', detail: `Issued by ${identity.name}, known to this service` }
         : { check: 'issuer', ok: false, code: 'issuer-unknown', detail: 'The issuer is not registered here; the signature alone cannot say who they are' };
       const checks = [proof, statusCheck, validity, schemaCheck, issuerCheck];
-      const state = stateOf(checks);
+      const isClr = lookInside && ([] as unknown[]).concat(credential.type ?? []).includes('ClrCredential');
+      const nested = isClr ? await checkNested(credential, now) : undefined;
+      if (nested) checks.push(nested.check);
+      const state = stateOf(checks, nested?.failed);
       const verdict: Verdict = {
-        verified: proof.ok === true && statusCheck.ok === true && validity.ok === true,
+        verified: proof.ok === true && statusCheck.ok === true && validity.ok === true && nested?.check.ok !== false,
         state,
         format: jwt ? 'jwt' : 'data-integrity',
         checks,
@@ -485,8 +525,7 @@ export function createVerifyService(deps: {
       if (reason !== undefined) verdict.statusReason = reason;
       if (row && proof.ok === true) verdict.pageUrl = urls.credential(ourCredentialId(idOf(credential))!);
       return verdict;
-    },
-  };
+  }
   return service;
 }
 

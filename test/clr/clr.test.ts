@@ -259,3 +259,47 @@ describe('the CLR 2.0 context', () => {
     expect(checkOf((await verify(forged)).json(), 'proof')).toMatchObject({ ok: false, code: 'signature-invalid' });
   });
 });
+
+describe('what a CLR nests is verified, each credential on its own', () => {
+  it('holds while every nested credential holds; a revoked one inside makes the CLR revoked, naming it', async () => {
+    const course = await createAchievement(t.app, issuer, { name: '클라우드 기초' });
+    const recipient = { name: '박지현', email: 'jihyun.park@example.com' };
+    const first = await issueCredential(t.app, issuer, course.id, { recipient });
+    const second = await issueCredential(t.app, issuer, course.id, { recipient });
+    const record = (await postClr(await learnerOf(recipient.email))).json();
+    const before = (await verify(record.credential)).json();
+    expect(before).toMatchObject({ verified: true, state: 'verified' });
+    expect(checkOf(before, 'nested')).toMatchObject({ ok: true, code: 'nested-valid' });
+
+    const revoked = await t.app.inject({ method: 'POST', url: `/v1/credentials/${second.id}/revoke`, headers: issuer.headers, payload: { reason: '잘못 발급됨' } });
+    expect(revoked.statusCode).toBe(200);
+    const after = (await verify(record.credential)).json();
+    expect(checkOf(after, 'proof')).toMatchObject({ ok: true });
+    expect(checkOf(after, 'status')).toMatchObject({ ok: true });
+    expect(checkOf(after, 'nested')).toMatchObject({ ok: false, code: 'nested-failed' });
+    expect(checkOf(after, 'nested').detail).toContain(second.credential.id);
+    expect(after).toMatchObject({ verified: false, state: 'revoked' });
+    expect(first.credential.id).not.toBe(second.credential.id);
+  });
+
+  it('a CLR whose own signature holds but which nests a tampered credential is invalid', async () => {
+    const vcLib = await import('@digitalbazaar/vc');
+    const { DataIntegrityProof } = await import('@digitalbazaar/data-integrity');
+    const { cryptosuite } = await import('@digitalbazaar/eddsa-rdfc-2022-cryptosuite');
+    const Ed25519Multikey = await import('@digitalbazaar/ed25519-multikey');
+    const { createDocumentLoader } = await import('../../src/jsonld/document-loader.js');
+    const key: any = await Ed25519Multikey.generate();
+    const did = `did:key:${key.publicKeyMultibase}`;
+    key.id = `${did}#${key.publicKeyMultibase}`;
+    key.controller = did;
+    const { proof: _proof, ...unsigned } = structuredClone(clr.credential);
+    unsigned.issuer = { ...unsigned.issuer, id: did };
+    unsigned.credentialSubject.verifiableCredential[0].credentialSubject.creditsEarned = 900;
+    const resigned = await vcLib.issue({ credential: unsigned, suite: new DataIntegrityProof({ signer: key.signer(), cryptosuite }), documentLoader: createDocumentLoader() });
+    const verdict = (await verify(resigned)).json();
+    expect(checkOf(verdict, 'proof')).toMatchObject({ ok: true });
+    expect(checkOf(verdict, 'nested')).toMatchObject({ ok: false, code: 'nested-failed' });
+    expect(checkOf(verdict, 'nested').detail).toContain('verifiableCredential[0]');
+    expect(verdict).toMatchObject({ verified: false, state: 'invalid' });
+  });
+});

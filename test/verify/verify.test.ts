@@ -169,11 +169,18 @@ describe('credentials signed by others (1EdTech samples)', () => {
     if (!credential.validUntil || Date.parse(credential.validUntil) > Date.now()) expect(verdict.verified).toBe(true);
   });
 
-  it('verifies the CLR 2.0 sample (its context is bundled, never fetched)', async () => {
+  it('verifies the CLR 2.0 sample (its context is bundled, never fetched), and each credential it nests', async () => {
     const credential = sample('clr2-simple-eddsa-rdfc-2022.json');
     await registerSampleIssuer(credential);
+    // The nested credential has an issuer of its own: until it is registered, the CLR does not hold.
+    const before = (await verify({ credential })).json();
+    expect(checkOf(before, 'proof')).toMatchObject({ ok: true, code: 'signature-valid' });
+    expect(checkOf(before, 'nested')).toMatchObject({ ok: false, code: 'nested-failed' });
+    expect(checkOf(before, 'nested').detail).toContain('is not one of ours nor registered');
+    expect(before).toMatchObject({ verified: false, state: 'invalid' });
+    for (const nested of credential.credentialSubject.verifiableCredential) await registerSampleIssuer(nested);
     const verdict = (await verify({ credential })).json();
-    expect(checkOf(verdict, 'proof')).toMatchObject({ ok: true, code: 'signature-valid' });
+    expect(checkOf(verdict, 'nested')).toMatchObject({ ok: true, code: 'nested-valid' });
     expect(verdict.verified).toBe(true);
   });
 
