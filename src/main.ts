@@ -3,6 +3,7 @@ import { buildApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { loadKeyEncryptionKey } from './crypto/key-encryption.js';
 import { createDatabase, migrateToLatest } from './db/database.js';
+import { checkKeyEncryptionKey, WrongKeyEncryptionKey } from './db/key-encryption-check.js';
 
 async function main(): Promise<void> {
   let config;
@@ -18,6 +19,16 @@ async function main(): Promise<void> {
   const db = await createDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   await migrateToLatest(db);
   const kek = await loadKeyEncryptionKey(config.keyEncryptionKey, config.keysDir);
+  try {
+    await checkKeyEncryptionKey(db, kek);
+  } catch (error) {
+    if (error instanceof WrongKeyEncryptionKey) {
+      console.error(`ieum: ${error.message}`);
+      await db.destroy();
+      process.exit(2);
+    }
+    throw error;
+  }
   const app = await buildApp(config, { db, kek, closeDatabase: true });
 
   let closing = false;

@@ -40,3 +40,21 @@ export function unseal(kek: Buffer, sealed: string, aad: string): string {
   decipher.setAuthTag(bytes.subarray(12, 28));
   return Buffer.concat([decipher.update(bytes.subarray(28)), decipher.final()]).toString('utf8');
 }
+
+const CANARY_AAD = 'ieum:key-encryption-check';
+const CANARY_TEXT = 'ieum key-encryption key check';
+
+/** A sealed text that only this KEK opens: kept in the database to tell a wrong KEK at start. */
+export function sealCanary(kek: Buffer): string {
+  return seal(kek, CANARY_TEXT, CANARY_AAD);
+}
+
+/** Whether `sealed` (a canary, or a signing key with its aad) opens under this KEK. */
+export function opensUnder(kek: Buffer, sealed: string, aad = CANARY_AAD): boolean {
+  try {
+    const text = unseal(kek, sealed, aad);
+    return aad !== CANARY_AAD || text === CANARY_TEXT;
+  } catch {
+    return false;
+  }
+}

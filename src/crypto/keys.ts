@@ -21,7 +21,7 @@ export interface NewKeyMaterial {
 }
 
 /** What seals a key binds it to: its row id, so a sealed blob cannot be swapped into another row. */
-const aadFor = (keyId: string) => `ieum:signing-key:${keyId}`;
+export const aadFor = (keyId: string) => `ieum:signing-key:${keyId}`;
 
 export async function generateKeyMaterial(kek: Buffer, keyId: string, algorithm: KeyAlgorithm): Promise<NewKeyMaterial> {
   const { privateKey, publicKey } =

@@ -172,7 +172,14 @@ export interface HoursAwardsTable {
   created_at: CreatedAt;
 }
 
+export interface KeyEncryptionCheckTable {
+  id: number;
+  sealed: string;
+  created_at: CreatedAt;
+}
+
 export interface Database {
+  key_encryption_check: KeyEncryptionCheckTable;
   training_hours: TrainingHoursTable;
   hours_awards: HoursAwardsTable;
   known_issuers: KnownIssuersTable;
