@@ -26,6 +26,7 @@ import { createServices, type ServiceOptions, type Services } from './services.j
 import { statusRoutes } from './status/status.routes.js';
 import { jsonNestingExceeds, tooDeep } from './untrusted-json.js';
 import { vcApiRoutes } from './vcapi/vcapi.routes.js';
+import { buildValidator } from './validation.js';
 import { verifyRoutes } from './verify/verify.routes.js';
 
 declare module 'fastify' {
@@ -120,6 +121,9 @@ function closeWithGrace(app: FastifyInstance): () => Promise<void> {
   };
 }
 
+/** Believe the nearest `hops` proxies (the hop count Fastify's types leave out). */
+const trustHops = (hops: number) => (_address: string, hop: number) => hop < hops;
+
 export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     logger: deps.logger ?? {
@@ -131,11 +135,13 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     routerOptions: { ignoreTrailingSlash: true },
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
-    trustProxy: false,
+    // Who the client is, for the per-address limits: TRUST_PROXY names the proxies to believe.
+    trustProxy: typeof config.trustProxy === 'number' ? trustHops(config.trustProxy) : config.trustProxy,
     ajv: {
       customOptions: {
         // Unknown fields are an error, not silently dropped.
         removeAdditional: false,
+        // Querystring, params and headers only: a JSON body is never coerced (src/validation.ts).
         coerceTypes: 'array',
         useDefaults: true,
         allErrors: false,
@@ -143,6 +149,8 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
         keywords: ['example'],
       },
     },
+    // One Ajv per part of the request, built from the options above, with the text rule (src/text.ts).
+    schemaController: { compilersFactory: { buildValidator } },
   });
 
   const services = createServices(config, deps.db, deps.kek, deps);

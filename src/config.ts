@@ -2,6 +2,7 @@
  * The service's configuration: read from the environment once, validated, frozen.
  * Nothing else in the code reads `process.env`.
  */
+import { isIP } from 'node:net';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
@@ -25,6 +26,12 @@ export interface Config {
   readonly publicRateLimit: number;
   /** Failed authentications per minute per client address before 429; 0 turns it off. */
   readonly authFailureLimit: number;
+  /**
+   * Which proxies in front may say who the client is (X-Forwarded-For): false (none, the default),
+   * a number of hops, or the proxies' addresses and CIDR ranges. Rate limits count per client
+   * address, so behind a load balancer this must be set, or every client shares one address.
+   */
+  readonly trustProxy: false | number | string[];
 }
 
 export class ConfigError extends Error {}
@@ -89,6 +96,23 @@ function readLimit(name: string, value: string | undefined, fallback: number): n
   return Number(value);
 }
 
+function readTrustProxy(value: string | undefined): false | number | string[] {
+  if (value === undefined || value === '' || value === 'false') return false;
+  if (/^\d+$/.test(value) && Number(value) >= 1 && Number(value) <= 10) return Number(value);
+  const entries = value.split(',').map((entry) => entry.trim());
+  const valid = (entry: string) => {
+    const [address, prefix, extra] = entry.split('/');
+    const version = isIP(address ?? '');
+    if (version === 0 || extra !== undefined) return false;
+    return prefix === undefined || (/^\d+$/.test(prefix) && Number(prefix) <= (version === 4 ? 32 : 128));
+  };
+  if (entries.length === 0 || !entries.every(valid)) {
+    // 'true' would believe any client's X-Forwarded-For, and so let anyone step around the limits.
+    throw new ConfigError(`TRUST_PROXY must be a number of proxy hops (1-10) or a comma-separated list of proxy addresses/CIDRs, got "${value}"`);
+  }
+  return entries;
+}
+
 function readLogLevel(value: string | undefined): LogLevel {
   if (value === undefined || value === '') return 'info';
   if (!(LOG_LEVELS as readonly string[]).includes(value)) {
@@ -113,6 +137,7 @@ export function loadConfig(env: Env = process.env): Config {
     bodyLimit: 512 * 1024,
     publicRateLimit: readLimit('RATE_LIMIT_PER_MINUTE', env.RATE_LIMIT_PER_MINUTE, 600),
     authFailureLimit: readLimit('AUTH_FAILURES_PER_MINUTE', env.AUTH_FAILURES_PER_MINUTE, 30),
+    trustProxy: readTrustProxy(env.TRUST_PROXY),
   });
 }
 
