@@ -1,4 +1,4 @@
-import { httpUrl, imageUrl, problemReplies, uuidParam, institutionSecurity } from './common.js';
+import { freeText, httpUrl, imageUrl, nameText, problemReplies, uuidParam, institutionSecurity } from './common.js';
 
 export const achievementKinds = ['course', 'study_group', 'training_hours'] as const;
 
@@ -8,13 +8,13 @@ export const achievementCreateBody = {
   required: ['kind', 'name', 'description', 'criteria'],
   properties: {
     kind: { type: 'string', enum: achievementKinds },
-    name: { type: 'string', minLength: 1, maxLength: 300 },
-    description: { type: 'string', minLength: 1, maxLength: 5000 },
+    name: nameText(300),
+    description: freeText(5000),
     criteria: {
       type: 'object',
       additionalProperties: false,
       required: ['narrative'],
-      properties: { narrative: { type: 'string', minLength: 1, maxLength: 10000 } },
+      properties: { narrative: freeText(10000) },
     },
     image: imageUrl,
     hours: { type: 'number', exclusiveMinimum: 0, maximum: 100000, description: 'Hours of the programme (creditsAvailable)' },
@@ -24,21 +24,21 @@ export const achievementCreateBody = {
       maximum: 100000,
       description: 'training_hours: hours that earn the credential',
     },
-    tags: { type: 'array', maxItems: 30, items: { type: 'string', minLength: 1, maxLength: 100 } },
+    tags: { type: 'array', maxItems: 30, items: nameText(100) },
     language: { type: 'string', pattern: '^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$', default: 'ko' },
-    humanCode: { type: 'string', maxLength: 100, description: 'The programme code the institution uses' },
-    fieldOfStudy: { type: 'string', maxLength: 200 },
+    humanCode: { ...nameText(100), description: 'The programme code the institution uses' },
+    fieldOfStudy: nameText(200),
     resultDescription: {
       type: 'object',
       additionalProperties: false,
       description: 'course: how a grade or score is expressed',
       required: ['name', 'resultType'],
       properties: {
-        name: { type: 'string', minLength: 1, maxLength: 200 },
+        name: nameText(200),
         resultType: { type: 'string', enum: ['GradePointAverage', 'LetterGrade', 'Percent', 'PerformanceLevel', 'RawScore', 'Status'] },
-        allowedValue: { type: 'array', maxItems: 50, items: { type: 'string', maxLength: 50 } },
-        valueMin: { type: 'string', maxLength: 50 },
-        valueMax: { type: 'string', maxLength: 50 },
+        allowedValue: { type: 'array', maxItems: 50, items: nameText(50) },
+        valueMin: nameText(50),
+        valueMax: nameText(50),
       },
     },
     evidenceUrl: httpUrl,

@@ -38,12 +38,40 @@ export const uuidParam = { type: 'string', format: 'uuid' } as const;
 /** A safe http(s) URL: no javascript:, data: or other schemes that could reach a page. */
 export const httpUrl = { type: 'string', format: 'uri', pattern: '^https?://', maxLength: 2048 } as const;
 
-/** Image: an http(s) URL or a data: URI of a PNG/SVG/JPEG image. */
+/**
+ * Image: an http(s) URL or a data: URI of a PNG/SVG/JPEG image. The schema says the shape; the
+ * image itself is checked, and an SVG re-rendered to PNG, when it is stored (src/images.ts).
+ */
 export const imageUrl = {
   type: 'string',
   maxLength: 200_000,
   pattern: '^(https?://|data:image/(png|svg\\+xml|jpeg);base64,)',
+  description: 'An http(s) URL, or a data:image/png, data:image/jpeg or data:image/svg+xml base64 URI (an SVG is stored re-rendered as a PNG)',
 } as const;
+
+/*
+ * Human text and identifiers. `x-text` is the one text rule (src/text.ts): NFC, and no blank text,
+ * control characters, bidi overrides/isolates or lone surrogates. Every route that takes a name, a
+ * free text, a learner id or an e-mail uses these.
+ */
+
+/** One line of human text: a person's, an achievement's or an institution's name, a tag, a role. */
+export const nameText = (maxLength: number) => ({ type: 'string', minLength: 1, maxLength, 'x-text': 'name' }) as const;
+
+/** Free text that may run over several lines: a description, a narrative, a reason. */
+export const freeText = (maxLength: number) => ({ type: 'string', minLength: 1, maxLength, 'x-text': 'text' }) as const;
+
+/** An identifier an institution types, such as its own learner id (compared in NFC, trimmed). */
+export const identifierText = (maxLength: number) => ({ type: 'string', minLength: 1, maxLength, 'x-text': 'id' }) as const;
+
+/** An e-mail address: JSON Schema's `email` syntax within RFC 5321's limits (64 before the @, 254 in all). */
+export const emailAddress = { type: 'string', format: 'email', maxLength: 254, 'x-text': 'email' } as const;
+
+/** What a `pattern` above means, for problem details (a regular expression is not an answer). */
+export const PATTERN_MEANINGS: Record<string, string> = {
+  [httpUrl.pattern]: 'must be an http(s) URL',
+  [imageUrl.pattern]: 'must be an http(s) URL, or a data:image/png, data:image/jpeg or data:image/svg+xml base64 URI',
+};
 
 
 /** Error replies every authenticated route can give. */

@@ -1,4 +1,4 @@
-import { httpUrl, problemReplies, problemSchema, uuidParam, institutionSecurity } from './common.js';
+import { emailAddress, freeText, httpUrl, identifierText, nameText, problemReplies, problemSchema, uuidParam, institutionSecurity } from './common.js';
 
 const dateOrDateTime = {
   type: 'string',
@@ -11,10 +11,10 @@ export const recipientSchema = {
   additionalProperties: false,
   required: ['name'],
   properties: {
-    name: { type: 'string', minLength: 1, maxLength: 200 },
-    email: { type: 'string', format: 'email', maxLength: 320 },
+    name: nameText(200),
+    email: emailAddress,
     did: { type: 'string', pattern: '^did:(key|web):[A-Za-z0-9._:%-]+$', maxLength: 500 },
-    externalId: { type: 'string', minLength: 1, maxLength: 200, description: "The institution's own learner id (student number)" },
+    externalId: { ...identifierText(200), description: "The institution's own learner id (student number)" },
   },
   anyOf: [{ required: ['email'] }, { required: ['did'] }, { required: ['externalId'] }],
 } as const;
@@ -24,10 +24,10 @@ export const evidenceSchema = {
   additionalProperties: false,
   properties: {
     url: httpUrl,
-    name: { type: 'string', maxLength: 300 },
-    narrative: { type: 'string', maxLength: 5000 },
-    description: { type: 'string', maxLength: 2000 },
-    genre: { type: 'string', maxLength: 100 },
+    name: nameText(300),
+    narrative: freeText(5000),
+    description: freeText(2000),
+    genre: nameText(100),
   },
   anyOf: [{ required: ['url'] }, { required: ['narrative'] }, { required: ['name'] }],
 } as const;
@@ -36,9 +36,9 @@ export const resultSchema = {
   type: 'object',
   additionalProperties: false,
   properties: {
-    value: { type: 'string', minLength: 1, maxLength: 100 },
+    value: nameText(100),
     status: { type: 'string', enum: ['Completed', 'Enrolled', 'Failed', 'InProgress', 'OnHold', 'Provisional', 'Withdrew'] },
-    achievedLevel: { type: 'string', maxLength: 500 },
+    achievedLevel: nameText(500),
   },
   minProperties: 1,
 } as const;
@@ -64,18 +64,18 @@ export const credentialItemProperties = {
   result: { type: 'array', maxItems: 10, items: resultSchema },
   activityStartDate: dateOrDateTime,
   activityEndDate: dateOrDateTime,
-  role: { type: 'string', minLength: 1, maxLength: 100 },
-  term: { type: 'string', minLength: 1, maxLength: 100 },
+  role: nameText(100),
+  term: nameText(100),
   creditsEarned: { type: 'number', minimum: 0, maximum: 100000, description: 'Hours earned' },
-  narrative: { type: 'string', maxLength: 5000 },
+  narrative: freeText(5000),
   studyGroup: {
     type: 'object',
     additionalProperties: false,
     required: ['name'],
     description: 'study_group: the group, its topic and attendance',
     properties: {
-      name: { type: 'string', minLength: 1, maxLength: 200 },
-      topic: { type: 'string', maxLength: 300 },
+      name: nameText(200),
+      topic: nameText(300),
       sessionsAttended: { type: 'integer', minimum: 0, maximum: 10000 },
       sessionsTotal: { type: 'integer', minimum: 1, maximum: 10000 },
     },
@@ -133,7 +133,7 @@ const idempotencyHeaders = {
 const reasonBody = {
   type: 'object',
   additionalProperties: false,
-  properties: { reason: { type: 'string', minLength: 1, maxLength: 1000 } },
+  properties: { reason: freeText(1000) },
 } as const;
 
 export const credentialListItem = {
@@ -169,7 +169,7 @@ export const credentialRoutesSchema = {
       additionalProperties: false,
       properties: {
         achievementId: uuidParam,
-        learner: { type: 'string', maxLength: 320, description: 'E-mail, DID or learner id' },
+        learner: { type: 'string', maxLength: 320, description: 'E-mail, DID or learner id (compared in NFC)' },
         limit: { type: 'integer', minimum: 1, maximum: 200, default: 50 },
         cursor: { type: 'string', maxLength: 200 },
       },

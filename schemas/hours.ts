@@ -1,4 +1,4 @@
-import { httpUrl, problemReplies, uuidParam, institutionSecurity } from './common.js';
+import { freeText, httpUrl, nameText, problemReplies, uuidParam, institutionSecurity } from './common.js';
 import { recipientSchema } from './credentials.js';
 
 /** The recipient of a credential, without a DID: sessions are recorded by e-mail or the institution's id. */
@@ -22,7 +22,7 @@ export const hoursCreateBody = {
     achievementId: uuidParam,
     learner: hoursLearnerSchema,
     hours: { type: 'number', exclusiveMinimum: 0, maximum: 24 },
-    activity: { type: 'string', minLength: 1, maxLength: 500 },
+    activity: nameText(500),
     date: { type: 'string', format: 'date' },
     evidence: {
       type: 'array',
@@ -30,7 +30,7 @@ export const hoursCreateBody = {
       items: {
         type: 'object',
         additionalProperties: false,
-        properties: { url: httpUrl, name: { type: 'string', maxLength: 300 }, narrative: { type: 'string', maxLength: 2000 } },
+        properties: { url: httpUrl, name: nameText(300), narrative: freeText(2000) },
       },
     },
   },
@@ -102,7 +102,7 @@ export const hoursRoutesSchema = {
     summary: 'Void a recorded session, with a reason (kept in the audit trail)',
     security: institutionSecurity,
     params: learnerIdParams,
-    body: { type: 'object', additionalProperties: false, required: ['reason'], properties: { reason: { type: 'string', minLength: 1, maxLength: 1000 } } },
+    body: { type: 'object', additionalProperties: false, required: ['reason'], properties: { reason: freeText(1000) } },
     response: {
       200: {
         type: 'object',

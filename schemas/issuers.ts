@@ -1,4 +1,4 @@
-import { httpUrl, imageUrl, problemReplies, bearerSecurity, operatorSecurity } from './common.js';
+import { emailAddress, freeText, httpUrl, imageUrl, nameText, problemReplies, bearerSecurity, operatorSecurity } from './common.js';
 
 export const issuerCreateBody = {
   type: 'object',
@@ -10,10 +10,10 @@ export const issuerCreateBody = {
       pattern: '^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$',
       description: 'Lower-case letters, digits and hyphens; part of the DID and URLs',
     },
-    name: { type: 'string', minLength: 1, maxLength: 200 },
+    name: nameText(200),
     url: httpUrl,
-    email: { type: 'string', format: 'email', maxLength: 320 },
-    description: { type: 'string', maxLength: 2000 },
+    email: emailAddress,
+    description: freeText(2000),
     image: imageUrl,
   },
   example: {
@@ -61,7 +61,7 @@ export const apiKeyParams = {
 export const apiKeyCreateBody = {
   type: 'object',
   additionalProperties: false,
-  properties: { label: { type: 'string', maxLength: 200 } },
+  properties: { label: nameText(200) },
 } as const;
 
 export const issuerRoutesSchema = {

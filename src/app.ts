@@ -17,7 +17,7 @@ import { clrRoutes } from './clr/clr.routes.js';
 import { credentialRoutes } from './credentials/credential.routes.js';
 import type { Db } from './db/database.js';
 import type { IssuerRow } from './db/types.js';
-import { badRequest, ErrorCode, errorHandler, findNulCharacter, problem, sendProblem } from './errors.js';
+import { badRequest, clientErrorHandler, ErrorCode, errorHandler, findNulCharacter, problem, sendProblem, toProblem } from './errors.js';
 import { healthRoutes } from './health/health.routes.js';
 import { hoursRoutes } from './hours/hours.routes.js';
 import { issuerRoutes } from './issuers/issuer.routes.js';
@@ -134,6 +134,9 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     // /c/<id>/ is the same page as /c/<id>.
     routerOptions: { ignoreTrailingSlash: true },
     onProtoPoisoning: 'error',
+    // 414, 431 and the like: problem+json as every other answer (src/errors.ts).
+    frameworkErrors: (error, request, reply) => sendProblem(reply, { ...toProblem(error), instance: request.url.split('?')[0]!.slice(0, 200) }),
+    clientErrorHandler,
     onConstructorPoisoning: 'error',
     // Who the client is, for the per-address limits: TRUST_PROXY names the proxies to believe.
     trustProxy: typeof config.trustProxy === 'number' ? trustHops(config.trustProxy) : config.trustProxy,

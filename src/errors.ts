@@ -2,6 +2,7 @@
  * One error vocabulary for the whole service, rendered as RFC 9457 problem+json.
  */
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { PATTERN_MEANINGS } from '../schemas/common.js';
 
 export const PROBLEM_BASE = 'https://ieum.dev/problems/';
 
@@ -14,6 +15,8 @@ export const ErrorCode = {
   conflict: 'conflict',
   idempotencyMismatch: 'idempotency-key-reused',
   payloadTooLarge: 'payload-too-large',
+  uriTooLong: 'uri-too-long',
+  headersTooLarge: 'headers-too-large',
   unsupportedMediaType: 'unsupported-media-type',
   rateLimited: 'rate-limited',
   unavailable: 'service-unavailable',
@@ -30,6 +33,8 @@ const TITLES: Record<ErrorCode, string> = {
   'conflict': 'Conflict',
   'idempotency-key-reused': 'Idempotency-Key reused with a different request',
   'payload-too-large': 'Request body too large',
+  'uri-too-long': 'URI too long',
+  'headers-too-large': 'Request headers too large',
   'unsupported-media-type': 'Unsupported media type',
   'rate-limited': 'Too many requests',
   'service-unavailable': 'Service unavailable',
@@ -132,7 +137,9 @@ export function describeValidation(allIssues: AjvIssue[], context: string | unde
         ? 'is not a known field'
         : issue.keyword === 'required'
           ? 'is required'
-          : (issue.message ?? 'is not valid');
+          : issue.keyword === 'pattern' && PATTERN_MEANINGS[issue.params.pattern as string]
+            ? PATTERN_MEANINGS[issue.params.pattern as string]!
+            : (issue.message ?? 'is not valid');
     return { field, message };
   });
   const first = errors[0] ?? { field: context ?? 'body', message: 'is not valid' };
@@ -155,6 +162,17 @@ export function toProblem(error: unknown): Problem {
   switch (fastifyError.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return problem(413, ErrorCode.payloadTooLarge, 'The request body is larger than this route accepts');
+    // @fastify/multipart's limits: one file of 2 MiB and a few fields (src/pages/page.routes.ts).
+    case 'FST_REQ_FILE_TOO_LARGE':
+      return problem(413, ErrorCode.payloadTooLarge, 'The file is larger than 2 MiB', { field: 'file' });
+    case 'FST_FILES_LIMIT':
+    case 'FST_FIELDS_LIMIT':
+    case 'FST_PARTS_LIMIT':
+      return problem(413, ErrorCode.payloadTooLarge, 'The form carries more files or fields than it accepts (one file, the text)', { field: 'body' });
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return problem(414, ErrorCode.uriTooLong, 'A path segment of the URL is longer than any id this service uses', { field: 'url' });
+    case 'FST_ERR_BAD_URL':
+      return problem(400, ErrorCode.validation, 'The URL cannot be decoded', { field: 'url' });
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return problem(415, ErrorCode.unsupportedMediaType, 'Send the body as application/json', { field: 'content-type' });
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
@@ -173,6 +191,25 @@ export function toProblem(error: unknown): Problem {
     return problem(503, ErrorCode.unavailable, 'The database is not answering; try again shortly');
   }
   return problem(500, ErrorCode.internal, 'Something went wrong on our side; it has been logged');
+}
+
+/**
+ * Errors Node's HTTP parser meets before any route (headers over 16 KiB, a malformed request):
+ * answered as problem+json on the raw socket, as everything else is.
+ */
+export function clientErrorHandler(error: Error & { code?: string }, socket: import('node:net').Socket): void {
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const body = error.code === 'HPE_HEADER_OVERFLOW'
+    ? problem(431, ErrorCode.headersTooLarge, 'The request line and headers are larger than 16 KiB', { field: 'headers' })
+    : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+      ? problem(408, ErrorCode.validation, 'The request took too long to arrive')
+      : problem(400, ErrorCode.validation, 'The request is not well-formed HTTP');
+  const text = JSON.stringify(body);
+  const reason = body.status === 431 ? 'Request Header Fields Too Large' : body.status === 408 ? 'Request Timeout' : 'Bad Request';
+  socket.end(`HTTP/1.1 ${body.status} ${reason}\r\nContent-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`);
 }
 
 /** Connection-level failures (server down, refused, timed out) are 503, not 500. */

@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { Db } from '../db/database.js';
 import type { AchievementKind, AchievementRow, IssuerRow } from '../db/types.js';
 import { badRequest, notFound } from '../errors.js';
+import { acceptImage } from '../images.js';
 import { OB_V3_CONTEXT, VC_V2_CONTEXT } from '../jsonld/document-loader.js';
 import type { IssuerService } from '../issuers/issuer.service.js';
 import type { Urls } from '../urls.js';
@@ -115,6 +116,8 @@ export function createAchievementService(deps: { db: Db; urls: Urls; issuers: Is
       if (input.kind !== 'training_hours' && input.requiredHours !== undefined) {
         throw badRequest('requiredHours applies only to training_hours achievements', 'requiredHours');
       }
+      // Checked (an SVG re-rendered to PNG) before anything is written: src/images.ts.
+      const image = input.image === undefined ? null : await acceptImage(input.image, 'image');
       const details: Details = {};
       if (input.humanCode) details.humanCode = input.humanCode;
       if (input.fieldOfStudy) details.fieldOfStudy = input.fieldOfStudy;
@@ -128,7 +131,7 @@ export function createAchievementService(deps: { db: Db; urls: Urls; issuers: Is
           name: input.name,
           description: input.description,
           criteria_narrative: input.criteria.narrative,
-          image: input.image ?? null,
+          image,
           hours: input.hours ?? null,
           required_hours: input.requiredHours ?? null,
           tags: JSON.stringify(input.tags ?? []),

@@ -3,6 +3,7 @@
  * batch rows. Parsing is csv-parse's; here only the columns are mapped onto the JSON row shape.
  */
 import { parse } from 'csv-parse/sync';
+import { batchItemSchema } from '../../schemas/credentials.js';
 import { badRequest } from '../errors.js';
 import type { BatchRow } from './batch.service.js';
 
@@ -11,6 +12,23 @@ const PLAIN = ['validFrom', 'validUntil', 'activityStartDate', 'activityEndDate'
 const EVIDENCE: Record<string, string> = { evidenceUrl: 'url', evidenceName: 'name', evidenceNarrative: 'narrative' };
 const GROUP: Record<string, string> = { groupName: 'name', groupTopic: 'topic', sessionsAttended: 'sessionsAttended', sessionsTotal: 'sessionsTotal' };
 export const CSV_COLUMNS = [...RECIPIENT, ...PLAIN, 'result', ...Object.keys(EVIDENCE), ...Object.keys(GROUP)];
+
+/** The JSON type the row schema wants for a column (studyGroup's columns in its sub-schema). */
+function columnType(column: string): string | undefined {
+  const properties = (column in GROUP ? batchItemSchema.properties.studyGroup.properties : batchItemSchema.properties) as Record<string, { type?: string }>;
+  return properties[GROUP[column] ?? column]?.type;
+}
+const NUMBER = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
+
+/**
+ * A cell as the JSON value its column wants. A cell is text; rows are validated without coercion,
+ * so a number column's cell is read here as a number when it is written as one. Anything else is
+ * left as text, for validation to refuse with the column's name.
+ */
+function cellValue(column: string, text: string): string | number {
+  const type = columnType(column);
+  return (type === 'number' || type === 'integer') && NUMBER.test(text) ? Number(text) : text;
+}
 
 export function rowsFromCsv(text: string): BatchRow[] {
   let records: { record: Record<string, string>; info: { lines: number } }[];
@@ -27,14 +45,14 @@ export function rowsFromCsv(text: string): BatchRow[] {
     const item: Record<string, unknown> = {};
     const recipient: Record<string, string> = {};
     const evidence: Record<string, string> = {};
-    const group: Record<string, string> = {};
+    const group: Record<string, string | number> = {};
     for (const [column, value] of Object.entries(record)) {
       if (value === '') continue;
       if (RECIPIENT.includes(column)) recipient[column] = value;
       else if (column in EVIDENCE) evidence[EVIDENCE[column]!] = value;
-      else if (column in GROUP) group[GROUP[column]!] = value;
+      else if (column in GROUP) group[GROUP[column]!] = cellValue(column, value);
       else if (column === 'result') item.result = [{ value }];
-      else item[column] = value;
+      else item[column] = cellValue(column, value);
     }
     item.recipient = recipient;
     if (Object.keys(evidence).length > 0) item.evidence = [evidence];

@@ -18,6 +18,7 @@ import type { IssuerService } from '../issuers/issuer.service.js';
 import { identityKey } from '../learners/learner.repository.js';
 import { composeIssuedCredentialsInsert } from './credential.repository.js';
 import type { StatusService, StatusSlot } from '../status/status.service.js';
+import { textKeyword } from '../text.js';
 import type { Urls } from '../urls.js';
 import { buildCredential } from './credential.document.js';
 import { withDataIntegrity, type CredentialInput, type CredentialService, type Securing } from './credential.service.js';
@@ -38,8 +39,11 @@ export type BatchResult =
 const CHUNK = 500;
 
 const addFormats = addFormatsModule.default;
-const ajv = new Ajv.default({ allErrors: false, coerceTypes: true, useDefaults: true, removeAdditional: false, strict: false });
+// A row is validated as the single-credential route validates its body: no coercion (CSV cells are
+// typed per column when the file is read, batch.csv.ts), the text rule, the same formats.
+const ajv = new Ajv.default({ allErrors: false, coerceTypes: false, useDefaults: true, removeAdditional: false, strict: false });
 addFormats(ajv);
+ajv.addKeyword(textKeyword);
 const validateItem = ajv.compile(batchItemSchema);
 
 export type BatchService = ReturnType<typeof createBatchService>;

@@ -7,6 +7,7 @@ import { newSalt } from '../crypto/salt.js';
 import { OB_V3_CONTEXT, OB_V3_EXTENSIONS_CONTEXT, VC_V2_CONTEXT } from '../jsonld/document-loader.js';
 import type { UnsignedCredential } from '../crypto/securing.js';
 import { normaliseEmail } from '../learners/learner.repository.js';
+import { normaliseId } from '../text.js';
 
 export const OB_ACHIEVEMENT_CREDENTIAL_SCHEMA =
   'https://purl.imsglobal.org/spec/ob/v3p0/schema/json/ob_v3p0_achievementcredential_schema.json';
@@ -98,7 +99,7 @@ export function buildCredential(facts: CredentialFacts): UnsignedCredential {
   // OB 3.0 §B.1.9 IdentityObject: salted hashes, so the credential never carries the plain value.
   const identities: [string, string][] = [];
   if (facts.recipient.email) identities.push(['emailAddress', normaliseEmail(facts.recipient.email)]);
-  if (facts.recipient.externalId) identities.push(['identifier', facts.recipient.externalId.trim()]);
+  if (facts.recipient.externalId) identities.push(['identifier', normaliseId(facts.recipient.externalId)]);
   if (identities.length > 0) {
     subject.identifier = identities.map(([identityType, value]) => {
       const salt = facts.salt ?? newSalt();

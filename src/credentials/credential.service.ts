@@ -9,10 +9,12 @@ import type { KeyStore } from '../crypto/key-store.js';
 import type { CredentialSigner, SignedPair } from '../crypto/signer.js';
 import type { Db } from '../db/database.js';
 import type { AchievementRow, CredentialRow, Database, IssuerRow } from '../db/types.js';
+import { checkDateWindow } from '../dates.js';
 import { AppError, ErrorCode, badRequest, conflict, notFound } from '../errors.js';
 import type { IssuerService } from '../issuers/issuer.service.js';
 import type { StatusChanges } from '../status/status-changes.js';
 import type { StatusService, StatusSlot } from '../status/status.service.js';
+import { normaliseId } from '../text.js';
 import type { Urls } from '../urls.js';
 import { normaliseEmail, type LearnerIdentity } from '../learners/learner.repository.js';
 import { createCredentialWriter, insertIssuedCredentials, jwtOf, type NewCredential } from './credential.repository.js';
@@ -98,7 +100,13 @@ export function createCredentialService(deps: {
     return { id: row.id, url: urls.credential(row.id), credential: row.document as Record<string, unknown>, jwt: jwtOf(row), status: statusOf(row) };
   }
 
+  /** The dates of a credential: each within its window (src/dates.ts), and in order. */
   function checkDates(input: CredentialInput): { validFrom: string; validUntil?: string } {
+    const now = new Date();
+    if (input.validFrom) checkDateWindow('validFrom', input.validFrom, 'validFrom', now);
+    if (input.validUntil) checkDateWindow('validUntil', input.validUntil, 'validUntil', now);
+    if (input.activityStartDate) checkDateWindow('activity', input.activityStartDate, 'activityStartDate', now);
+    if (input.activityEndDate) checkDateWindow('activity', input.activityEndDate, 'activityEndDate', now);
     const validFrom = input.validFrom ? xsdDateTime(new Date(input.validFrom)) : xsdDateTime(new Date());
     let validUntil: string | undefined;
     if (input.validUntil) {
@@ -251,7 +259,8 @@ export function createCredentialService(deps: {
         .where('credentials.issuer_id', '=', issuer.id);
       if (query.achievementId) q = q.where('credentials.achievement_id', '=', query.achievementId);
       if (query.learner) {
-        const learner = query.learner.trim();
+        // As the learner's id was stored: NFC and trimmed (src/text.ts).
+        const learner = normaliseId(query.learner);
         q = learner.includes('@')
           ? q.where('learners.email', '=', normaliseEmail(learner))
           : learner.startsWith('did:')

@@ -118,13 +118,16 @@ function jwtPayloadOf(credential: Record<string, unknown>): string {
   const { proof: _ignored, ...withoutProof } = credential;
   const issuer = credential.issuer as string | { id: string };
   const subject = (credential.credentialSubject as { id?: string } | undefined)?.id;
+  // A VC 1.1 credential (signed on the VC-API route) has issuanceDate/expirationDate instead.
+  const validFrom = credential.validFrom ?? credential.issuanceDate;
+  const validUntil = credential.validUntil ?? credential.expirationDate;
   const claims: JwtClaims = {
     iss: typeof issuer === 'string' ? issuer : issuer.id,
     jti: credential.id as string,
-    nbf: Math.floor(Date.parse(credential.validFrom as string) / 1000),
+    nbf: Math.floor(Date.parse(validFrom as string) / 1000),
   };
   if (subject) claims.sub = subject;
-  if (typeof credential.validUntil === 'string') claims.exp = Math.floor(Date.parse(credential.validUntil) / 1000);
+  if (typeof validUntil === 'string') claims.exp = Math.floor(Date.parse(validUntil) / 1000);
   // The text of {...withoutProof, ...claims}, spliced from the document's own text (claims come after
   // its members, as the spread puts them) instead of serialising the document a second time.
   const document = 'proof' in credential ? JSON.stringify(withoutProof) : jsonOf(credential);

@@ -9,6 +9,7 @@ import { insertAuditEvents } from '../audit/audit.repository.js';
 import type { CredentialService } from '../credentials/credential.service.js';
 import type { Db } from '../db/database.js';
 import type { Database, IssuerRow } from '../db/types.js';
+import { checkDateWindow } from '../dates.js';
 import { badRequest, conflict, notFound } from '../errors.js';
 import { findLearner, upsertLearner } from '../learners/learner.repository.js';
 import type { Urls } from '../urls.js';
@@ -74,6 +75,7 @@ export function createHoursService(deps: { db: Db; urls: Urls; achievements: Ach
     if (achievement.kind !== 'training_hours') throw badRequest('training hours are recorded against a training_hours achievement', 'achievementId');
     const date = new Date(`${input.date}T00:00:00Z`);
     if (Number.isNaN(date.getTime())) throw badRequest('date is not a calendar date', 'date');
+    checkDateWindow('session', input.date, 'date');
     const year = date.getUTCFullYear();
     const required = Number(achievement.required_hours);
 

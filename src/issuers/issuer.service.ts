@@ -8,6 +8,7 @@ import type { KeyStore } from '../crypto/key-store.js';
 import type { Db } from '../db/database.js';
 import type { IssuerRow } from '../db/types.js';
 import { conflict, notFound } from '../errors.js';
+import { acceptImage } from '../images.js';
 import { OB_V3_CONTEXT, VC_V2_CONTEXT } from '../jsonld/document-loader.js';
 import type { Urls } from '../urls.js';
 import { findIssuerBySlug, insertApiKey, revokeApiKey } from './issuer.repository.js';
@@ -66,6 +67,8 @@ export function createIssuerService(deps: { db: Db; keys: KeyStore; urls: Urls; 
       if (await findIssuerBySlug(db, input.slug)) {
         throw conflict(`An institution with slug "${input.slug}" already exists`, 'slug');
       }
+      // Checked (an SVG re-rendered to PNG) before anything is written: src/images.ts.
+      const image = input.image === undefined ? null : await acceptImage(input.image, 'image');
       const issuerId = randomUUID();
       const apiKey: NewApiKey = { id: randomUUID(), token: newApiToken(), label: 'first key' };
       try {
@@ -79,7 +82,7 @@ export function createIssuerService(deps: { db: Db; keys: KeyStore; urls: Urls; 
               url: input.url,
               email: input.email,
               description: input.description ?? null,
-              image: input.image ?? null,
+              image,
             })
             .execute();
           await keys.addKeys(trx, issuerId);

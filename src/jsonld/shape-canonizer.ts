@@ -141,7 +141,12 @@ async function definedTerms(context: unknown, loader: DocumentLoader, terms: Set
   } else if (Array.isArray(context)) {
     for (const item of context) await definedTerms(item, loader, terms, seen);
   } else if (context && typeof context === 'object') {
-    for (const [key, definition] of Object.entries(context)) {
+    const local = context as Record<string, unknown>;
+    // jsonld.js reads `{ "@context": … }` as the context inside it (the W3C suites write inline
+    // contexts so), and `@import` brings in another context's terms.
+    if ('@context' in local) return definedTerms(local['@context'], loader, terms, seen);
+    if (typeof local['@import'] === 'string') await definedTerms(local['@import'], loader, terms, seen);
+    for (const [key, definition] of Object.entries(local)) {
       if (!key.startsWith('@')) terms.add(key);
       if (definition && typeof definition === 'object') await definedTerms((definition as { '@context'?: unknown })['@context'], loader, terms, seen);
     }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { Database, LearnerRow } from '../db/types.js';
+import { normaliseId } from '../text.js';
 
 export interface LearnerIdentity {
   name: string;
@@ -18,7 +19,8 @@ type IdentityKind = 'email' | 'ext' | 'did';
 
 /** Who a learner is at one institution, as the unique indexes see it. */
 export function identityKey(who: LearnerIdentity): string {
-  return who.email ? `email:${normaliseEmail(who.email)}` : who.externalId?.trim() ? `ext:${who.externalId.trim()}` : `did:${who.did}`;
+  const externalId = who.externalId ? normaliseId(who.externalId) : '';
+  return who.email ? `email:${normaliseEmail(who.email)}` : externalId ? `ext:${externalId}` : `did:${who.did}`;
 }
 
 const kindOf = (key: string) => key.slice(0, key.indexOf(':')) as IdentityKind;
@@ -30,7 +32,8 @@ function learnerValues(issuerId: string, who: LearnerIdentity) {
     name: who.name,
     email: who.email ? normaliseEmail(who.email) : null,
     did: who.did ?? null,
-    external_id: who.externalId?.trim() || null,
+    // NFC and trimmed (src/text.ts): the NFC and NFD forms of one id are one learner.
+    external_id: (who.externalId && normaliseId(who.externalId)) || null,
   };
 }
 

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import multipart from '@fastify/multipart';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { AppError } from '../errors.js';
+import { AppError, ErrorCode } from '../errors.js';
 import type { Services } from '../services.js';
 import { securedByJwtAlone } from '../credentials/credential.document.js';
 import type { PublicCredential } from './page.service.js';
@@ -174,15 +174,28 @@ export async function pageRoutes(app: FastifyInstance, { pages, verify, urls }: 
     let file: Buffer | undefined;
     let fileType = '';
     if (!request.isMultipart()) throw new AppError(415, 'unsupported-media-type', 'Send the form as multipart/form-data', 'content-type');
-    for await (const part of request.parts()) {
-      if (part.type === 'file') {
-        file = await part.toBuffer();
-        fileType = `${part.mimetype} ${part.filename}`;
-      } else if (part.fieldname === 'text') {
-        text = String(part.value ?? '');
+    const page = (input: Parameters<typeof verifyPage>[0], status = 200) => reply.code(status).type('text/html; charset=utf-8').send(verifyPage(input));
+    try {
+      for await (const part of request.parts()) {
+        if (part.type === 'file') {
+          file = await part.toBuffer();
+          fileType = `${part.mimetype} ${part.filename}`;
+        } else if (part.fieldname === 'text') {
+          // A field over the limit is cut short by the parser: refuse it rather than read half.
+          if (part.valueTruncated) throw new AppError(413, ErrorCode.payloadTooLarge, 'The pasted text is larger than 512 KiB', 'text');
+          text = String(part.value ?? '');
+        }
       }
+    } catch (error) {
+      // The form's limits (one file of 2 MiB, a few fields): a browser gets the page saying so,
+      // other clients problem+json (src/errors.ts).
+      const status = (error as { statusCode?: number }).statusCode;
+      const tooLarge = status === 413 || (error instanceof AppError && error.status === 413);
+      if (tooLarge && request.headers.accept?.includes('text/html')) return page({ lang, error: t['verify.formTooLarge'] }, 413);
+      if (tooLarge || error instanceof AppError) throw error;
+      // Anything else the parser meets (a form cut short, a broken boundary) is the sender's.
+      throw new AppError(400, ErrorCode.validation, 'The form is not well-formed multipart/form-data', 'body');
     }
-    const page = (input: Parameters<typeof verifyPage>[0]) => reply.type('text/html; charset=utf-8').send(verifyPage(input));
     const source = file && file.length > 0 ? textFromFile(file, fileType) : text.trim();
     if (!source) return page({ lang, error: t['verify.empty'] });
     const shown = text.length > 20_000 ? '' : text;

@@ -11,7 +11,7 @@ import type { IssueOptions } from './vcapi.service.js';
 const issueSchema = {
   tags: ['vc-api'],
   operationId: 'vcApiIssueCredential',
-  summary: 'VC-API: issue (sign and store) a VC 2.0 credential',
+  summary: 'VC-API: issue (sign and store) a VC 2.0 credential, or a VC 1.1 one (issuanceDate added when missing)',
   security: institutionSecurity,
   body: {
     type: 'object',
@@ -78,7 +78,7 @@ const statusSchema = {
 const presentationSchema = {
   tags: ['vc-api'],
   operationId: 'vcApiVerifyPresentation',
-  summary: 'VC-API: verify a presentation signed by its holder (challenge and domain), and each credential in it',
+  summary: 'VC-API: verify a presentation (its proof, by the holder’s key when it names a holder; challenge and domain), and each credential in it',
   body: {
     type: 'object',
     additionalProperties: false,

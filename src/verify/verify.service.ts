@@ -11,7 +11,7 @@ import type { Db } from '../db/database.js';
 import { securedByJwtAlone } from '../credentials/credential.document.js';
 import type { CredentialRow } from '../db/types.js';
 import { AppError, badRequest } from '../errors.js';
-import { containsPrototypeName, createDocumentLoader, isKnownContext } from '../jsonld/document-loader.js';
+import { containsPrototypeName, createDocumentLoader, unknownContexts as contextsNotKnown } from '../jsonld/document-loader.js';
 import type { RegistryService } from '../registry/registry.service.js';
 import { bitAt, decodeBitstring } from '../status/bitstring.js';
 import type { StatusChanges } from '../status/status-changes.js';
@@ -201,9 +201,12 @@ export function createVerifyService(deps: {
     return { ...status, stored: remember(credentialId, document as Json) };
   }
 
+  /**
+   * The contexts this service cannot process offline. An inline object context is processed locally
+   * (jsonld.js fetches nothing for it) unless it names an unknown remote context itself.
+   */
   function unknownContexts(credential: Json): string[] {
-    const contexts = ([] as unknown[]).concat(credential['@context'] ?? []);
-    return contexts.filter((c): c is string => typeof c !== 'string' || !isKnownContext(c)).map((c) => (typeof c === 'string' ? c : 'an inline context'));
+    return contextsNotKnown(credential['@context']);
   }
 
   /** Checks a Data Integrity proof and that its key belongs to the issuer. */
@@ -449,7 +452,9 @@ export function createVerifyService(deps: {
     if (!presentation || typeof presentation !== 'object' || !types.includes('VerifiablePresentation')) {
       throw badRequest('verifiablePresentation must have the type VerifiablePresentation', 'verifiablePresentation.type');
     }
+    // VC-DM 2.0 §4.13: holder is optional; when present, a URL or an object whose id is one.
     const holder = idOf(presentation.holder);
+    const holderInvalid = presentation.holder !== undefined && (holder === null || !URL.canParse(holder));
     let proof: Check;
     const proofs = ([] as Json[]).concat(presentation.proof ?? []);
     if (containsPrototypeName(presentation)) {
@@ -458,7 +463,11 @@ export function createVerifyService(deps: {
       proof = { check: 'proof', ok: false, code: 'unknown-context', detail: `Uses a JSON-LD context this service does not know: ${unknownContexts(presentation)[0]}` };
     } else if (proofs.length !== 1 || proofs[0]?.type !== 'DataIntegrityProof' || proofs[0]?.cryptosuite !== 'eddsa-rdfc-2022') {
       proof = { check: 'proof', ok: false, code: 'unsupported-proof', detail: 'The presentation needs one eddsa-rdfc-2022 DataIntegrityProof' };
-    } else if (!holder || text(proofs[0]!.verificationMethod).split('#')[0] !== holder) {
+    } else if (holderInvalid) {
+      proof = { check: 'proof', ok: false, code: 'holder-invalid', detail: 'The holder must be a URL or an object whose id is a URL' };
+    } else if (holder && text(proofs[0]!.verificationMethod).split('#')[0] !== holder) {
+      // With a holder, the proof must be the holder's; without one, it is checked against its own
+      // verification method (resolved as every key is: did:key, ours, the registry's).
       proof = { check: 'proof', ok: false, code: 'key-not-issuers', detail: 'The presentation was not signed with a key of its holder' };
     } else if (!options.challenge) {
       proof = { check: 'proof', ok: false, code: 'no-challenge', detail: 'A challenge is required, so an old presentation cannot be replayed' };
@@ -467,7 +476,7 @@ export function createVerifyService(deps: {
         const purpose = new jsigs.purposes.AuthenticationProofPurpose({ challenge: options.challenge, ...(options.domain ? { domain: options.domain } : {}) });
         const result = await jsigs.verify(presentation, { suite, purpose, documentLoader });
         proof = result.verified
-          ? { check: 'proof', ok: true, code: 'signature-valid', detail: 'The holder signed this presentation for this challenge and domain' }
+          ? { check: 'proof', ok: true, code: 'signature-valid', detail: holder ? 'The holder signed this presentation for this challenge and domain' : 'The presentation is signed, for this challenge and domain, with the key it names (it names no holder)' }
           : { check: 'proof', ok: false, code: 'signature-invalid', detail: `The presentation proof does not hold: ${result.error?.errors?.[0]?.message ?? result.error?.message ?? 'invalid'}` };
       } catch (error) {
         proof = { check: 'proof', ok: false, code: 'signature-invalid', detail: `The presentation proof could not be checked: ${(error as Error).message}` };

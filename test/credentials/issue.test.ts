@@ -69,18 +69,22 @@ describe('issuing one credential', () => {
   });
 
   it('keeps Korean, emoji, quotes and newlines intact through signing and storage', async () => {
-    const name = '이서연 "Seoyeon" 😀\n둘째 줄';
-    const issued = await issueCredential(t.app, issuer, achievementId, { recipient: { name, email: 'seoyeon@example.com' } });
+    // A name is one line (src/text.ts); the line break rides in the free-text narrative.
+    const name = '이서연 "Seoyeon" 😀';
+    const narrative = '첫째 줄\n둘째 줄';
+    const issued = await issueCredential(t.app, issuer, achievementId, { recipient: { name, email: 'seoyeon@example.com' }, narrative });
     const stored = await t.app.inject({ method: 'GET', url: `/v1/credentials/${issued.id}`, headers: issuer.headers });
     expect(stored.json().credential.credentialSubject.name).toBe(name);
+    expect(stored.json().credential.credentialSubject.narrative).toBe(narrative);
     expect(stored.json().credential).toEqual(issued.credential);
     expect((await verifyWithLibrary(t.app, PUBLIC, stored.json().credential)).verified).toBe(true);
   });
 
   it('stores the JWT without its payload and gives back, byte for byte, the JWT it signed', async () => {
-    const name = '박지우 "Jiwoo" 🎓\n\\ 끝';
+    const name = '박지우 "Jiwoo" 🎓 \\ 끝';
+    const narrative = '첫째 줄\n\\ 둘째 줄';
     for (const jwtAlgorithm of ['EdDSA', 'RS256'] as const) {
-      const issued = await issueCredential(t.app, issuer, achievementId, { jwtAlgorithm, recipient: { name, email: `jiwoo-${jwtAlgorithm}@example.com` }, validUntil: '2030-01-01T00:00:00Z', creditsEarned: 12.5 });
+      const issued = await issueCredential(t.app, issuer, achievementId, { jwtAlgorithm, recipient: { name, email: `jiwoo-${jwtAlgorithm}@example.com` }, narrative, validUntil: '2030-01-01T00:00:00Z', creditsEarned: 12.5 });
       const row = await t.db.selectFrom('credentials').select('jwt').where('id', '=', issued.id).executeTakeFirstOrThrow();
       const [header, , signature] = issued.jwt.split('.');
       expect(row.jwt).toBe(`${header}..${signature}`);
@@ -90,6 +94,7 @@ describe('issuing one credential', () => {
       expect(file.body).toBe(issued.jwt);
       const { payload } = await verifyJwtWithDidKey(t.app, file.body);
       expect(payload.credentialSubject.name).toBe(name);
+      expect(payload.credentialSubject.narrative).toBe(narrative);
     }
   });
 

@@ -1,9 +1,13 @@
 /**
  * Property-based fuzzing of every route: 10,000 hostile requests (random JSON, valid bodies with one
- * field broken, prototype-pollution keys, huge and deep values, wrong content types, invalid UTF-8),
+ * field broken, prototype-pollution keys, huge and deep values, JSON nested thousands deep, values of
+ * the wrong type that a lax parser would coerce, bidi overrides and lone surrogates in names, dates
+ * a century off, wrong content types, invalid UTF-8), and forms and images to the verify routes,
  * authenticated as the operator, an institution, or no one. Never a 5xx; a rejected request never
  * writes a row.
  */
+import { deflateSync } from 'node:zlib';
+import CRC32 from 'crc-32';
 import fc from 'fast-check';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -75,6 +79,9 @@ const hostileValue = fc.oneof(
   fc.jsonValue({ maxDepth: 3 }),
   fc.string({ maxLength: 50 }),
   fc.constantFrom('', '__proto__', 'constructor', '<script>alert(1)</script>', 'javascript:alert(1)', '../../etc/passwd', 'x'.repeat(5000), '\u0000', '😀', '김'.repeat(300), -1, 1e308, Number.MAX_SAFE_INTEGER, true, null, [], {}),
+  // Issue 19's shapes: what a coercing parser took for numbers, names that read backwards or are
+  // not text at all, dates a century off, an e-mail past RFC 5321's lengths.
+  fc.constantFrom('5', [5], '450', '   ', '\u202Eevil.exe', 'a\u2066b', '\uD800', 'e\u0301', '1900-01-01', '2099-12-31', `${'a'.repeat(300)}@example.com`, 'data:image/png;base64,AAAA', 'https://x.org/"onload="'),
   fc.constant({ __proto__: { polluted: true } }),
 );
 
@@ -108,6 +115,8 @@ describe('every route under fuzzing', () => {
             const body = mode === 3 ? value : breakBody(route.body?.() ?? {}, pick, value, mode);
             payload = JSON.stringify(body) ?? 'null';
             if (pick % 17 === 0) payload = Buffer.concat([Buffer.from(payload.slice(0, 5)), Buffer.from([0xc3, 0x28, 0xff]), Buffer.from(payload.slice(5))]);
+            // JSON nested far past the limit, closed or not.
+            else if (pick % 23 === 0) payload = '{"a":' + '['.repeat(65 + (pick % 20_000)) + (pick % 2 ? ']'.repeat(65 + (pick % 20_000)) + '}' : '');
             headers['content-type'] = contentType;
           }
           const before = await rowCount();
@@ -123,4 +132,54 @@ describe('every route under fuzzing', () => {
       { numRuns: 10_000 },
     );
   }, 600_000);
+});
+
+/** A PNG (signature and IHDR only, as a parser sees first) with one iTXt chunk, possibly compressed. */
+function pngWith(text: string, compressed: boolean): Buffer {
+  const chunk = (type: string, data: Buffer) => {
+    const length = Buffer.alloc(4);
+    length.writeUInt32BE(data.length);
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(CRC32.buf(Buffer.concat([Buffer.from(type, 'latin1'), data])) >>> 0);
+    return Buffer.concat([length, Buffer.from(type, 'latin1'), data, crc]);
+  };
+  const ihdr = Buffer.from([0, 0, 0, 1, 0, 0, 0, 1, 8, 6, 0, 0, 0]);
+  const body = compressed ? deflateSync(text) : Buffer.from(text);
+  const itxt = Buffer.concat([Buffer.from('openbadgecredential\0', 'latin1'), Buffer.from([compressed ? 1 : 0, 0, 0, 0]), body]);
+  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('iTXt', itxt), chunk('IEND', Buffer.alloc(0))]);
+}
+
+describe('the verify routes under hostile forms and images', () => {
+  it('never answer 5xx to multipart forms and baked images of any shape', async () => {
+    const failures: string[] = [];
+    const text = fc.oneof(
+      fc.jsonValue({ maxDepth: 4 }).map((v) => JSON.stringify(v) ?? ''),
+      fc.nat(30_000).map((n) => '{"a":' + '['.repeat(n)),
+      fc.string({ maxLength: 200 }),
+      fc.constantFrom('eyJhbGciOiJFZERTQSJ9.e30.c2ln', '{"@context":[],"type":["VerifiableCredential"]}', '<svg xmlns="http://www.w3.org/2000/svg"/>'),
+    );
+    await fc.assert(
+      fc.asyncProperty(text, fc.boolean(), fc.nat(6), fc.nat(3 * 1024 * 1024), async (content, compressed, shape, size) => {
+        const boundary = 'fuzz-boundary';
+        const part = (name: string, body: string | Buffer, filename?: string) =>
+          Buffer.concat([Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${name}"${filename ? `; filename="${filename}"` : ''}\r\n\r\n`), Buffer.from(body), Buffer.from('\r\n')]);
+        const image = pngWith(content, compressed);
+        const forms: Buffer[] = [
+          Buffer.concat([part('text', content), Buffer.from(`--${boundary}--\r\n`)]),
+          Buffer.concat([part('file', image, 'badge.png'), Buffer.from(`--${boundary}--\r\n`)]),
+          Buffer.concat([part('file', Buffer.alloc(size, 0x20), 'big.json'), Buffer.from(`--${boundary}--\r\n`)]),
+          Buffer.concat([part('file', image, 'a.png'), part('file2', content, 'b.json'), Buffer.from(`--${boundary}--\r\n`)]),
+          Buffer.concat([...Array.from({ length: 6 }, (_, i) => part(`f${i}`, content)), Buffer.from(`--${boundary}--\r\n`)]),
+          Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="text"\r\n\r\n${content.slice(0, 50)}`),
+        ];
+        const res =
+          shape < forms.length
+            ? await t.app.inject({ method: 'POST', url: '/verify', headers: { 'content-type': `multipart/form-data; boundary=${boundary}` }, payload: forms[shape]! })
+            : await t.app.inject({ method: 'POST', url: '/v1/verify', headers: { 'content-type': 'image/png' }, payload: image });
+        if (res.statusCode >= 500) failures.push(`shape ${shape} → ${res.statusCode} ${res.body.slice(0, 200)}`);
+        expect(failures).toEqual([]);
+      }),
+      { numRuns: 300 },
+    );
+  }, 300_000);
 });

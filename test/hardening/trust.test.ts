@@ -213,3 +213,42 @@ describe('untrusted input is bounded before it is parsed', () => {
     expect(res.json().state).toBe('invalid');
   });
 });
+
+describe('limits are 4xx problem+json, never 500 or Fastify’s own JSON', () => {
+  const boundary = 'ieum-limits';
+  const part = (name: string, body: string | Buffer, filename?: string) =>
+    Buffer.concat([
+      Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${name}"${filename ? `; filename="${filename}"\r\nContent-Type: application/json` : ''}\r\n\r\n`),
+      Buffer.from(body),
+      Buffer.from('\r\n'),
+    ]);
+  const form = (...parts: Buffer[]) => Buffer.concat([...parts, Buffer.from(`--${boundary}--\r\n`)]);
+  it.each([
+    ['a file over 2 MiB', () => form(part('file', Buffer.alloc(2 * 1024 * 1024 + 1, 0x61), 'big.json')), 'file'],
+    ['two files', () => form(part('file', '{}', 'a.json'), part('other', '{}', 'b.json')), 'body'],
+    ['extra fields', () => form(...['a', 'b', 'c', 'd', 'e'].map((name) => part(name, '1')), part('text', '{}')), 'body'],
+    ['pasted text over 512 KiB', () => form(part('text', 'x'.repeat(512 * 1024 + 1))), 'text'],
+  ])('POST /verify with %s: 413 naming %s (a browser gets the page)', async (_what, payload, field) => {
+    const headers = { 'content-type': `multipart/form-data; boundary=${boundary}` };
+    const res = await t.app.inject({ method: 'POST', url: '/verify', headers, payload: payload() });
+    expect(res.statusCode, res.body).toBe(413);
+    expect(res.headers['content-type']).toContain('application/problem+json');
+    expect(res.json().field).toBe(field);
+    const browser = await t.app.inject({ method: 'POST', url: '/verify', headers: { ...headers, accept: 'text/html' }, payload: payload() });
+    expect(browser.statusCode).toBe(413);
+    expect(browser.body).toContain('id="verify-error"');
+  });
+
+  it('a path segment longer than any id is 414, headers over 16 KiB are 431', async () => {
+    const long = await t.app.inject({ method: 'GET', url: `/c/${'a'.repeat(5000)}` });
+    expect(long.statusCode).toBe(414);
+    expect(long.headers['content-type']).toContain('application/problem+json');
+    expect(long.json()).toMatchObject({ type: 'https://ieum.dev/problems/uri-too-long', field: 'url' });
+    // Node's HTTP parser answers before any route: only a listening server shows it.
+    const address = await t.app.listen({ port: 0, host: '127.0.0.1' });
+    const res = await fetch(`${address}/health`, { headers: { 'x-padding': 'a'.repeat(20_000) } });
+    expect(res.status).toBe(431);
+    expect(res.headers.get('content-type')).toContain('application/problem+json');
+    expect(await res.json()).toMatchObject({ type: 'https://ieum.dev/problems/headers-too-large', status: 431 });
+  });
+});
