@@ -186,7 +186,7 @@ describe('migration 0006', () => {
     await sql`insert into status_lists (id, issuer_id, purpose, capacity) values (${listId}, ${issuerId}, 'revocation', 10)`.execute(db);
     await sql`insert into status_allocations (status_list_id, status_index) values (${listId}, 3), (${listId}, 7)`.execute(db);
 
-    await ok(migrator.migrateToLatest());
+    await ok(migrator.migrateTo('0006_status_positions'));
     expect(await tableExists('status_allocations')).toBe(false);
     const closed = await db.selectFrom('status_lists').select(['is_full', 'allocated', 'shuffle_seed']).where('id', '=', listId).executeTakeFirstOrThrow();
     expect(closed).toEqual({ is_full: true, allocated: 0, shuffle_seed: null });
