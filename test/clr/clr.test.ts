@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, type TestApp } from '../helpers/app.js';
-import { admin, createAchievement, createIssuer, issueCredential, type TestIssuer } from '../helpers/fixtures.js';
+import { admin, createAchievement, createIssuer, didKeySigner, issueCredential, type TestIssuer } from '../helpers/fixtures.js';
 import { conformanceDir, ob3SchemaErrors, verifyJwtWithDidKey, verifyWithLibrary } from '../helpers/independent-verify.js';
 
 const PUBLIC = 'https://badges.example.kr';
@@ -286,12 +286,8 @@ describe('what a CLR nests is verified, each credential on its own', () => {
     const vcLib = await import('@digitalbazaar/vc');
     const { DataIntegrityProof } = await import('@digitalbazaar/data-integrity');
     const { cryptosuite } = await import('@digitalbazaar/eddsa-rdfc-2022-cryptosuite');
-    const Ed25519Multikey = await import('@digitalbazaar/ed25519-multikey');
     const { createDocumentLoader } = await import('../../src/jsonld/document-loader.js');
-    const key: any = await Ed25519Multikey.generate();
-    const did = `did:key:${key.publicKeyMultibase}`;
-    key.id = `${did}#${key.publicKeyMultibase}`;
-    key.controller = did;
+    const { key, did } = await didKeySigner();
     const { proof: _proof, ...unsigned } = structuredClone(clr.credential);
     unsigned.issuer = { ...unsigned.issuer, id: did };
     unsigned.credentialSubject.verifiableCredential[0].credentialSubject.creditsEarned = 900;

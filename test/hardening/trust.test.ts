@@ -12,13 +12,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as vcLib from '@digitalbazaar/vc';
 import { DataIntegrityProof } from '@digitalbazaar/data-integrity';
 import { cryptosuite } from '@digitalbazaar/eddsa-rdfc-2022-cryptosuite';
-import * as Ed25519Multikey from '@digitalbazaar/ed25519-multikey';
 import { encode as encodeBase58 } from 'base58-universal';
 import { CompactSign, exportJWK, generateKeyPair } from 'jose';
 import { createDocumentLoader } from '../../src/jsonld/document-loader.js';
 import { MAX_JSON_DEPTH } from '../../src/untrusted-json.js';
 import { buildTestApp, type TestApp } from '../helpers/app.js';
-import { createAchievement, createIssuer, issueCredential, type TestIssuer } from '../helpers/fixtures.js';
+import { createAchievement, createIssuer, didKeySigner, issueCredential, type TestIssuer } from '../helpers/fixtures.js';
 
 const PUBLIC = 'https://badges.example.kr';
 let t: TestApp;
@@ -46,14 +45,6 @@ const plainCredential = (did: string, id?: string) => ({
 
 const vcApiIssue = (issuer: TestIssuer, credential: unknown) =>
   t.app.inject({ method: 'POST', url: '/credentials/issue', headers: issuer.headers, payload: { credential } });
-
-async function didKeySigner() {
-  const key: any = await Ed25519Multikey.generate();
-  const did = `did:key:${key.publicKeyMultibase}`;
-  key.id = `${did}#${key.publicKeyMultibase}`;
-  key.controller = did;
-  return { key, did };
-}
 
 describe('a credential id belongs to one institution', () => {
   it('refuses an id under our /c/ (another institution’s credential), and nothing is written', async () => {

@@ -1,6 +1,7 @@
 /** Factories for the things most tests need: an institution, an achievement, a credential. */
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
+import * as Ed25519Multikey from '@digitalbazaar/ed25519-multikey';
 import { expect } from 'vitest';
 import { ADMIN_TOKEN } from './app.js';
 
@@ -68,4 +69,13 @@ export async function issueCredential(
   });
   expect(res.statusCode, res.body).toBe(201);
   return res.json() as { id: string; url: string; credential: Record<string, any>; jwt: string };
+}
+
+/** A fresh did:key and its Ed25519 key, ready to sign (the key's id is the DID URL of itself). */
+export async function didKeySigner(): Promise<{ key: any; did: string }> {
+  const key: any = await Ed25519Multikey.generate();
+  const did = `did:key:${key.publicKeyMultibase}`;
+  key.id = `${did}#${key.publicKeyMultibase}`;
+  key.controller = did;
+  return { key, did };
 }

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, type TestApp } from '../helpers/app.js';
-import { createIssuer, type TestIssuer } from '../helpers/fixtures.js';
+import { createIssuer, didKeySigner, type TestIssuer } from '../helpers/fixtures.js';
 import { ob3SchemaErrors, verifyWithLibrary } from '../helpers/independent-verify.js';
 
 const PUBLIC = 'https://badges.example.kr';
@@ -113,12 +113,8 @@ describe('POST /presentations/verify', () => {
     const vcLib = await import('@digitalbazaar/vc');
     const { DataIntegrityProof } = await import('@digitalbazaar/data-integrity');
     const { cryptosuite } = await import('@digitalbazaar/eddsa-rdfc-2022-cryptosuite');
-    const Ed25519Multikey = await import('@digitalbazaar/ed25519-multikey');
     const { createDocumentLoader } = await import('../../src/jsonld/document-loader.js');
-    const holderKey: any = await Ed25519Multikey.generate();
-    const holder = `did:key:${holderKey.publicKeyMultibase}`;
-    holderKey.id = `${holder}#${holderKey.publicKeyMultibase}`;
-    holderKey.controller = holder;
+    const { key: holderKey, did: holder } = await didKeySigner();
     const vc = (await issue({ credential: obCredential(issuer.did, { credentialSubject: { ...obCredential(issuer.did).credentialSubject, id: holder } }), options: { credentialStatus: { type: 'BitstringStatusListEntry' } } })).json().verifiableCredential;
     const presentation = vcLib.createPresentation({ verifiableCredential: [vc], holder });
     presentation['@context'] = ['https://www.w3.org/ns/credentials/v2'];
@@ -157,15 +153,6 @@ const plain = (did: string, extra: Record<string, unknown> = {}) => ({
 /** The W3C VC-DM 2.0 test suite's relatedResource fixture: the base context's published digests. */
 const BASE_SRI = 'sha384-NSOcNpmdIVUxIJGvGUoe22FjTWrXiaXlsZ8q6912LdnR3KraQO2n75Ica4wK4Qeg';
 const BASE_MULTIBASE = 'uJKGMkOmFbVJhEfKTduMC2XCyvRAYLjOVmZWwIH1wQ7k';
-
-async function didKeyHolder() {
-  const Ed25519Multikey = await import('@digitalbazaar/ed25519-multikey');
-  const key: any = await Ed25519Multikey.generate();
-  const did = `did:key:${key.publicKeyMultibase}`;
-  key.id = `${did}#${key.publicKeyMultibase}`;
-  key.controller = did;
-  return { key, did };
-}
 
 describe('POST /credentials/issue: what the W3C suites send', () => {
   const accepted: [string, (did: string) => Record<string, unknown>][] = [
@@ -257,7 +244,7 @@ describe('POST /credentials/verify and /presentations/verify: inline contexts, n
     const { DataIntegrityProof } = await import('@digitalbazaar/data-integrity');
     const { cryptosuite } = await import('@digitalbazaar/eddsa-rdfc-2022-cryptosuite');
     const { createDocumentLoader } = await import('../../src/jsonld/document-loader.js');
-    const { key, did } = await didKeyHolder();
+    const { key, did } = await didKeySigner();
     const suite = () => new DataIntegrityProof({ signer: key.signer(), cryptosuite });
     const documentLoader = createDocumentLoader();
     return {
