@@ -17,6 +17,8 @@ declare module '@digitalbazaar/vc' {
 declare module '@digitalbazaar/data-integrity' {
   export class DataIntegrityProof {
     constructor(options: Record<string, unknown>);
+    /** The hashes a proof signs (proof options, then the document as given). */
+    createVerifyData(options: Record<string, unknown>): Promise<Uint8Array>;
   }
 }
 declare module '@digitalbazaar/eddsa-rdfc-2022-cryptosuite' { export const cryptosuite: unknown; }

@@ -220,16 +220,20 @@ export function createVerifyService(deps: {
     }
     const proofs = ([] as Json[]).concat(credential.proof ?? []);
     if (proofs.length === 0) return { check: 'proof', ok: false, code: 'no-proof', detail: 'The credential carries no proof' };
+    // A proof set (or chain) may hold proofs by others, endorsers say: each must verify with its own
+    // key, and at least one must be the issuer's.
     for (const proof of proofs) {
       if (proof?.type !== 'DataIntegrityProof' || proof?.cryptosuite !== 'eddsa-rdfc-2022') {
         return { check: 'proof', ok: false, code: 'unsupported-proof', detail: `Unsupported proof: ${text(proof?.type)} ${text(proof?.cryptosuite ?? '')}`.trim() };
       }
-      const controller = typeof proof.verificationMethod === 'string' ? proof.verificationMethod.split('#')[0] : undefined;
-      if (!controller || controller !== issuerId) {
-        return { check: 'proof', ok: false, code: 'key-not-issuers', detail: 'The proof was made with a key that does not belong to the issuer' };
-      }
-      if (!(await keys.verificationMethod(proof.verificationMethod))) {
-        return { check: 'proof', ok: false, code: 'unknown-key', detail: `The signing key ${proof.verificationMethod} is not one of ours nor registered here` };
+    }
+    const controllerOf = (proof: Json) => (typeof proof.verificationMethod === 'string' ? proof.verificationMethod.split('#')[0] : undefined);
+    if (issuerId === null || !proofs.some((proof) => controllerOf(proof) === issuerId)) {
+      return { check: 'proof', ok: false, code: 'key-not-issuers', detail: 'The proof was made with a key that does not belong to the issuer' };
+    }
+    for (const proof of proofs) {
+      if (!controllerOf(proof) || !(await keys.verificationMethod(proof.verificationMethod))) {
+        return { check: 'proof', ok: false, code: 'unknown-key', detail: `The signing key ${text(proof.verificationMethod)} is not one of ours nor registered here` };
       }
     }
     // Keys are resolved here (database, registry); the canonicalisation and signature check, which

@@ -14,6 +14,8 @@ import { DataIntegrityProof } from '@digitalbazaar/data-integrity';
 import { cryptosuite } from '@digitalbazaar/eddsa-rdfc-2022-cryptosuite';
 import { encode as encodeBase58 } from 'base58-universal';
 import { CompactSign, exportJWK, generateKeyPair } from 'jose';
+import jsonld from 'jsonld';
+import { createHash } from 'node:crypto';
 import { createDocumentLoader } from '../../src/jsonld/document-loader.js';
 import { MAX_JSON_DEPTH } from '../../src/untrusted-json.js';
 import { buildTestApp, type TestApp } from '../helpers/app.js';
@@ -142,6 +144,66 @@ describe('a look-alike signed by someone else borrows nothing of ours', () => {
     const agreeing = await verdictOf(await sign({ iss: did, jti: credential.id }));
     expect(agreeing.checks[0]).toMatchObject({ ok: true, code: 'signature-valid' });
     expect(agreeing.state).toBe('unrecognized-issuer');
+  });
+});
+
+/**
+ * A Data Integrity proof made here by hand with jsonld.js and the key's own signer, chained after
+ * `previous` when given (Data Integrity §4.4): the proof options and the document as it stood with
+ * the previous proofs, each canonicalised and hashed, then signed.
+ */
+async function handMadeProof(credential: Record<string, any>, key: any, previous: Record<string, any>[] = [], id?: string) {
+  const documentLoader = createDocumentLoader();
+  const options = {
+    type: 'DataIntegrityProof',
+    ...(id ? { id } : {}),
+    cryptosuite: 'eddsa-rdfc-2022',
+    created: '2026-12-01T00:00:00Z',
+    verificationMethod: key.id,
+    proofPurpose: 'assertionMethod',
+    ...(previous.length > 0 ? { previousProof: previous.map((p) => p.id) } : {}),
+  };
+  const { proof: _all, ...unsigned } = credential;
+  const canon = (doc: unknown) => jsonld.canonize(doc, { algorithm: 'URDNA2015', format: 'application/n-quads', documentLoader, safe: true } as any) as Promise<string>;
+  const hash = async (doc: unknown) => createHash('sha256').update(await canon(doc)).digest();
+  const document = previous.length > 0 ? { ...unsigned, proof: previous } : unsigned;
+  const data = Buffer.concat([await hash({ '@context': credential['@context'], ...options }), await hash(document)]);
+  const signature: Uint8Array = await key.signer().sign({ data });
+  return { ...options, proofValue: `z${encodeBase58(signature)}` };
+}
+
+describe('a proof set verifies only when every proof does (Data Integrity §4.4)', () => {
+  const proofCheck = async (credential: unknown) => {
+    const verdict = (await t.app.inject({ method: 'POST', url: '/v1/verify', payload: { credential } })).json();
+    return verdict.checks.find((c: any) => c.check === 'proof');
+  };
+
+  it('an endorser’s proof chained after the issuer’s verifies; a missing or broken link fails', async () => {
+    const issuer = await didKeySigner();
+    const endorser = await didKeySigner();
+    const credential = plainCredential(issuer.did, `urn:uuid:${crypto.randomUUID()}`);
+    const issuers = await handMadeProof(credential, issuer.key, [], 'urn:uuid:0b5a1f0e-55a7-4e4e-9a55-6c1f4b0f7c01');
+    const endorsement = await handMadeProof({ ...credential, proof: [issuers] }, endorser.key, [issuers]);
+    expect(await proofCheck({ ...credential, proof: [issuers] })).toMatchObject({ ok: true, code: 'signature-valid' });
+    expect(await proofCheck({ ...credential, proof: [issuers, endorsement] })).toMatchObject({ ok: true, code: 'signature-valid' });
+
+    expect(await proofCheck({ ...credential, proof: [issuers, { ...endorsement, previousProof: 'urn:uuid:not-in-this-set' }] })).toMatchObject({ ok: false, code: 'signature-invalid' });
+    expect(await proofCheck({ ...credential, proof: [endorsement] })).toMatchObject({ ok: false });
+    const tamperedIssuers = { ...issuers, created: '2026-01-01T00:00:00Z' };
+    expect(await proofCheck({ ...credential, proof: [tamperedIssuers, endorsement] })).toMatchObject({ ok: false, code: 'signature-invalid' });
+  });
+
+  it('one good proof of the issuer does not carry a second, broken one', async () => {
+    const { credential } = await issueCredential(t.app, a, achievementId);
+    const good = credential.proof[0];
+    expect(await proofCheck(credential)).toMatchObject({ ok: true, code: 'signature-valid' });
+    expect(await proofCheck({ ...credential, proof: [good, { ...good, created: '2026-01-01T00:00:00Z' }] })).toMatchObject({ ok: false, code: 'signature-invalid' });
+  });
+
+  it('proofs by others alone are not the issuer’s', async () => {
+    const { credential } = await issueCredential(t.app, a, achievementId);
+    const other = await didKeySigner();
+    expect(await proofCheck({ ...credential, proof: [await handMadeProof(credential, other.key)] })).toMatchObject({ ok: false, code: 'key-not-issuers' });
   });
 });
 
