@@ -2,7 +2,7 @@
  * What the public pages need about one credential: the stored document, its JWT, the live verdict,
  * and its badge images (the achievement's own image, or a generated one) with the credential baked in.
  */
-import { createExpiringCache } from '../cache.js';
+import { createCache } from '../cache.js';
 import { securedByJwtAlone } from '../credentials/credential.document.js';
 import { jwtOf } from '../credentials/credential.repository.js';
 import type { Db } from '../db/database.js';
@@ -44,7 +44,7 @@ export function createPageService(deps: { db: Db; urls: Urls; verify: VerifyServ
   const { db, urls, verify } = deps;
   const rendered = new Map<string, Promise<Buffer>>();
   const foundCache = new Map<string, PublicCredential>();
-  const verdicts = createExpiringCache<Promise<Verdict>>(VERDICT_TTL_MS, FOUND_CACHE_SIZE);
+  const verdicts = createCache<Promise<Verdict>>({ ttlMs: VERDICT_TTL_MS, maxEntries: FOUND_CACHE_SIZE });
   deps.statusChanges.subscribe((id) => verdicts.delete(id));
 
   function renderCached(svg: string): Promise<Buffer> {

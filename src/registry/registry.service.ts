@@ -2,7 +2,7 @@
  * The operator's registry of external issuers (and their status lists): how the verifier knows
  * keys it will not fetch.
  */
-import { createExpiringCache } from '../cache.js';
+import { createCache } from '../cache.js';
 import type { Db } from '../db/database.js';
 import type { VerificationMethod } from '../db/types.js';
 import { badRequest, notFound } from '../errors.js';
@@ -29,7 +29,7 @@ const LOOKUP_CACHE_MS = 1_000;
 
 export function createRegistryService(deps: { db: Db }) {
   const { db } = deps;
-  const lookups = createExpiringCache<Promise<KnownIssuer | undefined>>(LOOKUP_CACHE_MS);
+  const lookups = createCache<Promise<KnownIssuer | undefined>>({ ttlMs: LOOKUP_CACHE_MS, maxEntries: 10_000 });
 
   const toKnownIssuer = (row: { id: string; name: string; url: string | null; verification_methods: unknown; created_at: Date }): KnownIssuer => ({
     id: row.id,

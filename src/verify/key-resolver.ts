@@ -3,7 +3,7 @@
  * did:key from the identifier itself, anything else only from the operator's registry.
  */
 import * as Ed25519Multikey from '@digitalbazaar/ed25519-multikey';
-import { createExpiringCache } from '../cache.js';
+import { createCache } from '../cache.js';
 import { didWebBase } from '../config.js';
 import type { VerificationMethod } from '../db/types.js';
 import type { IssuerService } from '../issuers/issuer.service.js';
@@ -37,8 +37,8 @@ export function createKeyResolver(deps: { urls: Urls; issuers: IssuerService; re
   // Our issuers' DID documents and names change only on rotation or never: a few seconds of reuse
   // spares the database on every verification. Rotation adds keys; old ones are never removed.
   const CACHE_MS = 5_000;
-  const ourDocuments = createExpiringCache<Promise<ControllerDocument | undefined>>(CACHE_MS);
-  const ourNames = createExpiringCache<Promise<IssuerIdentity>>(CACHE_MS);
+  const ourDocuments = createCache<Promise<ControllerDocument | undefined>>({ ttlMs: CACHE_MS, maxEntries: 10_000 });
+  const ourNames = createCache<Promise<IssuerIdentity>>({ ttlMs: CACHE_MS, maxEntries: 10_000 });
 
   function ourSlug(did: string): string | undefined {
     if (!did.startsWith(ourDidPrefix)) return undefined;

@@ -6,7 +6,7 @@ import { DataIntegrityProof } from '@digitalbazaar/data-integrity';
 import { cryptosuite as eddsaRdfc2022 } from '@digitalbazaar/eddsa-rdfc-2022-cryptosuite';
 import jsigs from 'jsonld-signatures';
 import { compactVerify, decodeJwt, decodeProtectedHeader, importJWK } from 'jose';
-import { createExpiringCache } from '../cache.js';
+import { createCache } from '../cache.js';
 import type { Db } from '../db/database.js';
 import { securedByJwtAlone } from '../credentials/credential.document.js';
 import type { CredentialRow } from '../db/types.js';
@@ -159,7 +159,7 @@ export function createVerifyService(deps: {
   const STATUS_COLUMNS = ['revoked_at', 'revocation_reason', 'suspended_at', 'suspension_reason'] as const;
   type StatusColumns = Pick<CredentialRow, (typeof STATUS_COLUMNS)[number]>;
 
-  const statuses = createExpiringCache<StatusColumns>(STATUS_TTL_MS, STORED_DOCUMENTS);
+  const statuses = createCache<StatusColumns>({ ttlMs: STATUS_TTL_MS, maxEntries: STORED_DOCUMENTS });
   // Counts status changes here: a read that a change overtook is not kept.
   let changes = 0;
   deps.statusChanges.subscribe((id) => {
