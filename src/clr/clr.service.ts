@@ -4,24 +4,19 @@
  * each still verifies on its own. Stored as a credential without an achievement: it shares the status
  * list, revocation, verification and the public page at /c/<id> with every other credential.
  */
-import { randomUUID } from 'node:crypto';
-import { insertAuditEvents } from '../audit/audit.repository.js';
-import { hashIdentity, securedByJwtAlone, xsdDateTime } from '../credentials/credential.document.js';
-import { storedForm } from '../credentials/credential.repository.js';
-import type { KeyStore } from '../crypto/key-store.js';
-import { newSalt } from '../crypto/salt.js';
+import { hashedIdentifiers, securedByJwtAlone, xsdDateTime } from '../credentials/credential.document.js';
 import type { UnsignedCredential } from '../crypto/securing.js';
-import type { CredentialSigner, SignedPair } from '../crypto/signer.js';
 import type { Db } from '../db/database.js';
 import type { IssuerRow, LearnerRow } from '../db/types.js';
 import { conflict, notFound } from '../errors.js';
+import type { Issuance } from '../issuance/issuance.service.js';
 import type { IssuerService } from '../issuers/issuer.service.js';
 import { CLR_V2_CONTEXT } from '../jsonld/clr-context.js';
 import { OB_V3_CONTEXT, OB_V3_EXTENSIONS_CONTEXT, VC_V2_CONTEXT } from '../jsonld/document-loader.js';
-import type { StatusService } from '../status/status.service.js';
-import type { Urls } from '../urls.js';
+import { findLearner } from '../learners/learner.repository.js';
+import { learnersAwards } from './clr.repository.js';
+import type { Json } from '../ids.js';
 
-type Json = Record<string, any>;
 
 export interface ClrInput {
   jwtAlgorithm?: 'EdDSA' | 'RS256';
@@ -96,15 +91,8 @@ export function buildClrCredential(facts: ClrFacts): UnsignedCredential {
   const subject: Json = {};
   if (facts.learner.did) subject.id = facts.learner.did;
   subject.type = ['ClrSubject'];
-  const identities: [string, string][] = [];
-  if (facts.learner.email) identities.push(['emailAddress', facts.learner.email.trim().toLowerCase()]);
-  if (facts.learner.external_id) identities.push(['identifier', facts.learner.external_id.trim()]);
-  if (identities.length > 0) {
-    subject.identifier = identities.map(([identityType, value]) => {
-      const salt = facts.salt ?? newSalt();
-      return { type: 'IdentityObject', identityHash: hashIdentity(value, salt), identityType, hashed: true, salt };
-    });
-  }
+  const identifier = hashedIdentifiers({ email: facts.learner.email, externalId: facts.learner.external_id }, facts.salt);
+  if (identifier.length > 0) subject.identifier = identifier;
   subject.verifiableCredential = facts.credentials;
   // The achievements the nested credentials award, each once (CLR 2.0 ClrSubject.achievement).
   const achievements = new Map<string, Json>();
@@ -138,80 +126,48 @@ export function buildClrCredential(facts: ClrFacts): UnsignedCredential {
 
 export type ClrService = ReturnType<typeof createClrService>;
 
-export function createClrService(deps: { db: Db; urls: Urls; keys: KeyStore; issuers: IssuerService; status: StatusService; signer: CredentialSigner }) {
-  const { db, urls, keys, issuers, status, signer } = deps;
+export function createClrService(deps: { db: Db; issuers: IssuerService; issuance: Issuance }) {
+  const { db, issuers, issuance } = deps;
 
   return {
     /** Issues a CLR of everything the learner holds at this institution that still holds. */
     async issue(issuer: IssuerRow, learnerId: string, input: ClrInput, actor: string): Promise<IssuedClr> {
-      const learner = await db.selectFrom('learners').selectAll().where('id', '=', learnerId).where('issuer_id', '=', issuer.id).executeTakeFirst();
+      const learner = await findLearner(db, issuer.id, learnerId);
       // Another institution's learner is not found either: one institution never learns of another's.
       if (!learner) throw notFound(`Learner ${learnerId}`);
-      const signingKeys = await keys.activeKeys(issuer.id, urls.issuerDid(issuer.slug));
-      const id = randomUUID();
+      const rows = await learnersAwards(db, issuer.id, learner.id);
+      const revoked = rows.filter((r) => r.revoked_at).length;
+      const suspended = rows.filter((r) => !r.revoked_at && r.suspended_at).length;
+      const holding = rows.filter((r) => !r.revoked_at && !r.suspended_at).map((r) => r.document as Json);
+      // A credential secured by its JWT alone has no signed JSON-LD form to nest.
+      const nested = holding.filter((d) => !securedByJwtAlone(d));
+      const jwtOnly = holding.length - nested.length;
+      if (nested.length === 0) {
+        // An empty record would certify nothing: ClrSubject.verifiableCredential is what the learner was awarded.
+        throw conflict(`Learner ${learnerId} holds no valid credential here with a Data Integrity proof (revoked ${revoked}, suspended ${suspended}, JWT alone ${jwtOnly}); a CLR needs at least one`);
+      }
       const validFrom = xsdDateTime(new Date());
-      // From the reserve, before the transaction: allocating inside it would keep the issuer's open
-      // list locked while the CLR (the heaviest signing here) is signed. An index whose CLR is then
-      // refused or fails is never used.
-      const slot = await status.take(issuer.id);
-
-      return db.transaction().execute(async (trx) => {
-        const rows = await trx
-          .selectFrom('credentials')
-          .select(['id', 'document', 'revoked_at', 'suspended_at'])
-          .where('issuer_id', '=', issuer.id)
-          .where('learner_id', '=', learner.id)
-          // Earlier CLRs are records, not achievements: never nested in the next one.
-          .where('achievement_id', 'is not', null)
-          .orderBy('created_at')
-          .orderBy('id')
-          .execute();
-        const revoked = rows.filter((r) => r.revoked_at).length;
-        const suspended = rows.filter((r) => !r.revoked_at && r.suspended_at).length;
-        const holding = rows.filter((r) => !r.revoked_at && !r.suspended_at).map((r) => r.document as Json);
-        // A credential secured by its JWT alone has no signed JSON-LD form to nest.
-        const nested = holding.filter((d) => !securedByJwtAlone(d));
-        const jwtOnly = holding.length - nested.length;
-        if (nested.length === 0) {
-          // An empty record would certify nothing: ClrSubject.verifiableCredential is what the learner was awarded.
-          throw conflict(`Learner ${learnerId} holds no valid credential here with a Data Integrity proof (revoked ${revoked}, suspended ${suspended}, JWT alone ${jwtOnly}); a CLR needs at least one`);
-        }
-
-        const unsigned = buildClrCredential({
-          id,
-          url: urls.credential(id),
-          issuerProfile: issuers.profileOf(issuer),
-          learner,
-          credentials: nested,
+      const issuerProfile = issuers.profileOf(issuer);
+      const excluded = { revoked, suspended, jwtOnly };
+      // Data Integrity (eddsa-rdfc-2022) and VC-JOSE, on the signing pool: canonicalising every nested
+      // credential is the heaviest signing the service does.
+      const issued = await issuance.issue(issuer, {
+        build: ({ id, url, status }) => buildClrCredential({ id, url, issuerProfile, learner, credentials: nested, validFrom, status }),
+        securing: { dataIntegrity: true, jwtAlgorithm: input.jwtAlgorithm ?? 'EdDSA' },
+        row: {
+          achievementId: null,
+          learner: { id: learner.id },
+          idempotencyKey: null,
+          requestHash: null,
+          callerId: null,
           validFrom,
-          status: { listUrl: urls.statusList(slot.listId), index: slot.index },
-        });
-        // Data Integrity (eddsa-rdfc-2022) and VC-JOSE, on the signing pool: canonicalising every nested
-        // credential is the heaviest signing the service does.
-        const jwtKey = input.jwtAlgorithm === 'RS256' ? signingKeys.rs256 : signingKeys.ed25519;
-        const [{ signed, jwt }] = (await signer.sign([unsigned], signingKeys.ed25519, jwtKey)) as [SignedPair];
-        await trx
-          .insertInto('credentials')
-          .values({
-            id,
-            issuer_id: issuer.id,
-            achievement_id: null,
-            learner_id: learner.id,
-            ...storedForm(signed, jwt),
-            status_list_id: slot.listId,
-            status_index: slot.index,
-            idempotency_key: null,
-            request_hash: null,
-            valid_from: validFrom,
-            valid_until: null,
-          })
-          .execute();
-        const excluded = { revoked, suspended, jwtOnly };
-        await insertAuditEvents(trx, [
-          { issuerId: issuer.id, actor, action: 'clr.issued', subject: id, details: { learnerId: learner.id, included: nested.length, excluded } },
-        ]);
-        return { id, url: urls.credential(id), credential: signed, jwt, included: nested.length, excluded, ...summarise(nested) };
+          validUntil: null,
+          actor,
+          auditAction: 'clr.issued',
+          auditDetails: { learnerId: learner.id, included: nested.length, excluded },
+        },
       });
+      return { id: issued.id, url: issued.url, credential: issued.credential, jwt: issued.jwt, included: nested.length, excluded, ...summarise(nested) };
     },
   };
 }

@@ -1,27 +1,23 @@
 /**
- * Issuing a cohort at once: every row validated first, then the valid rows issued in chunks
- * (one insert statement per chunk), signed on all cores while the chunk before is being written.
- * A crash loses at most the chunk in flight; a retry with the same Idempotency-Key issues only the rest.
+ * Issuing a cohort at once: every row validated first, then the valid rows issued through the
+ * issuance core in chunks (one insert statement per chunk), signed on all cores while the chunk
+ * before is being written. A crash loses at most the chunk in flight; a retry with the same
+ * Idempotency-Key issues only the rest.
  */
-import { randomUUID } from 'node:crypto';
 import Ajv from 'ajv';
-import type { CompiledQuery } from 'kysely';
 import addFormatsModule from 'ajv-formats';
 import { batchItemSchema } from '../../schemas/credentials.js';
 import type { AchievementService } from '../achievements/achievement.service.js';
-import type { KeyStore } from '../crypto/key-store.js';
-import type { CredentialSigner } from '../crypto/signer.js';
 import type { Db } from '../db/database.js';
 import type { AchievementRow, IssuerRow } from '../db/types.js';
 import { AppError, ErrorCode, describeValidation, isDatabaseUnavailable, type AjvIssue } from '../errors.js';
-import type { IssuerService } from '../issuers/issuer.service.js';
+import type { Issuance } from '../issuance/issuance.service.js';
+import { InvalidInput } from '../invalid-input.js';
 import { identityKey } from '../learners/learner.repository.js';
-import { composeIssuedCredentialsInsert } from './credential.repository.js';
-import type { StatusService, StatusSlot } from '../status/status.service.js';
+import { findIdempotencyKeys } from './credential.repository.js';
 import { textKeyword } from '../text.js';
 import type { Urls } from '../urls.js';
-import { buildCredential } from './credential.document.js';
-import { withDataIntegrity, type CredentialInput, type CredentialService, type Securing } from './credential.service.js';
+import type { CredentialInput, CredentialService, Securing } from './credential.service.js';
 
 export type BatchItem = Omit<CredentialInput, 'achievementId'> & { idempotencyKey?: string };
 
@@ -35,9 +31,6 @@ export type BatchResult =
   | { index: number; line?: number; id: string; url: string; replayed?: boolean }
   | { index: number; line?: number; error: { field: string; detail: string } };
 
-/** Rows per transaction: large enough for one fast insert, small enough that a crash loses little. */
-const CHUNK = 500;
-
 const addFormats = addFormatsModule.default;
 // A row is validated as the single-credential route validates its body: no coercion (CSV cells are
 // typed per column when the file is read, batch.csv.ts), the text rule, the same formats.
@@ -48,17 +41,8 @@ const validateItem = ajv.compile(batchItemSchema);
 
 export type BatchService = ReturnType<typeof createBatchService>;
 
-export function createBatchService(deps: {
-  db: Db;
-  urls: Urls;
-  keys: KeyStore;
-  issuers: IssuerService;
-  achievements: AchievementService;
-  status: StatusService;
-  credentials: CredentialService;
-  signer: CredentialSigner;
-}) {
-  const { db, urls, keys, issuers, achievements, status, credentials, signer } = deps;
+export function createBatchService(deps: { db: Db; urls: Urls; achievements: AchievementService; credentials: CredentialService; issuance: Issuance }) {
+  const { db, urls, achievements, credentials, issuance } = deps;
 
   /** Validates one row as the single-credential route would; returns the error or the dates. */
   function check(achievement: AchievementRow, raw: unknown, securing: Securing | undefined): { item: BatchItem; dates: { validFrom: string; validUntil?: string } } | { error: { field: string; detail: string } } {
@@ -74,115 +58,18 @@ export function createBatchService(deps: {
       return { item: typed, dates: credentials.checkDates({ ...typed, achievementId: achievement.id }) };
     } catch (error) {
       if (error instanceof AppError) return { error: { field: error.field ?? 'row', detail: error.detail } };
+      if (error instanceof InvalidInput) return { error: { field: error.field, detail: error.message } };
       throw error;
     }
   }
 
+  /** The credentials an earlier attempt issued under these idempotency keys, by key. */
   async function existingKeys(issuerId: string, keysWanted: string[]): Promise<Map<string, string>> {
     const found = new Map<string, string>();
     for (let i = 0; i < keysWanted.length; i += 1000) {
-      const rows = await db.selectFrom('credentials').select(['id', 'idempotency_key']).where('issuer_id', '=', issuerId).where('idempotency_key', 'in', keysWanted.slice(i, i + 1000)).execute();
-      for (const r of rows) found.set(r.idempotency_key!, r.id);
+      for (const r of await findIdempotencyKeys(db, issuerId, keysWanted.slice(i, i + 1000))) found.set(r.idempotency_key!, r.id);
     }
     return found;
-  }
-
-  type Pending = { index: number; item: BatchItem; dates: { validFrom: string; validUntil?: string }; key?: string };
-  type Signed = { id: string; slot: StatusSlot; signed: Record<string, unknown>; jwt: string };
-
-  /** Builds the chunk's credentials at the status indexes given and signs them on the workers. */
-  async function signChunk(issuer: IssuerRow, achievement: AchievementRow, chunk: Pending[], slots: StatusSlot[]): Promise<Signed[]> {
-    const signingKeys = await keys.activeKeys(issuer.id, urls.issuerDid(issuer.slug));
-    const profile = issuers.profileOf(issuer);
-    const achievementJson = achievements.achievementOf(achievement, issuer);
-    const drafts = chunk.map((c, i) => {
-      const id = randomUUID();
-      const slot = slots[i]!;
-      return {
-        id,
-        slot,
-        unsigned: buildCredential({
-          id,
-          url: urls.credential(id),
-          issuerProfile: profile,
-          achievement: achievementJson,
-          recipient: c.item.recipient,
-          ...c.dates,
-          evidence: c.item.evidence,
-          subject: c.item,
-          status: { listUrl: urls.statusList(slot.listId), index: slot.index },
-        }),
-      };
-    });
-    // RS256 and the JWT alone apply per row; rows are grouped by the keys they need.
-    const signed = new Array<Signed>(chunk.length);
-    const groups = (['EdDSA', 'RS256'] as const).flatMap((alg) => [true, false].map((dataIntegrity) => ({ alg, dataIntegrity })));
-    await Promise.all(
-      groups.map(async ({ alg, dataIntegrity }) => {
-        const positions = chunk.map((c, i) => ((c.item.jwtAlgorithm ?? 'EdDSA') === alg && withDataIntegrity(c.item.securing) === dataIntegrity ? i : -1)).filter((i) => i >= 0);
-        if (positions.length === 0) return;
-        const pairs = await signer.sign(positions.map((i) => drafts[i]!.unsigned), dataIntegrity ? signingKeys.ed25519 : null, alg === 'RS256' ? signingKeys.rs256 : signingKeys.ed25519);
-        positions.forEach((position, k) => {
-          const { id, slot } = drafts[position]!;
-          signed[position] = { id, slot, ...pairs[k]! };
-        });
-      }),
-    );
-    return signed;
-  }
-
-  /**
-   * The statement that writes a signed chunk (its learners, credentials and audit events, all or
-   * none: one statement needs no transaction).
-   */
-  function composeChunk(issuer: IssuerRow, achievement: AchievementRow, chunk: Pending[], signed: Signed[], actor: string): CompiledQuery {
-    return composeIssuedCredentialsInsert(
-      db,
-      chunk.map((c, i) => ({
-        id: signed[i]!.id,
-        issuerId: issuer.id,
-        achievementId: achievement.id,
-        recipient: c.item.recipient,
-        document: signed[i]!.signed,
-        jwt: signed[i]!.jwt,
-        status: signed[i]!.slot,
-        idempotencyKey: c.key ?? null,
-        requestHash: null,
-        validFrom: c.dates.validFrom,
-        validUntil: c.dates.validUntil ?? null,
-        actor,
-        auditDetails: { batch: true },
-      })),
-    );
-  }
-
-  /**
-   * Issues the pending rows chunk by chunk, as a pipeline: while the database writes one chunk,
-   * the next is signed on the workers and its statement put together here. The cohort's status
-   * indexes are handed out first, in one statement (a counter moved), so that nothing but the
-   * writes waits for the database; the indexes of rows a crash keeps from being written are
-   * simply never used.
-   */
-  async function issueChunks(issuer: IssuerRow, achievement: AchievementRow, pending: Pending[], actor: string, onWritten: (chunk: Pending[], signed: Signed[]) => void) {
-    if (pending.length === 0) return;
-    const slots = await status.allocate(db, issuer.id, pending.length);
-    const chunks: Pending[][] = [];
-    for (let i = 0; i < pending.length; i += CHUNK) chunks.push(pending.slice(i, i + CHUNK));
-    const ready = async (k: number) => {
-      const signed = await signChunk(issuer, achievement, chunks[k]!, slots.slice(k * CHUNK, (k + 1) * CHUNK));
-      return { signed, statement: composeChunk(issuer, achievement, chunks[k]!, signed, actor) };
-    };
-    let next = ready(0);
-    for (let k = 0; k < chunks.length; k++) {
-      const { signed, statement } = await next;
-      const writing = db.executeQuery(statement);
-      // Should the write fail, it is answered below; should the next chunk's signing fail while
-      // this one is written, it is answered on the next turn or, after a failed write, never.
-      writing.catch(() => {});
-      if (k + 1 < chunks.length) (next = ready(k + 1)).catch(() => {});
-      await writing;
-      onWritten(chunks[k]!, signed);
-    }
   }
 
   return {
@@ -233,12 +120,13 @@ export function createBatchService(deps: {
         };
       };
       try {
-        await issueChunks(issuer, achievement, pending, actor, (chunk, signed) => {
-          written += chunk.length;
-          chunk.forEach((c, k) => {
-            const line = rows[c.index]!.line;
-            const { id } = signed[k]!;
-            results[c.index] = { index: c.index, ...(line !== undefined ? { line } : {}), id, url: urls.credential(id) };
+        const plans = pending.map((p) => credentials.plan(issuer, achievement, p.item, p.dates, { actor, idempotencyKey: p.key, auditDetails: { batch: true } }));
+        await issuance.issueMany(issuer, plans, (first, stored) => {
+          written += stored.length;
+          stored.forEach(({ id, url }, k) => {
+            const { index } = pending[first + k]!;
+            const line = rows[index]!.line;
+            results[index] = { index, ...(line !== undefined ? { line } : {}), id, url };
           });
         });
       } catch (error) {

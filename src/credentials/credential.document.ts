@@ -82,6 +82,21 @@ export function hashIdentity(identity: string, salt: string): string {
   return 'sha256$' + createHash('sha256').update(identity + salt, 'utf8').digest('hex');
 }
 
+/**
+ * OB 3.0 §B.1.9 IdentityObject: the learner's e-mail and the institution's own id as salted hashes,
+ * so that a credential never carries the plain value; each with its own salt (random when absent).
+ * The one place identities are hashed: the OB credential and the CLR's subject both use it.
+ */
+export function hashedIdentifiers(who: { email?: string | null; externalId?: string | null }, salt?: string): Record<string, unknown>[] {
+  const identities: [string, string][] = [];
+  if (who.email) identities.push(['emailAddress', normaliseEmail(who.email)]);
+  if (who.externalId) identities.push(['identifier', normaliseId(who.externalId)]);
+  return identities.map(([identityType, value]) => {
+    const identitySalt = salt ?? newSalt();
+    return { type: 'IdentityObject', identityHash: hashIdentity(value, identitySalt), identityType, hashed: true, salt: identitySalt };
+  });
+}
+
 /** The study group, its topic and attendance, in words (Korean first, as the pages are). */
 function studyGroupNarrative(group: StudyGroupDetails): string {
   const parts = [`스터디그룹 「${group.name}」`];
@@ -96,16 +111,8 @@ export function buildCredential(facts: CredentialFacts): UnsignedCredential {
   if (facts.recipient.did) subject.id = facts.recipient.did;
   subject.type = ['AchievementSubject'];
   subject.name = facts.recipient.name;
-  // OB 3.0 §B.1.9 IdentityObject: salted hashes, so the credential never carries the plain value.
-  const identities: [string, string][] = [];
-  if (facts.recipient.email) identities.push(['emailAddress', normaliseEmail(facts.recipient.email)]);
-  if (facts.recipient.externalId) identities.push(['identifier', normaliseId(facts.recipient.externalId)]);
-  if (identities.length > 0) {
-    subject.identifier = identities.map(([identityType, value]) => {
-      const salt = facts.salt ?? newSalt();
-      return { type: 'IdentityObject', identityHash: hashIdentity(value, salt), identityType, hashed: true, salt };
-    });
-  }
+  const identifier = hashedIdentifiers(facts.recipient, facts.salt);
+  if (identifier.length > 0) subject.identifier = identifier;
   subject.achievement = facts.achievement;
   const d = facts.subject;
   if (d.activityStartDate) subject.activityStartDate = toDateTime(d.activityStartDate);

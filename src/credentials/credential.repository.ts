@@ -1,118 +1,79 @@
-import { sql, type CompiledQuery, type Kysely } from 'kysely';
-import { attachJwtPayload, detachJwtPayload, jsonOf } from '../crypto/securing.js';
-import type { Database } from '../db/types.js';
-import { identityKey, learnerUpsertsCte, type LearnerIdentity } from '../learners/learner.repository.js';
-
-export interface NewCredential {
-  id: string;
-  issuerId: string;
-  achievementId: string;
-  recipient: LearnerIdentity;
-  document: Record<string, unknown>;
-  jwt: string;
-  status: { listId: string; index: number };
-  idempotencyKey: string | null;
-  requestHash: string | null;
-  validFrom: string;
-  validUntil: string | null;
-  actor: string;
-  /** Written with the audit event (a cohort's rows say they came in a batch). */
-  auditDetails?: Record<string, unknown>;
-}
-
-/**
- * How a signed credential is kept: the document as its JSON text, the JWT with its payload
- * detached (RFC 7515 Appendix F), since the stored document gives that payload back exactly.
- * Every route that stores a credential stores it so; `jwtOf` reads it back.
- */
-export function storedForm(document: Record<string, unknown>, jwt: string): { document: string; jwt: string } {
-  return { document: jsonOf(document), jwt: detachJwtPayload(jwt) };
-}
+/** The credentials table as the credentials capability reads and changes it (issuing writes through src/issuance). */
+import type { Kysely } from 'kysely';
+import { attachJwtPayload } from '../crypto/securing.js';
+import type { CredentialRow, Database } from '../db/types.js';
 
 /** The whole JWT of a stored credential (rows from before detached storage hold it whole). */
 export function jwtOf(row: { document: unknown; jwt: string }): string {
   return attachJwtPayload(row.jwt, row.document as Record<string, unknown>);
 }
 
-/**
- * Stores issued credentials in one statement: their learners upserted, the credentials inserted and
- * their audit events written, all or none (data-modifying CTEs run to completion with the
- * statement). One round trip whatever the count, and no transaction needed; inside the caller's
- * transaction it is part of that. A credential whose learner were somehow not found would fail on
- * learner_id's not-null constraint rather than go missing.
- */
-export async function insertIssuedCredentials(db: Kysely<Database>, credentials: NewCredential[]): Promise<void> {
-  if (credentials.length === 0) return;
-  await db.executeQuery(composeIssuedCredentialsInsert(db, credentials));
+
+export function findCredentialByIdempotencyKey(db: Kysely<Database>, issuerId: string, key: string): Promise<CredentialRow | undefined> {
+  return db.selectFrom('credentials').selectAll().where('issuer_id', '=', issuerId).where('idempotency_key', '=', key).executeTakeFirst();
 }
 
-/**
- * The statement of insertIssuedCredentials, compiled (for at least one credential), so that a
- * cohort's next chunk is put together while the database still writes the one before.
- */
-export function composeIssuedCredentialsInsert(db: Kysely<Database>, credentials: NewCredential[]): CompiledQuery {
-  const rows = credentials.map((c) => {
-    const stored = storedForm(c.document, c.jwt);
-    return sql`(${c.id}::uuid, ${c.issuerId}::uuid, ${c.achievementId}::uuid, ${identityKey(c.recipient)}, ${stored.document}::json, ${stored.jwt},
-      ${c.status.listId}::uuid, ${c.status.index}::integer, ${c.idempotencyKey}, ${c.requestHash}, ${c.validFrom}::timestamptz, ${c.validUntil}::timestamptz,
-      ${c.actor}, ${JSON.stringify(c.auditDetails ?? {})}::jsonb)`;
-  });
-  return sql`
-    with ${learnerUpsertsCte(credentials.map((c) => ({ issuerId: c.issuerId, who: c.recipient })))},
-    input (id, issuer_id, achievement_id, identity, document, jwt, status_list_id, status_index, idempotency_key, request_hash, valid_from, valid_until, actor, details)
-      as (values ${sql.join(rows)}),
-    audit as (insert into audit_events (issuer_id, actor, action, subject, details) select issuer_id, actor, 'credential.issued', id::text, details from input)
-    insert into credentials (id, issuer_id, achievement_id, learner_id, document, jwt, status_list_id, status_index, idempotency_key, request_hash, valid_from, valid_until)
-    select i.id, i.issuer_id, i.achievement_id, learner.id, i.document, i.jwt, i.status_list_id, i.status_index, i.idempotency_key, i.request_hash, i.valid_from, i.valid_until
-    from input i left join learner on learner.issuer_id = i.issuer_id and learner.identity = i.identity`.compile(db);
+/** A credential of this issuer's; another's is not found (one institution never learns of another's). */
+export function findOwnedCredential(db: Kysely<Database>, issuerId: string, id: string): Promise<CredentialRow | undefined> {
+  return db.selectFrom('credentials').selectAll().where('id', '=', id).where('issuer_id', '=', issuerId).executeTakeFirst();
 }
 
-/** At most this many credentials go in one grouped write. */
-const MAX_GROUP = 64;
+/** Who a listing is narrowed to: a learner by one of her identities. */
+export type LearnerFilter = { email: string } | { did: string } | { learnerId: string } | { externalId: string };
 
-/**
- * Stores credentials issued one at a time (the hot path of POST /v1/credentials), sharing the
- * database's per-statement cost between concurrent requests: while one write is in flight, those
- * that arrive wait, then go together in one statement (as a batch's chunk). Alone, a credential
- * is written at once. A group that fails is written again one credential at a time, so each
- * request gets its own answer (a reused Idempotency-Key fails its own request, nobody else's).
- */
-export function createCredentialWriter(db: Kysely<Database>) {
-  type Waiting = { credential: NewCredential; done(): void; failed(error: unknown): void };
-  const queue: Waiting[] = [];
-  let writing = false;
-
-  async function writeAlone(w: Waiting): Promise<void> {
-    try {
-      await insertIssuedCredentials(db, [w.credential]);
-      w.done();
-    } catch (error) {
-      w.failed(error);
-    }
+/** A page of an issuer's credentials, newest first, after the (created_at, id) of `after`. */
+export function listCredentials(db: Kysely<Database>, issuerId: string, query: { achievementId?: string; learner?: LearnerFilter; after?: { at: Date; id: string }; limit: number }) {
+  let q = db
+    .selectFrom('credentials')
+    .innerJoin('learners', 'learners.id', 'credentials.learner_id')
+    .select([
+      'credentials.id',
+      'credentials.achievement_id',
+      'credentials.created_at',
+      'credentials.revoked_at',
+      'credentials.revocation_reason',
+      'credentials.suspended_at',
+      'credentials.suspension_reason',
+      'learners.id as learner_id',
+      'learners.name as learner_name',
+      'learners.email as learner_email',
+    ])
+    .where('credentials.issuer_id', '=', issuerId);
+  if (query.achievementId) q = q.where('credentials.achievement_id', '=', query.achievementId);
+  const learner = query.learner;
+  if (learner) {
+    q =
+      'email' in learner
+        ? q.where('learners.email', '=', learner.email)
+        : 'did' in learner
+          ? q.where('learners.did', '=', learner.did)
+          : 'learnerId' in learner
+            ? q.where('learners.id', '=', learner.learnerId)
+            : q.where('learners.external_id', '=', learner.externalId);
   }
-
-  async function writeGroup(group: Waiting[]): Promise<void> {
-    if (group.length === 1) return writeAlone(group[0]!);
-    try {
-      await insertIssuedCredentials(db, group.map((w) => w.credential));
-      for (const w of group) w.done();
-    } catch {
-      for (const w of group) await writeAlone(w);
-    }
+  const after = query.after;
+  if (after) {
+    q = q.where((eb) => eb.or([eb('credentials.created_at', '<', after.at), eb.and([eb('credentials.created_at', '=', after.at), eb('credentials.id', '<', after.id)])]));
   }
+  return q.orderBy('credentials.created_at', 'desc').orderBy('credentials.id', 'desc').limit(query.limit).execute();
+}
 
-  async function drain(): Promise<void> {
-    writing = true;
-    while (queue.length > 0) await writeGroup(queue.splice(0, MAX_GROUP));
-    writing = false;
-  }
+/** The status changes an issuer may make; each applies only from the state it names. */
+export type StatusChange = 'revoke' | 'suspend' | 'unsuspend';
 
-  return {
-    write(credential: NewCredential): Promise<void> {
-      return new Promise((resolve, reject) => {
-        queue.push({ credential, done: resolve, failed: reject });
-        if (!writing) void drain();
-      });
-    },
-  };
+/** Applies a status change to a credential of this issuer's; undefined when it is not in a state the change applies to. */
+export function changeCredentialStatus(db: Kysely<Database>, issuerId: string, id: string, change: StatusChange, reason: string | null): Promise<CredentialRow | undefined> {
+  let q = db.updateTable('credentials').where('id', '=', id).where('issuer_id', '=', issuerId).where('revoked_at', 'is', null);
+  if (change === 'revoke') return q.set({ revoked_at: new Date(), revocation_reason: reason }).returningAll().executeTakeFirst();
+  q = q.where('suspended_at', change === 'suspend' ? 'is' : 'is not', null);
+  return (change === 'suspend' ? q.set({ suspended_at: new Date(), suspension_reason: reason }) : q.set({ suspended_at: null, suspension_reason: null })).returningAll().executeTakeFirst();
+}
+
+export function findIdempotencyKeys(db: Kysely<Database>, issuerId: string, keys: string[]) {
+  return db.selectFrom('credentials').select(['id', 'idempotency_key']).where('issuer_id', '=', issuerId).where('idempotency_key', 'in', keys).execute();
+}
+
+/** The row of a credential whose id a VC-API caller chose. */
+export async function findCredentialIdByCallerId(db: Kysely<Database>, issuerId: string, callerId: string): Promise<string | undefined> {
+  return (await db.selectFrom('credentials').select('id').where('issuer_id', '=', issuerId).where('caller_id', '=', callerId).executeTakeFirst())?.id;
 }

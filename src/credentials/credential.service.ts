@@ -1,23 +1,22 @@
 /**
  * Issuing, reading and changing the status of credentials.
  */
-import { createHash, randomUUID } from 'node:crypto';
-import type { Kysely } from 'kysely';
+import { createHash } from 'node:crypto';
 import type { AchievementService } from '../achievements/achievement.service.js';
 import { insertAuditEvents } from '../audit/audit.repository.js';
-import type { KeyStore } from '../crypto/key-store.js';
-import type { CredentialSigner, SignedPair } from '../crypto/signer.js';
 import type { Db } from '../db/database.js';
-import type { AchievementRow, CredentialRow, Database, IssuerRow } from '../db/types.js';
+import type { AchievementRow, CredentialRow, IssuerRow } from '../db/types.js';
 import { checkDateWindow } from '../dates.js';
 import { AppError, ErrorCode, badRequest, conflict, notFound } from '../errors.js';
 import type { IssuerService } from '../issuers/issuer.service.js';
 import type { StatusChanges } from '../status/status-changes.js';
-import type { StatusService, StatusSlot } from '../status/status.service.js';
+import type { Issuance, IssuePlan } from '../issuance/issuance.service.js';
+import type { StatusService } from '../status/status.service.js';
 import { normaliseId } from '../text.js';
 import type { Urls } from '../urls.js';
+import { isUuid } from '../ids.js';
 import { normaliseEmail, type LearnerIdentity } from '../learners/learner.repository.js';
-import { createCredentialWriter, insertIssuedCredentials, jwtOf, type NewCredential } from './credential.repository.js';
+import { changeCredentialStatus, findCredentialByIdempotencyKey, findOwnedCredential, jwtOf, listCredentials, type LearnerFilter, type StatusChange } from './credential.repository.js';
 import {
   buildCredential,
   xsdDateTime,
@@ -86,15 +85,13 @@ export type CredentialService = ReturnType<typeof createCredentialService>;
 export function createCredentialService(deps: {
   db: Db;
   urls: Urls;
-  keys: KeyStore;
   issuers: IssuerService;
   achievements: AchievementService;
   status: StatusService;
-  signer: CredentialSigner;
+  issuance: Issuance;
   statusChanges: StatusChanges;
 }) {
-  const { db, urls, keys, issuers, achievements, status, signer, statusChanges } = deps;
-  const writer = createCredentialWriter(db);
+  const { db, urls, issuers, achievements, status, issuance, statusChanges } = deps;
 
   function toIssued(row: CredentialRow): IssuedCredential {
     return { id: row.id, url: urls.credential(row.id), credential: row.document as Record<string, unknown>, jwt: jwtOf(row), status: statusOf(row) };
@@ -120,19 +117,12 @@ export function createCredentialService(deps: {
   }
 
   async function findByIdempotencyKey(issuerId: string, key: string, hash: string): Promise<IssuedCredential | undefined> {
-    const row = await db.selectFrom('credentials').selectAll().where('issuer_id', '=', issuerId).where('idempotency_key', '=', key).executeTakeFirst();
+    const row = await findCredentialByIdempotencyKey(db, issuerId, key);
     if (!row) return undefined;
     if (row.request_hash !== hash) {
       throw new AppError(422, ErrorCode.idempotencyMismatch, 'This Idempotency-Key was used with a different request body', 'idempotency-key');
     }
     return toIssued(row);
-  }
-
-  /** Runs a status change and tells this instance's caches once it is committed. */
-  async function changeStatus(id: string, change: () => Promise<StatusInfo>): Promise<StatusInfo> {
-    const result = await change();
-    statusChanges.publish(id);
-    return result;
   }
 
   /** Rules that JSON Schema cannot say (or not in words a caller understands). */
@@ -146,58 +136,67 @@ export function createCredentialService(deps: {
   }
 
   /**
-   * Builds, signs (both forms) and stores one credential at the status index given. `executor` is
-   * the caller's transaction when there is one (PGlite has a single connection); otherwise the store
-   * is one statement and nothing is held open while the workers sign.
+   * What the issuance core needs to issue an OpenBadgeCredential for `input`: its document (built
+   * from the issuer's profile and the achievement as they stand now), how it is secured and how its
+   * row is kept. Single issues, cohorts and hours awards all issue through this.
    */
-  async function signAndStore(
-    executor: Kysely<Database> | undefined,
+  function plan(
     issuer: IssuerRow,
     achievementRow: AchievementRow,
-    input: CredentialInput,
+    input: Omit<CredentialInput, 'achievementId'>,
     dates: { validFrom: string; validUntil?: string },
-    slot: StatusSlot,
-    actor: string,
-    request: { idempotencyKey?: string | undefined; hash: string | null },
-  ): Promise<IssuedCredential> {
-    const signingKeys = await keys.activeKeys(issuer.id, urls.issuerDid(issuer.slug), executor ?? db);
-    const id = randomUUID();
-    const unsigned = buildCredential({
-      id,
-      url: urls.credential(id),
-      issuerProfile: issuers.profileOf(issuer),
-      achievement: achievements.achievementOf(achievementRow, issuer),
-      recipient: input.recipient,
-      ...dates,
-      evidence: input.evidence,
-      subject: input,
-      status: { listUrl: urls.statusList(slot.listId), index: slot.index },
-    });
-    const jwtKey = input.jwtAlgorithm === 'RS256' ? signingKeys.rs256 : signingKeys.ed25519;
-    const [{ signed, jwt }] = (await signer.sign([unsigned], withDataIntegrity(input.securing) ? signingKeys.ed25519 : null, jwtKey)) as [SignedPair];
-    const record: NewCredential = {
-      id,
-      issuerId: issuer.id,
-      achievementId: achievementRow.id,
-      recipient: input.recipient,
-      document: signed,
-      jwt,
-      status: slot,
-      idempotencyKey: request.idempotencyKey ?? null,
-      requestHash: request.hash,
-      validFrom: dates.validFrom,
-      validUntil: dates.validUntil ?? null,
-      actor,
+    row: { actor: string; idempotencyKey?: string | undefined; requestHash?: string | null; auditDetails?: Record<string, unknown> },
+  ): IssuePlan {
+    const issuerProfile = issuers.profileOf(issuer);
+    const achievement = achievements.achievementOf(achievementRow, issuer);
+    return {
+      build: ({ id, url, status: entry }) =>
+        buildCredential({ id, url, issuerProfile, achievement, recipient: input.recipient, ...dates, evidence: input.evidence, subject: input, status: entry }),
+      securing: { dataIntegrity: withDataIntegrity(input.securing), jwtAlgorithm: input.jwtAlgorithm ?? 'EdDSA' },
+      row: {
+        achievementId: achievementRow.id,
+        learner: { identity: input.recipient },
+        idempotencyKey: row.idempotencyKey ?? null,
+        requestHash: row.requestHash ?? null,
+        callerId: null,
+        validFrom: dates.validFrom,
+        validUntil: dates.validUntil ?? null,
+        actor: row.actor,
+        ...(row.auditDetails ? { auditDetails: row.auditDetails } : {}),
+      },
     };
-    if (executor) await insertIssuedCredentials(executor, [record]);
-    else await writer.write(record);
-    return { id, url: urls.credential(id), credential: signed, jwt, status: ACTIVE };
   }
 
-  async function findOwned(issuerId: string, id: string, executor: Kysely<Database> = db): Promise<CredentialRow> {
-    const row = await executor.selectFrom('credentials').selectAll().where('id', '=', id).where('issuer_id', '=', issuerId).executeTakeFirst();
+  async function findOwned(issuerId: string, id: string, executor: Db = db): Promise<CredentialRow> {
+    const row = await findOwnedCredential(executor, issuerId, id);
     if (!row) throw notFound(`Credential ${id}`);
     return row;
+  }
+
+  /**
+   * A status change, with its audit event, and the list touched for a revocation (published at
+   * once); this instance's caches hear of it once it is committed.
+   */
+  async function changeStatus(issuer: IssuerRow, id: string, change: StatusChange, reason: string | undefined, actor: string): Promise<StatusInfo> {
+    const result = await db.transaction().execute(async (trx) => {
+      const row = await changeCredentialStatus(trx, issuer.id, id, change, reason ?? null);
+      if (!row) {
+        const existing = await findOwned(issuer.id, id, trx);
+        throw conflict(
+          change === 'revoke'
+            ? 'The credential is already revoked; revocation is final'
+            : change === 'suspend'
+              ? existing.revoked_at ? 'The credential is revoked' : 'The credential is already suspended'
+              : 'The credential is not suspended',
+        );
+      }
+      if (change === 'revoke') await status.touch(trx, row.status_list_id);
+      const action = change === 'revoke' ? 'credential.revoked' : change === 'suspend' ? 'credential.suspended' : 'credential.unsuspended';
+      await insertAuditEvents(trx, [{ issuerId: issuer.id, actor, action, subject: id, details: { reason: reason ?? null } }]);
+      return statusOf(row);
+    });
+    statusChanges.publish(id);
+    return result;
   }
 
   return {
@@ -214,9 +213,9 @@ export function createCredentialService(deps: {
       const achievementRow = await achievements.findForIssuer(issuer.id, input.achievementId);
       checkRules(achievementRow.kind, input);
       const dates = checkDates(input);
-      const slot = await status.take(issuer.id);
       try {
-        return { issued: await signAndStore(undefined, issuer, achievementRow, input, dates, slot, actor, { idempotencyKey, hash: idempotency?.hash ?? null }), replayed: false };
+        const issued = await issuance.issue(issuer, plan(issuer, achievementRow, input, dates, { actor, idempotencyKey, requestHash: idempotency?.hash ?? null }));
+        return { issued: { id: issued.id, url: issued.url, credential: issued.credential, jwt: issued.jwt, status: ACTIVE }, replayed: false };
       } catch (error) {
         // The same Idempotency-Key sent twice at once: the unique index lets one through.
         if (idempotency && isUniqueViolation(error)) {
@@ -227,56 +226,25 @@ export function createCredentialService(deps: {
       }
     },
 
-    /** For other services (the hours ledger): issue inside their transaction. */
-    async issueInTransaction(trx: Kysely<Database>, issuer: IssuerRow, achievementRow: AchievementRow, input: CredentialInput, actor: string): Promise<IssuedCredential> {
-      const dates = checkDates(input);
-      // In their transaction, so that the award and its index stand or fall together; the open list
-      // stays locked until it commits, which an award (once per learner and year) can afford.
-      const [slot] = await status.allocate(trx, issuer.id, 1);
-      return signAndStore(trx, issuer, achievementRow, input, dates, slot!, actor, { hash: null });
-    },
+    plan,
 
     async get(issuer: IssuerRow, id: string): Promise<IssuedCredential> {
       return toIssued(await findOwned(issuer.id, id));
     },
 
     async list(issuer: IssuerRow, query: { achievementId?: string; learner?: string; limit: number; cursor?: string }) {
-      let q = db
-        .selectFrom('credentials')
-        .innerJoin('learners', 'learners.id', 'credentials.learner_id')
-        .select([
-          'credentials.id',
-          'credentials.achievement_id',
-          'credentials.created_at',
-          'credentials.revoked_at',
-          'credentials.revocation_reason',
-          'credentials.suspended_at',
-          'credentials.suspension_reason',
-          'learners.id as learner_id',
-          'learners.name as learner_name',
-          'learners.email as learner_email',
-        ])
-        .where('credentials.issuer_id', '=', issuer.id);
-      if (query.achievementId) q = q.where('credentials.achievement_id', '=', query.achievementId);
-      if (query.learner) {
-        // As the learner's id was stored: NFC and trimmed (src/text.ts).
-        const learner = normaliseId(query.learner);
-        q = learner.includes('@')
-          ? q.where('learners.email', '=', normaliseEmail(learner))
-          : learner.startsWith('did:')
-            ? q.where('learners.did', '=', learner)
-            : /^[0-9a-f-]{36}$/i.test(learner)
-              ? q.where('learners.id', '=', learner)
-              : q.where('learners.external_id', '=', learner);
-      }
+      let after: { at: Date; id: string } | undefined;
       if (query.cursor) {
         const [at, id] = Buffer.from(query.cursor, 'base64url').toString('utf8').split('|');
-        if (!at || !id || Number.isNaN(Date.parse(at)) || !/^[0-9a-f-]{36}$/i.test(id)) throw badRequest('cursor is not one this service gave', 'cursor');
-        q = q.where((eb) =>
-          eb.or([eb('credentials.created_at', '<', new Date(at)), eb.and([eb('credentials.created_at', '=', new Date(at)), eb('credentials.id', '<', id)])]),
-        );
+        if (!at || !id || Number.isNaN(Date.parse(at)) || !isUuid(id)) throw badRequest('cursor is not one this service gave', 'cursor');
+        after = { at: new Date(at), id };
       }
-      const rows = await q.orderBy('credentials.created_at', 'desc').orderBy('credentials.id', 'desc').limit(query.limit + 1).execute();
+      const rows = await listCredentials(db, issuer.id, {
+        ...(query.achievementId ? { achievementId: query.achievementId } : {}),
+        ...(query.learner ? { learner: learnerFilter(query.learner) } : {}),
+        ...(after ? { after } : {}),
+        limit: query.limit + 1,
+      });
       const page = rows.slice(0, query.limit);
       const last = page.at(-1);
       return {
@@ -293,64 +261,17 @@ export function createCredentialService(deps: {
     },
 
     /** Revocation is final and published in the status list at once. */
-    async revoke(issuer: IssuerRow, id: string, reason: string | undefined, actor: string): Promise<StatusInfo> {
-      return changeStatus(id, () => db.transaction().execute(async (trx) => {
-        const row = await trx
-          .updateTable('credentials')
-          .set({ revoked_at: new Date(), revocation_reason: reason ?? null })
-          .where('id', '=', id)
-          .where('issuer_id', '=', issuer.id)
-          .where('revoked_at', 'is', null)
-          .returningAll()
-          .executeTakeFirst();
-        if (!row) {
-          await findOwned(issuer.id, id, trx);
-          throw conflict('The credential is already revoked; revocation is final');
-        }
-        await status.touch(trx, row.status_list_id);
-        await insertAuditEvents(trx, [{ issuerId: issuer.id, actor, action: 'credential.revoked', subject: id, details: { reason: reason ?? null } }]);
-        return statusOf(row);
-      }));
-    },
-
-    async suspend(issuer: IssuerRow, id: string, reason: string | undefined, actor: string): Promise<StatusInfo> {
-      return changeStatus(id, () => db.transaction().execute(async (trx) => {
-        const row = await trx
-          .updateTable('credentials')
-          .set({ suspended_at: new Date(), suspension_reason: reason ?? null })
-          .where('id', '=', id)
-          .where('issuer_id', '=', issuer.id)
-          .where('revoked_at', 'is', null)
-          .where('suspended_at', 'is', null)
-          .returningAll()
-          .executeTakeFirst();
-        if (!row) {
-          const existing = await findOwned(issuer.id, id, trx);
-          throw conflict(existing.revoked_at ? 'The credential is revoked' : 'The credential is already suspended');
-        }
-        await insertAuditEvents(trx, [{ issuerId: issuer.id, actor, action: 'credential.suspended', subject: id, details: { reason: reason ?? null } }]);
-        return statusOf(row);
-      }));
-    },
-
-    async unsuspend(issuer: IssuerRow, id: string, reason: string | undefined, actor: string): Promise<StatusInfo> {
-      return changeStatus(id, () => db.transaction().execute(async (trx) => {
-        const row = await trx
-          .updateTable('credentials')
-          .set({ suspended_at: null, suspension_reason: null })
-          .where('id', '=', id)
-          .where('issuer_id', '=', issuer.id)
-          .where('revoked_at', 'is', null)
-          .where('suspended_at', 'is not', null)
-          .returningAll()
-          .executeTakeFirst();
-        if (!row) {
-          await findOwned(issuer.id, id, trx);
-          throw conflict('The credential is not suspended');
-        }
-        await insertAuditEvents(trx, [{ issuerId: issuer.id, actor, action: 'credential.unsuspended', subject: id, details: { reason: reason ?? null } }]);
-        return statusOf(row);
-      }));
-    },
+    revoke: (issuer: IssuerRow, id: string, reason: string | undefined, actor: string) => changeStatus(issuer, id, 'revoke', reason, actor),
+    suspend: (issuer: IssuerRow, id: string, reason: string | undefined, actor: string) => changeStatus(issuer, id, 'suspend', reason, actor),
+    unsuspend: (issuer: IssuerRow, id: string, reason: string | undefined, actor: string) => changeStatus(issuer, id, 'unsuspend', reason, actor),
   };
+}
+
+/** A learner named by e-mail, DID, our learner id or the institution's own id; as stored: NFC and trimmed (src/text.ts). */
+function learnerFilter(value: string): LearnerFilter {
+  const learner = normaliseId(value);
+  if (learner.includes('@')) return { email: normaliseEmail(learner) };
+  if (learner.startsWith('did:')) return { did: learner };
+  if (isUuid(learner)) return { learnerId: learner };
+  return { externalId: learner };
 }

@@ -1,18 +1,35 @@
 /**
  * The training-hours ledger: one row per session. When a learner's total for an achievement in a
- * year reaches its requiredHours, the credential is issued in the same transaction, exactly once.
+ * year reaches its requiredHours, the credential is issued with the session that completed it, in
+ * the same transaction, exactly once. It is signed before that transaction (nothing signs inside
+ * one): for the total the session would make, stored only if that is the total it made.
  */
 import { randomUUID } from 'node:crypto';
-import { sql, type Kysely } from 'kysely';
 import type { AchievementService } from '../achievements/achievement.service.js';
 import { insertAuditEvents } from '../audit/audit.repository.js';
 import type { CredentialService } from '../credentials/credential.service.js';
 import type { Db } from '../db/database.js';
-import type { Database, IssuerRow } from '../db/types.js';
+import type { AchievementRow, IssuerRow } from '../db/types.js';
 import { checkDateWindow } from '../dates.js';
-import { badRequest, conflict, notFound } from '../errors.js';
-import { findLearner, upsertLearner } from '../learners/learner.repository.js';
+import { AppError, ErrorCode, badRequest, conflict, notFound } from '../errors.js';
+import type { Issuance, PreparedCredential } from '../issuance/issuance.service.js';
+import { findLearner, findLearnerIdByIdentity, upsertLearner } from '../learners/learner.repository.js';
 import type { Urls } from '../urls.js';
+import {
+  findAward,
+  findOwnedSession,
+  findSession,
+  insertAward,
+  insertSession,
+  learnerTotals,
+  lockLearner,
+  requiredHoursOf,
+  sessionsOfLearner,
+  voidSession,
+  yearTotal,
+  type SessionRow,
+  type YearTotal,
+} from './hours.repository.js';
 
 export interface HoursInput {
   achievementId: string;
@@ -21,16 +38,6 @@ export interface HoursInput {
   activity: string;
   date: string;
   evidence?: { url?: string; name?: string; narrative?: string }[];
-}
-
-interface SessionRow {
-  id: string;
-  achievement_id: string;
-  hours: string;
-  activity: string;
-  date: string;
-  voided_at: Date | null;
-  void_reason: string | null;
 }
 
 const sessionView = (r: SessionRow) => ({
@@ -45,31 +52,34 @@ const sessionView = (r: SessionRow) => ({
 
 export type HoursService = ReturnType<typeof createHoursService>;
 
-export function createHoursService(deps: { db: Db; urls: Urls; achievements: AchievementService; credentials: CredentialService }) {
-  const { db, urls, achievements, credentials } = deps;
+/** Times a session is tried again when another session of the same learner changed her total first. */
+const AWARD_ATTEMPTS = 5;
 
-  function sessions(trx: Kysely<Database>) {
-    return trx
-      .selectFrom('training_hours')
-      .select(['id', 'achievement_id', 'hours', 'activity', sql<string>`session_date::text`.as('date'), 'voided_at', 'void_reason']);
+/** The award signed for a total that, by the time the session was stored, was no longer the total. */
+class StaleAward extends Error {}
+
+export function createHoursService(deps: { db: Db; urls: Urls; achievements: AchievementService; credentials: CredentialService; issuance: Issuance }) {
+  const { db, urls, achievements, credentials, issuance } = deps;
+
+  /** The award credential for a year's total, built and signed (not stored). */
+  function prepareAward(issuer: IssuerRow, achievement: AchievementRow, input: HoursInput, year: number, required: number, at: YearTotal, actor: string): Promise<PreparedCredential> {
+    const subject = {
+      recipient: input.learner,
+      creditsEarned: at.total,
+      activityStartDate: at.first ?? input.date,
+      activityEndDate: at.last ?? input.date,
+      term: String(year),
+      narrative: `${year}년 직무교육 ${at.total}시간 이수 (기준 ${required}시간)`,
+    };
+    return issuance.prepare(issuer, credentials.plan(issuer, achievement, subject, credentials.checkDates({ ...subject, achievementId: achievement.id }), { actor }));
   }
 
-  async function yearTotal(trx: Kysely<Database>, learnerId: string, achievementId: string, year: number) {
-    const row = await trx
-      .selectFrom('training_hours')
-      .select([
-        sql<string>`coalesce(sum(hours), 0)`.as('total'),
-        sql<string | null>`min(session_date)::text`.as('first'),
-        sql<string | null>`max(session_date)::text`.as('last'),
-      ])
-      .where('learner_id', '=', learnerId)
-      .where('achievement_id', '=', achievementId)
-      .where('voided_at', 'is', null)
-      .where(sql<boolean>`extract(year from session_date) = ${year}`)
-      .executeTakeFirstOrThrow();
-    return { total: Number(row.total), first: row.first, last: row.last };
-  }
-
+  /**
+   * Records one session. If it would complete the year, the award is signed first, for the total
+   * the session would make; the transaction then stores the session, and the award with it if that
+   * total is what the session made. Another session of the same learner landing in between makes it
+   * stale: the transaction is rolled back and the session tried again.
+   */
   async function recordOnce(issuer: IssuerRow, input: HoursInput, actor: string, idempotencyKey?: string) {
     const achievement = await achievements.findForIssuer(issuer.id, input.achievementId);
     if (achievement.kind !== 'training_hours') throw badRequest('training hours are recorded against a training_hours achievement', 'achievementId');
@@ -79,73 +89,57 @@ export function createHoursService(deps: { db: Db; urls: Urls; achievements: Ach
     const year = date.getUTCFullYear();
     const required = Number(achievement.required_hours);
 
-    return db.transaction().execute(async (trx) => {
-      const learnerId = await upsertLearner(trx, issuer.id, input.learner);
-      // One session at a time per learner: two sessions crossing the threshold at once queue here,
-      // and the second sees the first one's total (and its award).
-      await trx.selectFrom('learners').select('id').where('id', '=', learnerId).forUpdate().execute();
-      const id = randomUUID();
-      await trx
-        .insertInto('training_hours')
-        .values({
-          id,
-          issuer_id: issuer.id,
-          achievement_id: achievement.id,
-          learner_id: learnerId,
-          hours: input.hours,
-          activity: input.activity,
-          session_date: input.date,
-          evidence: input.evidence ? JSON.stringify(input.evidence) : null,
-          idempotency_key: idempotencyKey ?? null,
-        })
-        .execute();
-      await insertAuditEvents(trx, [{ issuerId: issuer.id, actor, action: 'hours.recorded', subject: id, details: { learnerId, hours: input.hours } }]);
-      const { total, first, last } = await yearTotal(trx, learnerId, achievement.id, year);
+    for (let attempt = 1; ; attempt++) {
+      const known = await findLearnerIdByIdentity(db, issuer.id, input.learner);
+      const expected = known ? await yearTotal(db, known, achievement.id, year, { hours: input.hours, date: input.date }) : { total: input.hours, first: input.date, last: input.date };
+      const due = expected.total >= required && !(known && (await findAward(db, achievement.id, known, year)));
+      const award = due ? await prepareAward(issuer, achievement, input, year, required, expected, actor) : undefined;
+      try {
+        return await db.transaction().execute(async (trx) => {
+          const learnerId = await upsertLearner(trx, issuer.id, input.learner);
+          await lockLearner(trx, learnerId);
+          const id = randomUUID();
+          await insertSession(trx, { id, issuerId: issuer.id, achievementId: achievement.id, learnerId, hours: input.hours, activity: input.activity, date: input.date, evidence: input.evidence, idempotencyKey: idempotencyKey ?? null });
+          await insertAuditEvents(trx, [{ issuerId: issuer.id, actor, action: 'hours.recorded', subject: id, details: { learnerId, hours: input.hours } }]);
+          const { total, first, last } = await yearTotal(trx, learnerId, achievement.id, year);
 
-      let credential: { id: string; url: string; issuedNow: boolean } | null = null;
-      const award = await trx.selectFrom('hours_awards').select('credential_id').where('achievement_id', '=', achievement.id).where('learner_id', '=', learnerId).where('year', '=', year).executeTakeFirst();
-      if (award) {
-        credential = { id: award.credential_id, url: urls.credential(award.credential_id), issuedNow: false };
-      } else if (total >= required) {
-        const issued = await credentials.issueInTransaction(
-          trx,
-          issuer,
-          achievement,
-          {
-            achievementId: achievement.id,
-            recipient: input.learner,
-            creditsEarned: total,
-            activityStartDate: first ?? input.date,
-            activityEndDate: last ?? input.date,
-            term: String(year),
-            narrative: `${year}년 직무교육 ${total}시간 이수 (기준 ${required}시간)`,
-          },
-          actor,
-        );
-        await trx.insertInto('hours_awards').values({ achievement_id: achievement.id, learner_id: learnerId, year, credential_id: issued.id }).execute();
-        credential = { id: issued.id, url: issued.url, issuedNow: true };
+          let credential: { id: string; url: string; issuedNow: boolean } | null = null;
+          const awarded = await findAward(trx, achievement.id, learnerId, year);
+          if (awarded) {
+            credential = { id: awarded, url: urls.credential(awarded), issuedNow: false };
+          } else if (total >= required) {
+            if (!award || total !== expected.total || first !== expected.first || last !== expected.last) throw new StaleAward();
+            await issuance.store([award], trx);
+            await insertAward(trx, { achievementId: achievement.id, learnerId, year, credentialId: award.id });
+            credential = { id: award.id, url: award.url, issuedNow: true };
+          }
+          const session = await findSession(trx, id);
+          return { session: sessionView(session), learnerId, year, totalHours: total, requiredHours: required, credential };
+        });
+      } catch (error) {
+        if (!(error instanceof StaleAward)) throw error;
+        if (attempt >= AWARD_ATTEMPTS) {
+          throw new AppError(503, ErrorCode.unavailable, 'Other sessions of this learner are being recorded at this moment; send this one again', undefined, undefined, { cause: error });
+        }
       }
-      const session = await sessions(trx).where('id', '=', id).executeTakeFirstOrThrow();
-      return { session: sessionView(session), learnerId, year, totalHours: total, requiredHours: required, credential };
-    });
+    }
   }
 
   /** The answer a session recorded under this key gave, as it stands now. */
   async function replay(issuer: IssuerRow, key: string) {
-    const row = await db.selectFrom('training_hours').selectAll().where('issuer_id', '=', issuer.id).where('idempotency_key', '=', key).executeTakeFirst();
+    const row = await findOwnedSession(db, issuer.id, { idempotencyKey: key });
     if (!row) return undefined;
-    const session = await sessions(db).where('id', '=', row.id).executeTakeFirstOrThrow();
+    const session = await findSession(db, row.id);
     const year = Number(session.date.slice(0, 4));
-    const achievement = await db.selectFrom('achievements').select('required_hours').where('id', '=', row.achievement_id).executeTakeFirstOrThrow();
     const { total } = await yearTotal(db, row.learner_id, row.achievement_id, year);
-    const award = await db.selectFrom('hours_awards').select('credential_id').where('achievement_id', '=', row.achievement_id).where('learner_id', '=', row.learner_id).where('year', '=', year).executeTakeFirst();
+    const award = await findAward(db, row.achievement_id, row.learner_id, year);
     return {
       session: sessionView(session),
       learnerId: row.learner_id,
       year,
       totalHours: total,
-      requiredHours: Number(achievement.required_hours),
-      credential: award ? { id: award.credential_id, url: urls.credential(award.credential_id), issuedNow: false } : null,
+      requiredHours: await requiredHoursOf(db, row.achievement_id),
+      credential: award ? { id: award, url: urls.credential(award), issuedNow: false } : null,
     };
   }
 
@@ -170,28 +164,27 @@ export function createHoursService(deps: { db: Db; urls: Urls; achievements: Ach
     /** Voiding never revokes: when the total falls below the threshold it says so, and the institution decides. */
     async void(issuer: IssuerRow, sessionId: string, reason: string, actor: string) {
       return db.transaction().execute(async (trx) => {
-        const row = await trx.selectFrom('training_hours').selectAll().where('id', '=', sessionId).where('issuer_id', '=', issuer.id).executeTakeFirst();
+        const row = await findOwnedSession(trx, issuer.id, { id: sessionId });
         if (!row) throw notFound(`Training session ${sessionId}`);
         if (row.voided_at) throw conflict('This session is already void');
-        await trx.selectFrom('learners').select('id').where('id', '=', row.learner_id).forUpdate().execute();
-        await trx.updateTable('training_hours').set({ voided_at: new Date(), void_reason: reason }).where('id', '=', sessionId).execute();
+        await lockLearner(trx, row.learner_id);
+        await voidSession(trx, sessionId, reason);
         await insertAuditEvents(trx, [{ issuerId: issuer.id, actor, action: 'hours.voided', subject: sessionId, details: { reason } }]);
-        const session = await sessions(trx).where('id', '=', sessionId).executeTakeFirstOrThrow();
+        const session = await findSession(trx, sessionId);
         const year = Number(session.date.slice(0, 4));
-        const achievement = await trx.selectFrom('achievements').select('required_hours').where('id', '=', row.achievement_id).executeTakeFirstOrThrow();
-        const required = Number(achievement.required_hours);
+        const required = await requiredHoursOf(trx, row.achievement_id);
         const { total } = await yearTotal(trx, row.learner_id, row.achievement_id, year);
-        const award = await trx.selectFrom('hours_awards').select('credential_id').where('achievement_id', '=', row.achievement_id).where('learner_id', '=', row.learner_id).where('year', '=', year).executeTakeFirst();
+        const award = await findAward(trx, row.achievement_id, row.learner_id, year);
         const belowThreshold = total < required;
         return {
           session: sessionView(session),
           totalHours: total,
           requiredHours: required,
           belowThreshold,
-          credentialId: award?.credential_id ?? null,
+          credentialId: award ?? null,
           notice:
             award && belowThreshold
-              ? `The total is now ${total} of ${required} hours, below the threshold, but credential ${award.credential_id} was already issued; it is not revoked automatically. Revoke it if it should no longer stand.`
+              ? `The total is now ${total} of ${required} hours, below the threshold, but credential ${award} was already issued; it is not revoked automatically. Revoke it if it should no longer stand.`
               : null,
         };
       });
@@ -200,43 +193,10 @@ export function createHoursService(deps: { db: Db; urls: Urls; achievements: Ach
     async learnerHours(issuer: IssuerRow, learnerId: string) {
       const learner = await findLearner(db, issuer.id, learnerId);
       if (!learner) throw notFound(`Learner ${learnerId}`);
-      const rows = await sessions(db).where('learner_id', '=', learner.id).orderBy('session_date').orderBy('created_at').execute();
-      return { learnerId: learner.id, sessions: rows.map(sessionView), totals: await totals(learner.id) };
+      const rows = await sessionsOfLearner(db, learner.id);
+      return { learnerId: learner.id, sessions: rows.map(sessionView), totals: await learnerTotals(db, learner.id) };
     },
 
-    totals,
+    totals: (learnerId: string) => learnerTotals(db, learnerId),
   };
-
-  async function totals(learnerId: string) {
-    const rows = await db
-      .selectFrom('training_hours')
-      .innerJoin('achievements', 'achievements.id', 'training_hours.achievement_id')
-      .leftJoin('hours_awards', (join) =>
-        join
-          .onRef('hours_awards.achievement_id', '=', 'training_hours.achievement_id')
-          .onRef('hours_awards.learner_id', '=', 'training_hours.learner_id')
-          .on(sql<boolean>`hours_awards.year = extract(year from training_hours.session_date)`),
-      )
-      .select([
-        'training_hours.achievement_id',
-        'achievements.name',
-        'achievements.required_hours',
-        sql<number>`extract(year from training_hours.session_date)::int`.as('year'),
-        sql<string>`sum(training_hours.hours)`.as('total'),
-        sql<string | null>`max(hours_awards.credential_id::text)`.as('credential_id'),
-      ])
-      .where('training_hours.learner_id', '=', learnerId)
-      .where('training_hours.voided_at', 'is', null)
-      .groupBy(['training_hours.achievement_id', 'achievements.name', 'achievements.required_hours', sql`extract(year from training_hours.session_date)`])
-      .orderBy('year')
-      .execute();
-    return rows.map((r) => ({
-      achievementId: r.achievement_id,
-      achievementName: r.name,
-      year: Number(r.year),
-      totalHours: Number(r.total),
-      requiredHours: r.required_hours === null ? null : Number(r.required_hours),
-      credentialId: r.credential_id,
-    }));
-  }
 }

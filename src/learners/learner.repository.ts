@@ -82,3 +82,13 @@ export async function upsertLearner(db: Kysely<Database>, issuerId: string, who:
 export function findLearner(db: Kysely<Database>, issuerId: string, id: string): Promise<LearnerRow | undefined> {
   return db.selectFrom('learners').selectAll().where('issuer_id', '=', issuerId).where('id', '=', id).executeTakeFirst();
 }
+
+/** The learner an identity names at one institution, as the upserts would find her; undefined when there is none yet. */
+export async function findLearnerIdByIdentity(db: Kysely<Database>, issuerId: string, who: LearnerIdentity): Promise<string | undefined> {
+  const key = identityKey(who);
+  const value = key.slice(key.indexOf(':') + 1);
+  const q = db.selectFrom('learners').select('id').where('issuer_id', '=', issuerId);
+  const kind = kindOf(key);
+  const row = await (kind === 'email' ? q.where('email', '=', value) : kind === 'ext' ? q.where('external_id', '=', value) : q.where('did', '=', value).where('email', 'is', null)).executeTakeFirst();
+  return row?.id;
+}

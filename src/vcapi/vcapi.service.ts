@@ -7,21 +7,18 @@
 import { randomUUID } from 'node:crypto';
 import * as vc from '@digitalbazaar/vc';
 import jsonld from 'jsonld';
-import { insertAuditEvents } from '../audit/audit.repository.js';
-import type { KeyStore } from '../crypto/key-store.js';
 import type { UnsignedCredential } from '../crypto/securing.js';
-import type { CredentialSigner } from '../crypto/signer.js';
 import { xsdDateTime } from '../credentials/credential.document.js';
-import { storedForm } from '../credentials/credential.repository.js';
+import { findCredentialIdByCallerId, findOwnedCredential } from '../credentials/credential.repository.js';
 import type { Db } from '../db/database.js';
 import type { IssuerRow } from '../db/types.js';
 import { badRequest, conflict } from '../errors.js';
 import { containsPrototypeName, contextLoader, DATA_INTEGRITY_V2_CONTEXT, UnknownDocumentError, unknownContexts, VC_V1_CONTEXT, VC_V2_CONTEXT } from '../jsonld/document-loader.js';
 import { checkDigestMultibase, checkDigestSRI, type DigestCheck } from '../jsonld/resource-integrity.js';
-import type { StatusService } from '../status/status.service.js';
+import type { Issuance } from '../issuance/issuance.service.js';
 import type { Urls } from '../urls.js';
+import { isUuid, type Json } from '../ids.js';
 
-type Json = Record<string, any>;
 
 const isUrl = (value: unknown) => {
   if (typeof value !== 'string') return false;
@@ -96,8 +93,8 @@ function checkRelatedResources(value: unknown): void {
 
 export type VcApiService = ReturnType<typeof createVcApiService>;
 
-export function createVcApiService(deps: { db: Db; urls: Urls; keys: KeyStore; status: StatusService; signer: CredentialSigner }) {
-  const { db, urls, keys, status, signer } = deps;
+export function createVcApiService(deps: { db: Db; urls: Urls; issuance: Issuance }) {
+  const { db, urls, issuance } = deps;
   const ourStatusLists = urls.statusList('');
 
   /** Every check the VC Data Model asks of an issuer, each naming the field at fault. */
@@ -209,68 +206,56 @@ export function createVcApiService(deps: { db: Db; urls: Urls; keys: KeyStore; s
       if (options.credentialStatus && credential.credentialStatus !== undefined) {
         throw badRequest('give the credential its own credentialStatus or ask for one with options.credentialStatus, not both', 'credential.credentialStatus');
       }
-      const rowId = randomUUID();
-      const unsigned = unsignedOf(credential, model, rowId);
       // What @digitalbazaar/vc checks before it signs, here where a refusal is still the caller's 400
-      // (inside the signing worker it would be a 500). The checks above name the field first.
+      // (inside the signing worker it would be a 500). The checks above name the field first. The
+      // row id only makes the document's id when the caller gave none: any uuid checks the same.
+      const checked = unsignedOf(credential, model, randomUUID());
       try {
-        vc._checkCredential({ credential: unsigned, mode: 'issue' });
+        vc._checkCredential({ credential: checked, mode: 'issue' });
       } catch (error) {
         throw badRequest(`the credential is not valid: ${(error as Error).message}`, 'credential');
       }
-      const [validFrom, validUntil] = model === '2.0' ? [unsigned.validFrom, unsigned.validUntil] : [unsigned.issuanceDate as string, unsigned.expirationDate];
-      // From the reserve, before the transaction: allocating inside it would keep the issuer's open
-      // list locked while the credential is signed. An index whose transaction fails is never used.
-      const slot = await status.take(issuer.id);
-      const issued = db.transaction().execute(async (trx) => {
-        const signingKeys = await keys.activeKeys(issuer.id, did, trx);
-        if (options.credentialStatus) {
-          const listUrl = urls.statusList(slot.listId);
-          unsigned.credentialStatus = { id: `${listUrl}#${slot.index}`, type: 'BitstringStatusListEntry', statusPurpose: 'revocation', statusListIndex: String(slot.index), statusListCredential: listUrl };
-        }
-        const [pair] = await signer.sign([unsigned], signingKeys.ed25519, signingKeys.ed25519);
-        const subject = ([] as Json[]).concat(credential.credentialSubject)[0]!;
-        const learner = await trx
-          .insertInto('learners')
-          .values({ id: randomUUID(), issuer_id: issuer.id, name: typeof subject.name === 'string' ? subject.name : typeof subject.id === 'string' ? subject.id : 'VC-API subject', email: null, did: null, external_id: null })
-          .returning('id')
-          .executeTakeFirstOrThrow();
-        await trx
-          .insertInto('credentials')
-          .values({
-            id: rowId,
-            issuer_id: issuer.id,
-            achievement_id: null,
-            learner_id: learner.id,
-            ...storedForm(pair!.signed, pair!.jwt),
-            caller_id: typeof credential.id === 'string' ? credential.id : null,
-            status_list_id: slot.listId,
-            status_index: slot.index,
-            idempotency_key: null,
-            request_hash: null,
-            valid_from: validFrom,
-            valid_until: typeof validUntil === 'string' ? validUntil : null,
-          })
-          .execute();
-        await insertAuditEvents(trx, [{ issuerId: issuer.id, actor, action: 'credential.issued', subject: rowId, details: { via: 'vc-api' } }]);
-        return pair!.signed;
-      });
-      // A credential id is unique across the service (the caller_id index).
-      return issued.catch((error: unknown) => {
+      const [validFrom, validUntil] = model === '2.0' ? [checked.validFrom, checked.validUntil] : [checked.issuanceDate as string, checked.expirationDate];
+      const subject = ([] as Json[]).concat(credential.credentialSubject)[0]!;
+      try {
+        const issued = await issuance.issue(issuer, {
+          build: ({ id, status }) => {
+            const unsigned = unsignedOf(credential, model, id);
+            if (options.credentialStatus) {
+              unsigned.credentialStatus = { id: `${status.listUrl}#${status.index}`, type: 'BitstringStatusListEntry', statusPurpose: 'revocation', statusListIndex: String(status.index), statusListCredential: status.listUrl };
+            }
+            return unsigned;
+          },
+          securing: { dataIntegrity: true, jwtAlgorithm: 'EdDSA' },
+          row: {
+            achievementId: null,
+            // A VC-API subject is known by its name (or id) alone: a learner of its own.
+            learner: { created: { id: randomUUID(), name: typeof subject.name === 'string' ? subject.name : typeof subject.id === 'string' ? subject.id : 'VC-API subject' } },
+            idempotencyKey: null,
+            requestHash: null,
+            callerId: typeof credential.id === 'string' ? credential.id : null,
+            validFrom: validFrom as string,
+            validUntil: typeof validUntil === 'string' ? validUntil : null,
+            actor,
+            auditDetails: { via: 'vc-api' },
+          },
+        });
+        return issued.credential;
+      } catch (error) {
+        // A credential id is unique across the service (the caller_id index).
         if ((error as { code?: string }).code === '23505') throw conflict('a credential with this id exists already; ids are unique across the service', 'credential.id');
         throw error;
-      });
+      }
     },
 
     /** The stored row behind a credential id: our /c/<uuid> URL, a bare uuid, or a VC-API id. */
     async findRowId(issuerId: string, credentialId: string): Promise<string | undefined> {
       const ours = credentialId.startsWith(urls.credential('')) ? credentialId.slice(urls.credential('').length) : credentialId;
-      if (/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(ours)) {
-        const row = await db.selectFrom('credentials').select('id').where('id', '=', ours.toLowerCase()).where('issuer_id', '=', issuerId).executeTakeFirst();
+      if (isUuid(ours)) {
+        const row = await findOwnedCredential(db, issuerId, ours.toLowerCase());
         if (row) return row.id;
       }
-      const row = await db.selectFrom('credentials').select('id').where('issuer_id', '=', issuerId).where('caller_id', '=', credentialId).executeTakeFirst();
-      return row?.id;
+      return findCredentialIdByCallerId(db, issuerId, credentialId);
     },
   };
 }

@@ -8,7 +8,7 @@ import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { compactVerify, importJWK } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { storedForm } from '../../src/credentials/credential.repository.js';
+import { storedForm } from '../../src/issuance/issued-credential.repository.js';
 import { signingKeyFromJwk } from '../../src/crypto/keys.js';
 import { attachJwtPayload, signJwt, type UnsignedCredential } from '../../src/crypto/securing.js';
 import { onPostgres } from '../helpers/app.js';

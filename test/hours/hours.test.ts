@@ -67,6 +67,36 @@ describe('the training-hours ledger', () => {
     expect(list.items).toHaveLength(1);
   });
 
+  it('states in the award the total it was issued with, whatever lands while it is signed', async () => {
+    // The award is signed before its transaction, for the total the session would make: a session
+    // that lands in between makes it stale, and it is signed again for the total as it stands.
+    await record(centre, session('overtaken@example.com', 20, '2026-03-01'));
+    await record(centre, session('overtaken@example.com', 20, '2026-03-02'));
+    const answers = await Promise.all([
+      record(centre, session('overtaken@example.com', 20, '2026-03-03')),
+      record(centre, session('overtaken@example.com', 10, '2026-03-04')),
+      record(centre, session('overtaken@example.com', 5, '2026-03-05')),
+    ]);
+    expect(answers.map((a) => a.statusCode)).toEqual([201, 201, 201]);
+    const issuedNow = answers.map((a) => a.json()).filter((a) => a.credential?.issuedNow === true);
+    expect(issuedNow).toHaveLength(1);
+    const stored = (await t.app.inject({ method: 'GET', url: `/v1/credentials/${issuedNow[0].credential.id}`, headers: centre.headers })).json();
+    expect(stored.credential.credentialSubject.creditsEarned).toBe(issuedNow[0].totalHours);
+    expect(issuedNow[0].totalHours).toBeGreaterThanOrEqual(60);
+    const list = (await t.app.inject({ method: 'GET', url: `/v1/credentials?achievementId=${hoursAchievement}&learner=overtaken@example.com`, headers: centre.headers })).json();
+    expect(list.items).toHaveLength(1);
+  });
+
+  it('awards a total reached in fractions of an hour, summed exactly', async () => {
+    await record(centre, session('fractions@example.com', 19.9, '2026-05-01'));
+    await record(centre, session('fractions@example.com', 20, '2026-05-02'));
+    await record(centre, session('fractions@example.com', 19.9, '2026-05-03'));
+    const last = (await record(centre, session('fractions@example.com', 0.2, '2026-05-04'))).json();
+    expect(last).toMatchObject({ totalHours: 60, credential: { issuedNow: true } });
+    const stored = (await t.app.inject({ method: 'GET', url: `/v1/credentials/${last.credential.id}`, headers: centre.headers })).json();
+    expect(stored.credential.credentialSubject.creditsEarned).toBe(60);
+  });
+
   it('counts a session resent with the same Idempotency-Key once', async () => {
     const body = session('resend@example.com', 8, '2026-07-01');
     const first = await t.app.inject({ method: 'POST', url: '/v1/training-hours', headers: { ...centre.headers, 'idempotency-key': 'sheet-7-row-3' }, payload: body });
