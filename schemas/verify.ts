@@ -1,11 +1,12 @@
+import { CHECK_CODES, CHECK_IDS, VERDICT_STATES } from '../src/verify/verdict.js';
 import { httpUrl, problemReplies, uuidParam, institutionSecurity, operatorSecurity } from './common.js';
 
 const check = {
   type: 'object',
   properties: {
-    check: { type: 'string', enum: ['proof', 'status', 'validity', 'schema', 'issuer', 'nested'], description: 'nested: only for a CLR, whose nested credentials are each verified' },
+    check: { type: 'string', enum: CHECK_IDS, description: 'nested: only for a CLR, whose nested credentials are each verified' },
     ok: { type: ['boolean', 'null'], description: 'null: could not be determined' },
-    code: { type: 'string' },
+    code: { type: 'string', enum: CHECK_CODES, description: 'A stable code for what the check found; detail says it in words' },
     detail: { type: 'string' },
   },
   required: ['check', 'ok', 'code', 'detail'],
@@ -16,7 +17,7 @@ export const verdictSchema = {
   type: 'object',
   properties: {
     verified: { type: 'boolean', description: 'proof, status and validity all hold' },
-    state: { type: 'string', enum: ['verified', 'revoked', 'suspended', 'expired', 'not-yet-valid', 'invalid', 'undetermined', 'unrecognized-issuer'] },
+    state: { type: 'string', enum: VERDICT_STATES },
     format: { type: 'string', enum: ['data-integrity', 'jwt'] },
     checks: { type: 'array', items: check },
     statusReason: { type: ['string', 'null'] },

@@ -15,7 +15,7 @@
  *
  * 2000-01-01 is before any programme this service records (the Open Badges themselves date from 2011).
  */
-import { badRequest } from './errors.js';
+import { InvalidInput } from './invalid-input.js';
 
 export const EARLIEST_DATE = '2000-01-01';
 export const LATEST_VALID_UNTIL = '2099-12-31';
@@ -55,6 +55,6 @@ export function checkDateWindow(kind: DateField, value: string, field: string, n
   const from = instant(EARLIEST_DATE);
   const until = instant(last.day) + DAY_MS; // the end of the last day
   if (Number.isNaN(at) || at < from || at >= until) {
-    throw badRequest(`${field} must fall between ${EARLIEST_DATE} and ${last.day}, dates in Asia/Seoul (${last.words}); got ${value}`, field);
+    throw new InvalidInput(`${field} must fall between ${EARLIEST_DATE} and ${last.day}, dates in Asia/Seoul (${last.words}); got ${value}`, field);
   }
 }

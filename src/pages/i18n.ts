@@ -1,4 +1,5 @@
 /** Page wording in Korean (first) and English. Check codes come from the verifier. */
+import type { CheckCode } from '../verify/verdict.js';
 
 export type Lang = 'ko' | 'en';
 
@@ -176,8 +177,11 @@ export function formatDate(value: string | null | undefined, lang: Lang): string
   return DATE_FORMATS[lang].format(date);
 }
 
-/** Korean sentences for the verifier's check codes; English pages show the verifier's own detail. */
-const CODE_KO: Record<string, string> = {
+/**
+ * Korean sentences for the verifier's check codes, one for every code (a code without one does not
+ * compile); English pages show the verifier's own detail.
+ */
+export const CHECK_TEXTS_KO: Record<CheckCode, string> = {
   'signature-valid': '발급기관의 키로 만든 서명이 내용과 일치합니다.',
   'signature-invalid': '서명이 내용과 일치하지 않습니다.',
   'unknown-key': '서명에 쓰인 키를 이 서비스가 알지 못합니다.',
@@ -205,8 +209,10 @@ const CODE_KO: Record<string, string> = {
   'nested-valid': '이 기록에 포함된 자격증명이 모두 검증되었습니다.',
   'nested-failed': '이 기록에 포함된 자격증명 중 검증되지 않는 것이 있습니다.',
   'nested-not-credential': '이 기록에 자격증명이 아닌 것이 포함되어 있습니다.',
+  'holder-invalid': '제출자(holder)는 URL이거나 URL을 id로 가진 객체여야 합니다.',
+  'no-challenge': '재사용을 막는 챌린지(challenge) 값이 없습니다.',
 };
 
-export function checkText(lang: Lang, code: string, detail: string): string {
-  return lang === 'ko' ? (CODE_KO[code] ?? detail) : detail;
+export function checkText(lang: Lang, code: CheckCode, detail: string): string {
+  return lang === 'ko' ? CHECK_TEXTS_KO[code] : detail;
 }

@@ -7,12 +7,14 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import multipart from '@fastify/multipart';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { InvalidInput } from '../invalid-input.js';
+import { createCache } from '../cache.js';
 import { AppError, ErrorCode } from '../errors.js';
 import type { Services } from '../services.js';
 import { securedByJwtAlone } from '../credentials/credential.document.js';
 import type { PublicCredential } from './page.service.js';
 import { inputFromText, textFromFile } from '../verify/input.js';
-import type { Verdict, VerifyInput } from '../verify/verify.service.js';
+import type { Verdict, VerifyInput } from '../verify/verdict.js';
 import { messages, pickLanguage, type Lang } from './i18n.js';
 import { qrPng, qrSvg } from './qr.js';
 import { credentialPage, notFoundPage, printPage, verifyPage } from './templates.js';
@@ -77,7 +79,7 @@ export async function pageRoutes(app: FastifyInstance, { pages, verify, urls }: 
   await app.register(multipart, { limits: { fileSize: 2 * 1024 * 1024, files: 1, fields: 4, fieldSize: 512 * 1024 } });
   app.addHook('onSend', async (_request, reply) => secureHeaders(reply));
 
-  const renderedPages = new Map<string, { verdict: Verdict; html: string }>();
+  const renderedPages = createCache<{ verdict: Verdict; html: string }>({ maxEntries: RENDERED_PAGES });
   const langOf = (request: FastifyRequest<{ Querystring: { lang?: Lang } }>) => pickLanguage(request.query.lang, request.headers['accept-language']);
 
   async function found(request: FastifyRequest<IdRequest>, reply: FastifyReply) {
@@ -116,9 +118,7 @@ export async function pageRoutes(app: FastifyInstance, { pages, verify, urls }: 
       const other = lang === 'ko' ? 'en' : 'ko';
       const input = { lang, id: credential.id, url: credential.url, credential: credential.credential, verdict, langSwitchHref: `/c/${credential.id}?lang=${other}` };
       rendered = { verdict, html: print ? printPage(input) : credentialPage(input) };
-      renderedPages.delete(key);
       renderedPages.set(key, rendered);
-      if (renderedPages.size > RENDERED_PAGES) renderedPages.delete(renderedPages.keys().next().value!);
     }
     return reply.type('text/html; charset=utf-8').send(rendered.html);
   });
@@ -218,7 +218,7 @@ export async function pageRoutes(app: FastifyInstance, { pages, verify, urls }: 
       return page({ lang, text: shown, verdict, credentialUrl: credentialUrl ?? verdict.pageUrl ?? null });
     } catch (error) {
       // The verifier's detail is English; Korean pages keep to Korean.
-      if (error instanceof AppError && error.status === 400) return page({ lang, text: shown, error: lang === 'ko' ? t['verify.notCredential'] : `${t['verify.notCredential']}: ${error.detail}` });
+      if (error instanceof InvalidInput) return page({ lang, text: shown, error: lang === 'ko' ? t['verify.notCredential'] : `${t['verify.notCredential']}: ${error.message}` });
       throw error;
     }
   });

@@ -2,6 +2,8 @@
  * What the public pages need about one credential: the stored document, its JWT, the live verdict,
  * and its badge images (the achievement's own image, or a generated one) with the credential baked in.
  */
+import { bakePng, bakeSvg } from '../badges/baking.js';
+import { generatedBadgeSvg, renderPng } from '../badges/generated-badge.js';
 import { createCache } from '../cache.js';
 import { securedByJwtAlone } from '../credentials/credential.document.js';
 import { jwtOf } from '../credentials/credential.repository.js';
@@ -9,9 +11,11 @@ import type { Db } from '../db/database.js';
 import type { AchievementKind } from '../db/types.js';
 import type { Urls } from '../urls.js';
 import type { StatusChanges } from '../status/status-changes.js';
-import { verifyInputOf, type Verdict, type VerifyService } from '../verify/verify.service.js';
-import { bakePng, bakeSvg, generatedBadgeSvg, renderPng } from './badge.js';
+import { verifyInputOf } from '../verify/input.js';
+import type { Verdict } from '../verify/verdict.js';
+import type { VerifyService } from '../verify/verify.service.js';
 import type { Lang } from './i18n.js';
+import { readPublicCredential } from './page.repository.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -42,21 +46,12 @@ const VERDICT_TTL_MS = 500;
 
 export function createPageService(deps: { db: Db; urls: Urls; verify: VerifyService; statusChanges: StatusChanges }) {
   const { db, urls, verify } = deps;
-  const rendered = new Map<string, Promise<Buffer>>();
-  const foundCache = new Map<string, PublicCredential>();
+  const rendered = createCache<Promise<Buffer>>({ maxEntries: RENDER_CACHE_SIZE });
+  const foundCache = createCache<PublicCredential>({ maxEntries: FOUND_CACHE_SIZE });
   const verdicts = createCache<Promise<Verdict>>({ ttlMs: VERDICT_TTL_MS, maxEntries: FOUND_CACHE_SIZE });
   deps.statusChanges.subscribe((id) => verdicts.delete(id));
 
-  function renderCached(svg: string): Promise<Buffer> {
-    let png = rendered.get(svg);
-    if (!png) {
-      png = renderPng(svg);
-      png.catch(() => rendered.delete(svg));
-      rendered.set(svg, png);
-      if (rendered.size > RENDER_CACHE_SIZE) rendered.delete(rendered.keys().next().value!);
-    }
-    return png;
-  }
+  const renderCached = (svg: string): Promise<Buffer> => rendered.getOrLoad(svg, () => renderPng(svg));
 
   /** An image the institution gave as a data: URI; http(s) images are never fetched (no SSRF). */
   function embeddedImage(image: string | null): { type: 'png' | 'svg'; bytes: Buffer } | undefined {
@@ -82,16 +77,10 @@ export function createPageService(deps: { db: Db; urls: Urls; verify: VerifyServ
       if (!UUID.test(id)) return undefined;
       const cached = foundCache.get(id.toLowerCase());
       if (cached) return cached;
-      const row = await db
-        .selectFrom('credentials')
-        .leftJoin('achievements', 'achievements.id', 'credentials.achievement_id')
-        .select(['credentials.id', 'credentials.document', 'credentials.jwt', 'achievements.kind', 'achievements.image'])
-        .where('credentials.id', '=', id.toLowerCase())
-        .executeTakeFirst();
+      const row = await readPublicCredential(db, id.toLowerCase());
       if (!row) return undefined;
       const found: PublicCredential = { id: row.id, url: urls.credential(row.id), credential: row.document as Record<string, any>, jwt: jwtOf(row), kind: row.kind ?? 'training_hours', image: row.image ?? null };
       foundCache.set(row.id, found);
-      if (foundCache.size > FOUND_CACHE_SIZE) foundCache.delete(foundCache.keys().next().value!);
       return found;
     },
 

@@ -3,7 +3,7 @@
  * Server-rendered, no inline script or style (a strict CSP allows only same-origin files).
  */
 import { securedByJwtAlone } from '../credentials/credential.document.js';
-import type { Verdict } from '../verify/verify.service.js';
+import type { Verdict } from '../verify/verdict.js';
 import { html, safeHref, type SafeHtml } from './html.js';
 import { checkText, formatDate, messages, type Lang } from './i18n.js';
 

@@ -4,6 +4,7 @@
  */
 import { createRequire } from 'node:module';
 import type { ValidateFunction } from 'ajv';
+import type { CheckOf } from './verdict.js';
 
 /**
  * Compiled ahead of time (schemas/vendor/1edtech/build-validators.ts): compiling here would hold the
@@ -30,4 +31,9 @@ export function checkOpenBadgeSchema(credential: Record<string, unknown>): Schem
   if (validate(credential)) return { ok: true, detail: 'Matches the official Open Badges 3.0 schema' };
   const errors = (validate.errors ?? []).slice(0, 10).map((e) => `${e.instancePath || '/'} ${e.message}`);
   return { ok: false, detail: `Does not match the Open Badges 3.0 schema: ${errors[0]}`, errors };
+}
+
+/** The verdict's entry for a schema result. */
+export function schemaCheck(result: SchemaResult): CheckOf<'schema'> {
+  return { check: 'schema', ok: result.ok, code: result.ok === false ? 'schema-invalid' : result.ok ? 'schema-valid' : 'schema-none', detail: result.detail };
 }

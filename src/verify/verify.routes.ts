@@ -4,8 +4,7 @@ import { requireAdmin } from '../auth/auth.js';
 import { badRequest } from '../errors.js';
 import type { KnownIssuerInput } from '../registry/registry.service.js';
 import type { Services } from '../services.js';
-import { inputFromText, textFromFile } from './input.js';
-import { verifyInputOf } from './verify.service.js';
+import { inputFromText, textFromFile, verifyInputOf } from './input.js';
 
 /** Media types under which a raw compact JWS is accepted (VC-JOSE-COSE §3.1.1 and plain JWT). */
 export const JWT_MEDIA_TYPES = ['application/vc+jwt', 'application/jwt', 'application/vc-ld+jwt'];
@@ -17,7 +16,7 @@ export async function verifyRoutes(app: FastifyInstance, { verify, registry, cre
 
   // A baked badge image (OB 3.0 §5.3) can be verified as it is.
   app.addContentTypeParser(['image/png', 'image/svg+xml'], { parseAs: 'buffer' }, (request, body, done) => {
-    let input;
+    let input: ReturnType<typeof inputFromText>;
     try {
       input = inputFromText(textFromFile(body as Buffer, request.headers['content-type']), 'image');
     } catch (error) {

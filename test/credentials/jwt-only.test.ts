@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeJwt } from 'jose';
-import { unbakePng, unbakeSvg } from '../../src/pages/badge.js';
+import { unbakePng, unbakeSvg } from '../../src/badges/baking.js';
 import { buildTestApp, type TestApp } from '../helpers/app.js';
 import { createAchievement, createIssuer, issueCredential, type TestIssuer } from '../helpers/fixtures.js';
 import { ob3SchemaErrors, verifyJwtWithDidKey } from '../helpers/independent-verify.js';

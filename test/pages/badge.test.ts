@@ -4,8 +4,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { PNG } from 'pngjs';
 import { Resvg } from '@resvg/resvg-js';
 import CRC32 from 'crc-32';
-import { AppError } from '../../src/errors.js';
-import { bakePng, bakeSvg, generatedBadgeSvg, renderPng, unbakePng, unbakeSvg } from '../../src/pages/badge.js';
+import { bakePng, bakeSvg, unbakePng, unbakeSvg } from '../../src/badges/baking.js';
+import { generatedBadgeSvg, renderPng } from '../../src/badges/generated-badge.js';
+import { InvalidInput } from '../../src/invalid-input.js';
 
 /** Signed-looking: Korean, emoji, and every character that could break out of CDATA or markup. */
 const credential = {
@@ -127,7 +128,7 @@ describe('PNG baking (OB 3.0 §5.3.1)', () => {
   });
 
   it('refuses what is not a PNG, a truncated PNG and a corrupt credential chunk', () => {
-    expect(() => unbakePng(Buffer.from('<svg/>'))).toThrow(AppError);
+    expect(() => unbakePng(Buffer.from('<svg/>'))).toThrow(InvalidInput);
     expect(() => bakePng(Buffer.from('GIF89a'), credential)).toThrow(/not a PNG/);
     expect(() => bakePng(badgePng.subarray(0, badgePng.length - 20), credential)).toThrow(/truncated/);
 
@@ -207,7 +208,7 @@ describe('SVG baking (OB 3.0 §5.3.2)', () => {
   });
 
   it('refuses what is not an SVG', () => {
-    expect(() => bakeSvg('<html><svg/></html>', credential)).toThrow(AppError);
+    expect(() => bakeSvg('<html><svg/></html>', credential)).toThrow(InvalidInput);
     expect(() => bakeSvg('<svgfoo/>', credential)).toThrow(/not an SVG/);
     expect(() => unbakeSvg('<svg><openbadges:credential><![CDATA[ {} </svg>')).toThrow(/unterminated/);
   });

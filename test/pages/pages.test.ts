@@ -1,7 +1,7 @@
 import jsQRModule from 'jsqr';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { unbakePng, unbakeSvg } from '../../src/pages/badge.js';
+import { unbakePng, unbakeSvg } from '../../src/badges/baking.js';
 import { buildTestApp, type TestApp } from '../helpers/app.js';
 import { createAchievement, createIssuer, issueCredential, type TestIssuer } from '../helpers/fixtures.js';
 import { ob3SchemaErrors, verifyWithLibrary } from '../helpers/independent-verify.js';
