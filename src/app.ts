@@ -2,8 +2,10 @@
  * buildApp(config, deps): the whole service as a Fastify instance. Tests build it and call
  * `inject`; main.ts builds it and listens.
  */
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
-import Fastify, { type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { jsonLdDocumentSchema, problemSchema, type BearerRole } from '../schemas/common.js';
@@ -124,6 +126,18 @@ function closeWithGrace(app: FastifyInstance): () => Promise<void> {
 /** Believe the nearest `hops` proxies (the hop count Fastify's types leave out). */
 const trustHops = (hops: number) => (_address: string, hop: number) => hop < hops;
 
+/** What an X-Request-Id a client sends must look like to be kept; anything else gets a fresh UUID. */
+const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/**
+ * Every request's id (Fastify's genReqId): the client's X-Request-Id when it is sane, else a UUID.
+ * It is answered in the X-Request-Id header, logged as `requestId`, and carried by every problem.
+ */
+export function requestIdFor(request: IncomingMessage): string {
+  const given = request.headers['x-request-id'];
+  return typeof given === 'string' && SANE_REQUEST_ID.test(given) ? given : randomUUID();
+}
+
 export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     logger: deps.logger ?? {
@@ -131,6 +145,11 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
       redact: { paths: ['req.headers.authorization', 'headers.authorization', '*.token', '*.apiKey.token'], censor: '[redacted]' },
     },
     bodyLimit: config.bodyLimit,
+    // Request ids: requestIdFor checks the client's X-Request-Id itself (Fastify's requestIdHeader
+    // would take any value), and the logs label it as the header and the problem bodies do.
+    requestIdHeader: false,
+    genReqId: requestIdFor,
+    logController: new LogController({ requestIdLogLabel: 'requestId' }),
     // /c/<id>/ is the same page as /c/<id>.
     routerOptions: { ignoreTrailingSlash: true },
     onProtoPoisoning: 'error',
@@ -154,6 +173,18 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     },
     // One Ajv per part of the request, built from the options above, with the text rule (src/text.ts).
     schemaController: { compilersFactory: { buildValidator } },
+  });
+
+  // The first hooks of all, so that every answer carries the id, whatever stops the request later.
+  app.addHook('onRequest', (request, reply, done) => {
+    reply.header('x-request-id', request.id);
+    done();
+  });
+  // Problems sent without sendProblem (src/errors.ts) get the id too.
+  app.addHook('preSerialization', (request, reply, payload, done) => {
+    const isProblem = reply.statusCode >= 400 && String(reply.getHeader('content-type')).startsWith('application/problem+json');
+    if (isProblem && payload && typeof payload === 'object' && !('requestId' in payload)) return done(null, { ...payload, requestId: request.id });
+    done(null, payload);
   });
 
   const services = createServices(config, deps.db, deps.kek, deps);
@@ -231,7 +262,9 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
       info: {
         title: 'Ieum (이음) API',
         version: '0.1.0',
-        description: 'Issue and verify Open Badges 3.0 / W3C Verifiable Credentials for training programmes.',
+        description:
+          'Issue and verify Open Badges 3.0 / W3C Verifiable Credentials for training programmes. Every answer carries an X-Request-Id header: ' +
+          'the X-Request-Id the request sent (1–128 characters of A–Z, a–z, 0–9 and . _ : -), or else a fresh UUID. Problem details repeat it as `requestId`.',
       },
       servers: [{ url: config.publicUrl }],
       components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer' } } },

@@ -1,13 +1,20 @@
-/** Every service, wired explicitly from the database, the key-encryption key and the config. */
+/**
+ * Every service, wired explicitly from the database, the key-encryption key and the config. Routes
+ * get these services and nothing else: neither the database nor the config.
+ */
 import { createAchievementService } from './achievements/achievement.service.js';
+import { createAuditService } from './audit/audit.service.js';
 import { createApiKeyCache } from './auth/auth.js';
 import type { Config } from './config.js';
 import { createClrService } from './clr/clr.service.js';
 import { createBatchService } from './credentials/batch.service.js';
 import { createCredentialService } from './credentials/credential.service.js';
-import { createKeyStore } from './crypto/key-store.js';
+import { createKeyStore } from './issuers/key-store.js';
 import { createInlineSigner, createPoolSigner } from './crypto/signer.js';
 import type { Db } from './db/database.js';
+import { createHealthService } from './health/health.service.js';
+import { createHoursReportService } from './hours/hours-report.service.js';
+import { createIssuance } from './issuance/issuance.service.js';
 import { createHoursService } from './hours/hours.service.js';
 import { createIssuerService } from './issuers/issuer.service.js';
 import { createPageService } from './pages/page.service.js';
@@ -35,16 +42,21 @@ export function createServices(config: Config, db: Db, kek: Buffer, options: Ser
   const achievements = createAchievementService({ db, urls, issuers });
   const statusChanges = createStatusChanges();
   const status = createStatusService({ db, urls, keys, capacity: options.statusListCapacity });
-  const credentials = createCredentialService({ db, urls, keys, issuers, achievements, status, signer, statusChanges });
-  const batches = createBatchService({ db, urls, keys, issuers, achievements, status, credentials, signer });
-  const hours = createHoursService({ db, urls, achievements, credentials });
-  const clr = createClrService({ db, urls, keys, issuers, status, signer });
-  const vcapi = createVcApiService({ db, urls, keys, status, signer });
+  // Every credential is signed and stored through the issuance core.
+  const issuance = createIssuance({ db, urls, keys, status, signer });
+  const credentials = createCredentialService({ db, urls, issuers, achievements, status, issuance, statusChanges });
+  const batches = createBatchService({ db, urls, achievements, credentials, issuance });
+  const hours = createHoursService({ db, urls, achievements, credentials, issuance });
+  const clr = createClrService({ db, issuers, issuance });
+  const vcapi = createVcApiService({ db, urls, issuance });
   const registry = createRegistryService({ db });
   const keyResolver = createKeyResolver({ urls, issuers, registry });
   const verify = createVerifyService({ db, urls, keys: keyResolver, registry, status, signer, statusChanges });
   const pages = createPageService({ db, urls, verify, statusChanges });
-  return { config, db, urls, keys, apiKeys, signer, issuers, achievements, status, credentials, registry, keyResolver, verify, pages, hours, batches, clr, vcapi };
+  const hoursReport = createHoursReportService({ db, urls, hours });
+  const audit = createAuditService({ db });
+  const health = createHealthService({ db });
+  return { urls, keys, apiKeys, signer, issuers, achievements, status, credentials, registry, keyResolver, verify, pages, hours, hoursReport, batches, clr, vcapi, audit, health };
 }
 
 export type Services = ReturnType<typeof createServices>;

@@ -3,13 +3,16 @@
  * rendered as the OB 3.0 `Achievement`.
  */
 import { randomUUID } from 'node:crypto';
+import { createCache } from '../cache.js';
 import type { Db } from '../db/database.js';
 import type { AchievementKind, AchievementRow, IssuerRow } from '../db/types.js';
 import { badRequest, notFound } from '../errors.js';
 import { acceptImage } from '../images.js';
 import { OB_V3_CONTEXT, VC_V2_CONTEXT } from '../jsonld/document-loader.js';
+import { findIssuerById } from '../issuers/issuer.repository.js';
 import type { IssuerService } from '../issuers/issuer.service.js';
 import type { Urls } from '../urls.js';
+import { findAchievement, insertAchievement, listAchievements } from './achievement.repository.js';
 
 export interface AchievementInput {
   kind: AchievementKind;
@@ -33,8 +36,11 @@ const ACHIEVEMENT_TYPE: Record<AchievementKind, string> = {
   training_hours: 'LearningProgram',
 };
 
-/** Achievement rows an instance keeps in memory (the oldest read is dropped first). */
+/** Achievement rows an instance keeps in memory. */
 const KNOWN_ACHIEVEMENTS = 1000;
+
+/** How many achievements a list answers with. */
+const LIST_LIMIT = 500;
 
 type Details = Pick<AchievementInput, 'humanCode' | 'fieldOfStudy' | 'resultDescription'>;
 
@@ -89,16 +95,14 @@ export function createAchievementService(deps: { db: Db; urls: Urls; issuers: Is
   }
 
   /** Achievements never change once defined, so every instance may keep the rows it has read. */
-  const known = new Map<string, AchievementRow>();
+  // Only rows found are kept: an id missing here may be created on another instance a moment later.
+  const known = createCache<AchievementRow>({ maxEntries: KNOWN_ACHIEVEMENTS });
 
   async function findForIssuer(issuerId: string, id: string): Promise<AchievementRow> {
     let row = known.get(id);
     if (!row) {
-      row = await db.selectFrom('achievements').selectAll().where('id', '=', id).executeTakeFirst();
-      if (row) {
-        if (known.size >= KNOWN_ACHIEVEMENTS) known.delete(known.keys().next().value!);
-        known.set(id, row);
-      }
+      row = await findAchievement(db, id);
+      if (row) known.set(id, row);
     }
     // Another institution's achievement is reported as missing, so ids cannot be probed.
     if (!row || row.issuer_id !== issuerId) throw notFound(`Achievement ${id}`);
@@ -122,24 +126,20 @@ export function createAchievementService(deps: { db: Db; urls: Urls; issuers: Is
       if (input.humanCode) details.humanCode = input.humanCode;
       if (input.fieldOfStudy) details.fieldOfStudy = input.fieldOfStudy;
       if (input.resultDescription) details.resultDescription = input.resultDescription;
-      const row = await db
-        .insertInto('achievements')
-        .values({
-          id: randomUUID(),
-          issuer_id: issuer.id,
-          kind: input.kind,
-          name: input.name,
-          description: input.description,
-          criteria_narrative: input.criteria.narrative,
-          image,
-          hours: input.hours ?? null,
-          required_hours: input.requiredHours ?? null,
-          tags: JSON.stringify(input.tags ?? []),
-          language: input.language ?? 'ko',
-          details: JSON.stringify(details),
-        })
-        .returningAll()
-        .executeTakeFirstOrThrow();
+      const row = await insertAchievement(db, {
+        id: randomUUID(),
+        issuer_id: issuer.id,
+        kind: input.kind,
+        name: input.name,
+        description: input.description,
+        criteria_narrative: input.criteria.narrative,
+        image,
+        hours: input.hours ?? null,
+        required_hours: input.requiredHours ?? null,
+        tags: JSON.stringify(input.tags ?? []),
+        language: input.language ?? 'ko',
+        details: JSON.stringify(details),
+      });
       return summary(row, issuer);
     },
 
@@ -148,14 +148,15 @@ export function createAchievementService(deps: { db: Db; urls: Urls; issuers: Is
     },
 
     async list(issuer: IssuerRow) {
-      const rows = await db.selectFrom('achievements').selectAll().where('issuer_id', '=', issuer.id).orderBy('created_at', 'desc').limit(500).execute();
+      const rows = await listAchievements(db, issuer.id, LIST_LIMIT);
       return { items: rows.map((row) => summary(row, issuer)) };
     },
 
     async publicAchievement(id: string) {
-      const row = await db.selectFrom('achievements').selectAll().where('id', '=', id).executeTakeFirst();
+      const row = await findAchievement(db, id);
       if (!row) throw notFound(`Achievement ${id}`);
-      const issuer = await db.selectFrom('issuers').selectAll().where('id', '=', row.issuer_id).executeTakeFirstOrThrow();
+      const issuer = await findIssuerById(db, row.issuer_id);
+      if (!issuer) throw new Error(`achievement ${id} names a missing issuer`);
       return { '@context': [VC_V2_CONTEXT, OB_V3_CONTEXT], ...achievementOf(row, issuer) };
     },
   };

@@ -25,3 +25,11 @@ export async function insertAuditEvents(db: Kysely<Database>, events: AuditEvent
     )
     .execute();
 }
+
+/** The institution's events, newest first: older than event `before`, of one `action`, when given. */
+export function listAuditEvents(db: Kysely<Database>, issuerId: string, filter: { before?: string; action?: string; limit: number }) {
+  let query = db.selectFrom('audit_events').selectAll().where('issuer_id', '=', issuerId);
+  if (filter.before) query = query.where('id', '<', filter.before);
+  if (filter.action) query = query.where('action', '=', filter.action);
+  return query.orderBy('id', 'desc').limit(filter.limit).execute();
+}

@@ -34,17 +34,8 @@ const auditSchema = {
   },
 } as const;
 
-export async function auditRoutes(app: FastifyInstance, { db }: Services): Promise<void> {
+export async function auditRoutes(app: FastifyInstance, { audit }: Services): Promise<void> {
   app.get<{ Querystring: { limit: number; before?: string; action?: string } }>('/v1/audit', { schema: auditSchema }, async (request) => {
-    const issuer = await app.authenticateIssuer(request);
-    let q = db.selectFrom('audit_events').selectAll().where('issuer_id', '=', issuer.id);
-    if (request.query.before) q = q.where('id', '<', request.query.before);
-    if (request.query.action) q = q.where('action', '=', request.query.action);
-    const rows = await q.orderBy('id', 'desc').limit(request.query.limit + 1).execute();
-    const page = rows.slice(0, request.query.limit);
-    return {
-      items: page.map((r) => ({ id: String(r.id), at: r.at.toISOString(), actor: r.actor, action: r.action, subject: r.subject, details: r.details })),
-      nextBefore: rows.length > request.query.limit ? String(page.at(-1)!.id) : null,
-    };
+    return audit.list(await app.authenticateIssuer(request), request.query);
   });
 }

@@ -4,10 +4,12 @@
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
+import { createCache, type Cache } from '../cache.js';
 import type { Db } from '../db/database.js';
 import type { IssuerRow } from '../db/types.js';
 import type { BearerRole } from '../../schemas/common.js';
 import { AppError, ErrorCode, forbidden, unauthorized } from '../errors.js';
+import { findApiKeyByTokenHash } from './api-key.repository.js';
 
 export type IssuerPrincipal = { kind: 'issuer'; issuerId: string; issuerSlug: string; apiKeyId: string; issuer: IssuerRow };
 export type Principal = { kind: 'admin' } | IssuerPrincipal;
@@ -15,32 +17,20 @@ export type Principal = { kind: 'admin' } | IssuerPrincipal;
 /** How long an instance trusts an API key it has found valid, without asking the database again. */
 const API_KEY_CACHE_MS = 1_000;
 
+/** API keys an instance keeps found valid. */
+const CACHED_API_KEYS = 10_000;
+
+export type ApiKeyCache = Cache<IssuerPrincipal>;
+
 /**
  * API keys recently found valid, by token hash (never the token). A key revoked through this
- * instance is dropped at once; one revoked through another instance stops working within
- * API_KEY_CACHE_MS. Unknown and revoked tokens are never kept, so guessing always reaches the
- * database and the failure limiter.
+ * instance is deleted at once (by the hash its revocation returns); one revoked through another
+ * instance stops working within API_KEY_CACHE_MS. Unknown and revoked tokens are never kept, so
+ * guessing always reaches the database and the failure limiter.
  */
-export function createApiKeyCache(ttlMs = API_KEY_CACHE_MS) {
-  const byHash = new Map<string, { principal: IssuerPrincipal; until: number }>();
-  return {
-    get(tokenHash: string): IssuerPrincipal | undefined {
-      const hit = byHash.get(tokenHash);
-      if (hit && hit.until > Date.now()) return hit.principal;
-      if (hit) byHash.delete(tokenHash);
-      return undefined;
-    },
-    set(tokenHash: string, principal: IssuerPrincipal): void {
-      byHash.set(tokenHash, { principal, until: Date.now() + ttlMs });
-      if (byHash.size > 10_000) byHash.delete(byHash.keys().next().value!);
-    },
-    forget(apiKeyId: string): void {
-      for (const [hash, entry] of byHash) if (entry.principal.apiKeyId === apiKeyId) byHash.delete(hash);
-    },
-  };
+export function createApiKeyCache(ttlMs = API_KEY_CACHE_MS): ApiKeyCache {
+  return createCache<IssuerPrincipal>({ maxEntries: CACHED_API_KEYS, ttlMs });
 }
-
-export type ApiKeyCache = ReturnType<typeof createApiKeyCache>;
 
 export const API_TOKEN_PREFIX = 'ieum_';
 
@@ -116,14 +106,7 @@ async function resolvePrincipal(db: Db, adminToken: string | undefined, request:
   const tokenHash = digest.toString('hex');
   const known = apiKeys?.get(tokenHash);
   if (known) return known;
-  // The institution comes with its key in one query: every authenticated request needs both.
-  const row = await db
-    .selectFrom('api_keys')
-    .innerJoin('issuers', 'issuers.id', 'api_keys.issuer_id')
-    .selectAll('issuers')
-    .select(['api_keys.id as api_key_id', 'api_keys.revoked_at'])
-    .where('api_keys.token_hash', '=', tokenHash)
-    .executeTakeFirst();
+  const row = await findApiKeyByTokenHash(db, tokenHash);
   if (!row || row.revoked_at) throw unauthorized('The token is not valid or has been revoked');
   const { api_key_id: apiKeyId, revoked_at: _revokedAt, ...issuer } = row;
   const principal: IssuerPrincipal = { kind: 'issuer', issuerId: issuer.id, issuerSlug: issuer.slug, apiKeyId, issuer };

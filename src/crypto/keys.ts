@@ -6,12 +6,20 @@
 import { createPrivateKey, createPublicKey, generateKeyPair, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { promisify } from 'node:util';
 import * as Ed25519Multikey from '@digitalbazaar/ed25519-multikey';
-import type { JsonWebKeyPublic, SigningKeyRow } from '../db/types.js';
 import { seal, unseal } from './key-encryption.js';
 
 const generate = promisify(generateKeyPair);
 
 export type KeyAlgorithm = 'Ed25519' | 'RS256';
+
+/** A key's public half as a JWK. */
+export interface JsonWebKeyPublic {
+  kty: string;
+  crv?: string;
+  x?: string;
+  n?: string;
+  e?: string;
+}
 
 export interface NewKeyMaterial {
   algorithm: KeyAlgorithm;
@@ -53,9 +61,18 @@ export interface SigningKey {
   multikey?: Ed25519Multikey.Multikey;
 }
 
-export async function openSigningKey(kek: Buffer, row: SigningKeyRow, controller: string): Promise<SigningKey> {
-  const privateJwk = JSON.parse(unseal(kek, row.private_key_sealed, aadFor(row.id)));
-  return signingKeyFromJwk({ rowId: row.id, algorithm: row.algorithm, verificationMethod: `${controller}#${row.fragment}`, controller, privateJwk });
+/** A stored key as sealed by generateKeyMaterial, under the id it was sealed for. */
+export interface SealedKey {
+  keyId: string;
+  algorithm: KeyAlgorithm;
+  /** The verification method's fragment in the controller's DID document. */
+  fragment: string;
+  sealedPrivateKey: string;
+}
+
+export async function openSigningKey(kek: Buffer, key: SealedKey, controller: string): Promise<SigningKey> {
+  const privateJwk = JSON.parse(unseal(kek, key.sealedPrivateKey, aadFor(key.keyId)));
+  return signingKeyFromJwk({ rowId: key.keyId, algorithm: key.algorithm, verificationMethod: `${controller}#${key.fragment}`, controller, privateJwk });
 }
 
 /** What a signing worker receives to rebuild a key: it never leaves the process. */

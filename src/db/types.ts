@@ -1,5 +1,6 @@
 /** Table types for Kysely: snake_case columns as the database has them. */
 import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
+import type { JsonWebKeyPublic } from '../crypto/keys.js';
 
 type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
@@ -29,14 +30,6 @@ export interface SigningKeysTable {
   private_key_sealed: string;
   created_at: CreatedAt;
   retired_at: NullableTimestamp;
-}
-
-export interface JsonWebKeyPublic {
-  kty: string;
-  crv?: string;
-  x?: string;
-  n?: string;
-  e?: string;
 }
 
 export interface ApiKeysTable {
@@ -195,8 +188,10 @@ export interface Database {
 }
 
 export type IssuerRow = Selectable<IssuersTable>;
+export type NewIssuer = Insertable<IssuersTable>;
 export type SigningKeyRow = Selectable<SigningKeysTable>;
 export type AchievementRow = Selectable<AchievementsTable>;
+export type NewAchievement = Insertable<AchievementsTable>;
 export type LearnerRow = Selectable<LearnersTable>;
 export type CredentialRow = Selectable<CredentialsTable>;
 export type NewCredential = Insertable<CredentialsTable>;

@@ -1,5 +1,4 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { databaseAnswers } from '../db/database.js';
 import { problem, ErrorCode } from '../errors.js';
 import type { Services } from '../services.js';
 
@@ -13,7 +12,7 @@ const healthSchema = {
   },
 } as const;
 
-export async function healthRoutes(app: FastifyInstance, { db }: Services): Promise<void> {
+export async function healthRoutes(app: FastifyInstance, { health }: Services): Promise<void> {
   // Set when the app begins to close, so a balancer stops sending before in-flight requests finish.
   let closing = false;
   app.addHook('preClose', async () => {
@@ -22,7 +21,7 @@ export async function healthRoutes(app: FastifyInstance, { db }: Services): Prom
 
   const answer = async (reply: FastifyReply) => {
     if (closing) return reply.code(503).type('application/problem+json').send(problem(503, ErrorCode.unavailable, 'Shutting down'));
-    if (await databaseAnswers(db)) return { status: 'ok', database: 'ok' };
+    if (await health.check()) return { status: 'ok', database: 'ok' };
     return reply.code(503).type('application/problem+json').send(problem(503, ErrorCode.unavailable, 'The database is not answering'));
   };
   app.get('/health', { schema: healthSchema, logLevel: 'warn' }, async (_request, reply) => answer(reply));

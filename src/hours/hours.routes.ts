@@ -1,13 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import { hoursRoutesSchema as s } from '../../schemas/hours.js';
 import { actorOf } from '../auth/auth.js';
-import { notFound } from '../errors.js';
-import { findLearner } from '../learners/learner.repository.js';
-import { statusOf } from '../credentials/credential.service.js';
 import type { Services } from '../services.js';
 import type { HoursInput } from './hours.service.js';
 
-export async function hoursRoutes(app: FastifyInstance, { hours, db, urls }: Services): Promise<void> {
+export async function hoursRoutes(app: FastifyInstance, { hours, hoursReport }: Services): Promise<void> {
   app.post<{ Body: HoursInput; Headers: { 'idempotency-key'?: string } }>('/v1/training-hours', { schema: s.record }, async (request, reply) => {
     const { issuer, principal } = await app.authenticateIssuerWithPrincipal(request);
     const { replayed, ...recorded } = await hours.record(issuer, request.body, actorOf(principal), request.headers['idempotency-key']);
@@ -25,24 +22,6 @@ export async function hoursRoutes(app: FastifyInstance, { hours, db, urls }: Ser
   });
 
   app.get<{ Params: { id: string } }>('/v1/learners/:id', { schema: s.learner }, async (request) => {
-    const issuer = await app.authenticateIssuer(request);
-    const learner = await findLearner(db, issuer.id, request.params.id);
-    if (!learner) throw notFound(`Learner ${request.params.id}`);
-    const rows = await db
-      .selectFrom('credentials')
-      .innerJoin('achievements', 'achievements.id', 'credentials.achievement_id')
-      .select(['credentials.id', 'credentials.achievement_id', 'achievements.name', 'credentials.created_at', 'credentials.revoked_at', 'credentials.revocation_reason', 'credentials.suspended_at', 'credentials.suspension_reason'])
-      .where('credentials.learner_id', '=', learner.id)
-      .orderBy('credentials.created_at')
-      .execute();
-    return {
-      id: learner.id,
-      name: learner.name,
-      email: learner.email,
-      externalId: learner.external_id,
-      did: learner.did,
-      credentials: rows.map((r) => ({ id: r.id, url: urls.credential(r.id), achievementId: r.achievement_id, achievementName: r.name, issuedAt: r.created_at.toISOString(), state: statusOf(r).state })),
-      hours: await hours.totals(learner.id),
-    };
+    return hoursReport.learner(await app.authenticateIssuer(request), request.params.id);
   });
 }

@@ -3,15 +3,16 @@
  */
 import { randomUUID } from 'node:crypto';
 import { insertAuditEvents } from '../audit/audit.repository.js';
+import { insertApiKey, revokeApiKey } from '../auth/api-key.repository.js';
 import { hashToken, newApiToken, type ApiKeyCache } from '../auth/auth.js';
-import type { KeyStore } from '../crypto/key-store.js';
+import type { KeyStore } from './key-store.js';
 import type { Db } from '../db/database.js';
 import type { IssuerRow } from '../db/types.js';
 import { conflict, notFound } from '../errors.js';
 import { acceptImage } from '../images.js';
 import { OB_V3_CONTEXT, VC_V2_CONTEXT } from '../jsonld/document-loader.js';
 import type { Urls } from '../urls.js';
-import { findIssuerBySlug, insertApiKey, revokeApiKey } from './issuer.repository.js';
+import { findIssuerBySlug, insertIssuer } from './issuer.repository.js';
 
 export interface IssuerInput {
   slug: string;
@@ -73,18 +74,15 @@ export function createIssuerService(deps: { db: Db; keys: KeyStore; urls: Urls; 
       const apiKey: NewApiKey = { id: randomUUID(), token: newApiToken(), label: 'first key' };
       try {
         await db.transaction().execute(async (trx) => {
-          await trx
-            .insertInto('issuers')
-            .values({
-              id: issuerId,
-              slug: input.slug,
-              name: input.name,
-              url: input.url,
-              email: input.email,
-              description: input.description ?? null,
-              image,
-            })
-            .execute();
+          await insertIssuer(trx, {
+            id: issuerId,
+            slug: input.slug,
+            name: input.name,
+            url: input.url,
+            email: input.email,
+            description: input.description ?? null,
+            image,
+          });
           await keys.addKeys(trx, issuerId);
           await insertApiKey(trx, { id: apiKey.id, issuerId, tokenHash: hashToken(apiKey.token), label: apiKey.label });
           await insertAuditEvents(trx, [
@@ -141,11 +139,13 @@ export function createIssuerService(deps: { db: Db; keys: KeyStore; urls: Urls; 
 
     async revokeApiKey(slug: string, keyId: string, actor: string): Promise<void> {
       const issuer = await issuerBySlug(slug);
-      await db.transaction().execute(async (trx) => {
-        if (!(await revokeApiKey(trx, issuer.id, keyId))) throw notFound(`API key ${keyId}`);
+      const tokenHash = await db.transaction().execute(async (trx) => {
+        const revoked = await revokeApiKey(trx, issuer.id, keyId);
+        if (!revoked) throw notFound(`API key ${keyId}`);
         await insertAuditEvents(trx, [{ issuerId: issuer.id, actor, action: 'api-key.revoked', subject: keyId }]);
+        return revoked;
       });
-      apiKeys.forget(keyId);
+      apiKeys.delete(tokenHash);
     },
 
     async rotateKeys(slug: string, actor: string) {

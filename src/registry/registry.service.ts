@@ -6,6 +6,17 @@ import { createCache } from '../cache.js';
 import type { Db } from '../db/database.js';
 import type { VerificationMethod } from '../db/types.js';
 import { badRequest, notFound } from '../errors.js';
+import {
+  deleteKnownIssuer,
+  deleteKnownStatusListsOf,
+  findKnownIssuer,
+  findKnownStatusList,
+  listKnownIssuers,
+  listKnownStatusLists,
+  upsertKnownIssuer,
+  upsertKnownStatusList,
+  type KnownIssuerRow,
+} from './registry.repository.js';
 
 export interface KnownIssuerInput {
   id: string;
@@ -31,11 +42,11 @@ export function createRegistryService(deps: { db: Db }) {
   const { db } = deps;
   const lookups = createCache<Promise<KnownIssuer | undefined>>({ ttlMs: LOOKUP_CACHE_MS, maxEntries: 10_000 });
 
-  const toKnownIssuer = (row: { id: string; name: string; url: string | null; verification_methods: unknown; created_at: Date }): KnownIssuer => ({
+  const toKnownIssuer = (row: KnownIssuerRow): KnownIssuer => ({
     id: row.id,
     name: row.name,
     ...(row.url ? { url: row.url } : {}),
-    verificationMethods: row.verification_methods as VerificationMethod[],
+    verificationMethods: row.verification_methods,
     createdAt: row.created_at.toISOString(),
   });
 
@@ -57,49 +68,40 @@ export function createRegistryService(deps: { db: Db }) {
         }
       });
       const methods = input.verificationMethods.map((m) => ({ ...m, controller: input.id }));
-      const row = await db
-        .insertInto('known_issuers')
-        .values({ id: input.id, name: input.name, url: input.url ?? null, verification_methods: JSON.stringify(methods) })
-        .onConflict((oc) => oc.column('id').doUpdateSet({ name: input.name, url: input.url ?? null, verification_methods: JSON.stringify(methods) }))
-        .returningAll()
-        .executeTakeFirstOrThrow();
+      const row = await upsertKnownIssuer(db, { id: input.id, name: input.name, url: input.url ?? null, verificationMethods: methods });
       lookups.delete(input.id);
       return toKnownIssuer(row);
     },
 
     async listIssuers(): Promise<KnownIssuer[]> {
-      return (await db.selectFrom('known_issuers').selectAll().orderBy('created_at').execute()).map(toKnownIssuer);
+      return (await listKnownIssuers(db)).map(toKnownIssuer);
     },
 
     findIssuer(id: string): Promise<KnownIssuer | undefined> {
       return lookups.getOrLoad(id, async () => {
-        const row = await db.selectFrom('known_issuers').selectAll().where('id', '=', id).executeTakeFirst();
+        const row = await findKnownIssuer(db, id);
         return row ? toKnownIssuer(row) : undefined;
       });
     },
 
     async removeIssuer(id: string): Promise<void> {
-      const result = await db.deleteFrom('known_issuers').where('id', '=', id).executeTakeFirst();
+      const deleted = await deleteKnownIssuer(db, id);
       lookups.delete(id);
-      if (Number(result.numDeletedRows) === 0) throw notFound(`Known issuer ${id}`);
-      await db.deleteFrom('known_status_lists').where('issuer_id', '=', id).execute();
+      if (!deleted) throw notFound(`Known issuer ${id}`);
+      await deleteKnownStatusListsOf(db, id);
     },
 
     async saveStatusList(id: string, issuerId: string, credential: Record<string, unknown>): Promise<void> {
-      await db
-        .insertInto('known_status_lists')
-        .values({ id, issuer_id: issuerId, credential: JSON.stringify(credential) })
-        .onConflict((oc) => oc.column('id').doUpdateSet({ issuer_id: issuerId, credential: JSON.stringify(credential) }))
-        .execute();
+      await upsertKnownStatusList(db, { id, issuerId, credential });
     },
 
     async findStatusList(id: string): Promise<{ issuerId: string; credential: Record<string, unknown> } | undefined> {
-      const row = await db.selectFrom('known_status_lists').selectAll().where('id', '=', id).executeTakeFirst();
-      return row ? { issuerId: row.issuer_id, credential: row.credential as Record<string, unknown> } : undefined;
+      const row = await findKnownStatusList(db, id);
+      return row ? { issuerId: row.issuer_id, credential: row.credential } : undefined;
     },
 
     async listStatusLists() {
-      return (await db.selectFrom('known_status_lists').select(['id', 'issuer_id', 'created_at']).orderBy('created_at').execute()).map((r) => ({
+      return (await listKnownStatusLists(db)).map((r) => ({
         id: r.id,
         issuerId: r.issuer_id,
         createdAt: r.created_at.toISOString(),

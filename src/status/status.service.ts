@@ -3,16 +3,18 @@
  * shuffled order, never reused; the signed list credential re-made only when the list changed.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { sql, type Kysely } from 'kysely';
-import type { KeyStore } from '../crypto/key-store.js';
+import type { Kysely } from 'kysely';
+import { createCache } from '../cache.js';
 import { signDataIntegrity } from '../crypto/securing.js';
 import type { Db } from '../db/database.js';
 import type { Database } from '../db/types.js';
 import { notFound } from '../errors.js';
+import type { KeyStore } from '../issuers/key-store.js';
 import { VC_V2_CONTEXT } from '../jsonld/document-loader.js';
 import type { Urls } from '../urls.js';
 import { MIN_LIST_BITS, encodeBitstring } from './bitstring.js';
 import { SEED_BYTES, shuffledIndexes } from './shuffle.js';
+import { bumpStatusListVersion, findStatusListToPublish, listRevokedIndexes, openStatusList, saveSignedStatusList, takeFromOpenList } from './status.repository.js';
 
 export const REVOCATION = 'revocation';
 
@@ -29,6 +31,9 @@ const MAX_EMPTY_ROUNDS = 100;
 /** The orders of the lists this instance allocates from (512 KiB each at the minimum size). */
 const CACHED_ORDERS = 16;
 
+/** Signed list credentials an instance keeps (a few KiB each while few credentials are revoked). */
+const CACHED_LISTS = 1_000;
+
 export interface StatusSlot {
   listId: string;
   index: number;
@@ -44,43 +49,23 @@ export type StatusService = ReturnType<typeof createStatusService>;
 export function createStatusService(deps: { db: Db; urls: Urls; keys: KeyStore; capacity?: number }) {
   const { db, urls, keys } = deps;
   const capacity = deps.capacity ?? MIN_LIST_BITS;
-  const published = new Map<string, { version: number } & PublishedList>();
-  const orders = new Map<string, Uint32Array>();
+  // A list's signed credential by list id, good while the list's version (read on every publish) is the same.
+  const published = createCache<{ version: number } & PublishedList>({ maxEntries: CACHED_LISTS });
+  // A list's order never changes (its seed does not); each costs a few ms at 131,072.
+  const orders = createCache<Uint32Array>({ maxEntries: CACHED_ORDERS });
 
-  /** A list's order, from the cache (least recently used out first) or computed (a few ms at 131,072). */
   function orderOf(listId: string, seed: Uint8Array, listCapacity: number): Uint32Array {
     const order = orders.get(listId) ?? shuffledIndexes(seed, listCapacity);
-    orders.delete(listId);
+    // Set again on every use: the lists being allocated from stay, the least recently used go first.
     orders.set(listId, order);
-    if (orders.size > CACHED_ORDERS) orders.delete(orders.keys().next().value!);
     return order;
   }
 
-  /**
-   * Moves the open list's counter on by up to `count` (one statement, which locks the list row:
-   * concurrent allocations queue there), or opens a list when there is none. Returns the positions
-   * taken.
-   */
-  async function takeFromOpenList(executor: Kysely<Database>, issuerId: string, count: number) {
-    const { rows } = await sql<{ id: string; shuffle_seed: Uint8Array; capacity: number; start: number; end: number }>`
-      with open as (
-        select id, allocated from status_lists
-        where issuer_id = ${issuerId} and purpose = ${REVOCATION} and not is_full
-        for update)
-      update status_lists s
-      set allocated = least(s.allocated + ${count}::integer, s.capacity), is_full = s.allocated + ${count}::integer >= s.capacity
-      from open where s.id = open.id
-      returning s.id, s.shuffle_seed, s.capacity, open.allocated as start, s.allocated as end`.execute(executor);
-    if (rows[0]) return rows[0];
-    // None open: open one. Two transactions may try at once; the partial unique index lets one through.
-    // Its predicate is a literal: a parameter there cannot name the index once a prepared
-    // statement's plan turns generic (PGlite's are reused), and the insert would fail.
-    await executor
-      .insertInto('status_lists')
-      .values({ id: randomUUID(), issuer_id: issuerId, purpose: REVOCATION, capacity, shuffle_seed: randomBytes(SEED_BYTES) })
-      .onConflict((oc) => oc.columns(['issuer_id', 'purpose']).where('is_full', '=', sql.lit(false)).doNothing())
-      .execute();
-    return undefined;
+  /** Takes up to `count` positions from the open list, or opens a list when there is none (and takes none). */
+  async function takeOrOpen(executor: Kysely<Database>, issuerId: string, count: number) {
+    const taken = await takeFromOpenList(executor, issuerId, REVOCATION, count);
+    if (!taken) await openStatusList(executor, { id: randomUUID(), issuerId, purpose: REVOCATION, capacity, shuffleSeed: randomBytes(SEED_BYTES) });
+    return taken;
   }
 
   /**
@@ -95,7 +80,7 @@ export function createStatusService(deps: { db: Db; urls: Urls; keys: KeyStore; 
     // either way the others made progress. Only a long run of such rounds means a fault.
     let emptyRounds = 0;
     while (slots.length < count) {
-      const taken = await takeFromOpenList(executor, issuerId, count - slots.length);
+      const taken = await takeOrOpen(executor, issuerId, count - slots.length);
       if (!taken) {
         if (++emptyRounds > MAX_EMPTY_ROUNDS) throw new Error('no status list would open or take indexes');
         continue;
@@ -131,16 +116,11 @@ export function createStatusService(deps: { db: Db; urls: Urls; keys: KeyStore; 
 
   /** Marks a list changed, in the caller's transaction; the next read re-signs it. */
   async function touch(trx: Kysely<Database>, listId: string): Promise<void> {
-    await trx.updateTable('status_lists').set((eb) => ({ version: eb('version', '+', 1) })).where('id', '=', listId).execute();
+    await bumpStatusListVersion(trx, listId);
   }
 
   async function publish(listId: string): Promise<PublishedList> {
-    const list = await db
-      .selectFrom('status_lists')
-      .innerJoin('issuers', 'issuers.id', 'status_lists.issuer_id')
-      .select(['status_lists.id', 'status_lists.issuer_id', 'status_lists.version', 'status_lists.capacity', 'status_lists.purpose', 'status_lists.signed_version', 'status_lists.signed_credential', 'issuers.slug'])
-      .where('status_lists.id', '=', listId)
-      .executeTakeFirst();
+    const list = await findStatusListToPublish(db, listId);
     if (!list) throw notFound(`Status list ${listId}`);
     const etag = `"${list.id}-${list.version}"`;
     const cached = published.get(listId);
@@ -150,12 +130,7 @@ export function createStatusService(deps: { db: Db; urls: Urls; keys: KeyStore; 
       published.set(listId, entry);
       return entry;
     }
-    const revoked = await db
-      .selectFrom('credentials')
-      .select('status_index')
-      .where('status_list_id', '=', listId)
-      .where('revoked_at', 'is not', null)
-      .execute();
+    const revoked = await listRevokedIndexes(db, listId);
     const did = urls.issuerDid(list.slug);
     const url = urls.statusList(list.id);
     const { ed25519 } = await keys.activeKeys(list.issuer_id, did);
@@ -170,18 +145,13 @@ export function createStatusService(deps: { db: Db; urls: Urls; keys: KeyStore; 
           id: `${url}#list`,
           type: 'BitstringStatusList',
           statusPurpose: list.purpose,
-          encodedList: encodeBitstring(revoked.map((r) => r.status_index), list.capacity),
+          encodedList: encodeBitstring(revoked, list.capacity),
         },
       },
       ed25519,
     );
     // Another instance may have signed the same version meanwhile; either copy is valid.
-    await db
-      .updateTable('status_lists')
-      .set({ signed_credential: JSON.stringify(credential), signed_version: list.version })
-      .where('id', '=', list.id)
-      .where('version', '=', list.version)
-      .execute();
+    await saveSignedStatusList(db, list.id, list.version, credential);
     const entry = { version: list.version, credential, etag };
     published.set(listId, entry);
     return entry;

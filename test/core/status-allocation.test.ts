@@ -7,7 +7,7 @@ import { sql } from 'kysely';
 import { Migrator } from 'kysely/migration';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrations } from '../../migrations/index.js';
-import { createKeyStore } from '../../src/crypto/key-store.js';
+import { createKeyStore } from '../../src/issuers/key-store.js';
 import { createDatabase, type Db } from '../../src/db/database.js';
 import { decodeBitstring, bitAt } from '../../src/status/bitstring.js';
 import { createStatusService } from '../../src/status/status.service.js';
