@@ -15,6 +15,7 @@ export const problemSchema = {
       type: 'array',
       items: { type: 'object', properties: { field: { type: 'string' }, message: { type: 'string' } } },
     },
+    requestId: { type: 'string', description: "The request's id, as in the X-Request-Id response header: quote it when reporting a problem" },
   },
   required: ['type', 'title', 'status', 'detail'],
   example: {
@@ -23,6 +24,7 @@ export const problemSchema = {
     status: 400,
     detail: 'field "recipient.email" must match format "email"',
     field: 'recipient.email',
+    requestId: '6f1c1f0e-2b7a-4f43-9a55-0c7f3c2d9b41',
   },
 } as const;
 

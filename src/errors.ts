@@ -1,8 +1,10 @@
 /**
  * One error vocabulary for the whole service, rendered as RFC 9457 problem+json.
  */
+import { randomUUID } from 'node:crypto';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { PATTERN_MEANINGS } from '../schemas/common.js';
+import { InvalidInput } from './invalid-input.js';
 
 export const PROBLEM_BASE = 'https://ieum.dev/problems/';
 
@@ -89,6 +91,8 @@ export interface Problem {
   instance?: string;
   field?: string;
   errors?: { field: string; message: string }[];
+  /** The request's id, as in its X-Request-Id response header (src/app.ts). */
+  requestId?: string;
 }
 
 export function problem(status: number, code: ErrorCode, detail: string, extra: Partial<Problem> & Record<string, unknown> = {}): Problem {
@@ -155,6 +159,8 @@ export function toProblem(error: unknown): Problem {
   if (error instanceof AppError) {
     return problem(error.status, error.code, error.detail, { ...error.members, ...(error.field ? { field: error.field } : {}) });
   }
+  // What a person handed over is not what it claims to be (a verify body, a baked image).
+  if (error instanceof InvalidInput) return problem(400, ErrorCode.validation, error.message, { field: error.field });
   const fastifyError = error as FastifyError & { validation?: AjvIssue[]; validationContext?: string };
   if (fastifyError.validation) {
     return describeValidation(fastifyError.validation, fastifyError.validationContext);
@@ -207,9 +213,11 @@ export function clientErrorHandler(error: Error & { code?: string }, socket: imp
     : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
       ? problem(408, ErrorCode.validation, 'The request took too long to arrive')
       : problem(400, ErrorCode.validation, 'The request is not well-formed HTTP');
-  const text = JSON.stringify(body);
+  // No request was made of it, so no id was either: one is made here, for the client to quote.
+  const requestId = randomUUID();
+  const text = JSON.stringify({ ...body, requestId });
   const reason = body.status === 431 ? 'Request Header Fields Too Large' : body.status === 408 ? 'Request Timeout' : 'Bad Request';
-  socket.end(`HTTP/1.1 ${body.status} ${reason}\r\nContent-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`);
+  socket.end(`HTTP/1.1 ${body.status} ${reason}\r\nContent-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(text)}\r\nX-Request-Id: ${requestId}\r\nConnection: close\r\n\r\n${text}`);
 }
 
 /** Connection-level failures (server down, refused, timed out) are 503, not 500. */
@@ -223,7 +231,9 @@ export function isDatabaseUnavailable(error: unknown): boolean {
 
 export function sendProblem(reply: FastifyReply, body: Problem): FastifyReply {
   if (body.status === 429 && !reply.hasHeader('retry-after')) reply.header('retry-after', '60');
-  return reply.code(body.status).type('application/problem+json').send(body);
+  // Framework errors (a bad URL, an over-long path segment) skip the hooks that set the header.
+  reply.header('x-request-id', reply.request.id);
+  return reply.code(body.status).type('application/problem+json').send({ ...body, requestId: reply.request.id });
 }
 
 export function errorHandler(error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {

@@ -17,7 +17,7 @@ afterAll(() => t.close());
 describe('rate limits', () => {
   it('answers 429 with Retry-After on the public verify route past the limit', async () => {
     const statuses: number[] = [];
-    let limited;
+    let limited: { headers: Record<string, unknown> } | undefined;
     for (let i = 0; i < 25; i++) {
       const res = await t.app.inject({ method: 'POST', url: '/v1/verify', payload: { jwt: credential.jwt }, remoteAddress: '203.0.113.7' });
       statuses.push(res.statusCode);

@@ -13,6 +13,7 @@ import { loadConfig } from '../../src/config.js';
 import { createDatabase, migrateToLatest, type Db } from '../../src/db/database.js';
 import { ADMIN_TOKEN, onPostgres } from '../helpers/app.js';
 import { createAchievement, createIssuer, issueCredential } from '../helpers/fixtures.js';
+import { waitUntil } from '../helpers/wait.js';
 
 function createProxy(target: { host: string; port: number }) {
   const sockets = new Set<net.Socket>();
@@ -87,12 +88,7 @@ describe.skipIf(!onPostgres())('a PostgreSQL outage', () => {
     }
 
     await proxy.open();
-    let health = 0;
-    for (let attempt = 0; attempt < 50 && health !== 200; attempt++) {
-      health = (await app.inject({ method: 'GET', url: '/health' })).statusCode;
-      if (health !== 200) await new Promise((r) => setTimeout(r, 100));
-    }
-    expect(health).toBe(200);
+    await waitUntil('/health answers 200 again', async () => (await app.inject({ method: 'GET', url: '/health' })).statusCode === 200, { tries: 50, pauseMs: 100 });
     const after = await app.inject({ method: 'POST', url: '/v1/credentials', headers: issuer.headers, payload: { achievementId: achievement.id, recipient: { name: '김민지', email: 'after@example.com' } } });
     expect(after.statusCode).toBe(201);
     // Nothing from the outage was half-written.

@@ -3,6 +3,7 @@ import { sql } from 'kysely';
 import { buildTestApp, type TestApp } from '../helpers/app.js';
 import { createAchievement, createIssuer, type TestIssuer } from '../helpers/fixtures.js';
 import { ob3SchemaErrors, verifyWithLibrary } from '../helpers/independent-verify.js';
+import { waitUntil } from '../helpers/wait.js';
 
 const PUBLIC = 'https://badges.example.kr';
 let t: TestApp;
@@ -165,7 +166,9 @@ describe('a cohort as CSV', () => {
       const answer = own.app.inject({ method: 'POST', url: `/v1/credentials/batch?achievementId=${achievement}`, headers: { ...who.headers, 'content-type': 'text/csv', 'idempotency-key': 'signfail' }, payload: lines.join('\n') });
       let finished = false;
       void answer.finally(() => (finished = true));
-      while (!finished && (await written()).length === 0) await new Promise((r) => setTimeout(r, 5));
+      // The signer stops once the first chunk is stored, with the rest of the cohort still to sign.
+      await waitUntil('the first chunk stored', async () => finished || (await written()).length > 0, { tries: 5000, pauseMs: 5 });
+      expect(finished, 'the cohort ended before any chunk was seen stored').toBe(false);
       await (own.app as unknown as { services: { signer: { close(): Promise<void> } } }).services.signer.close();
       const res = await answer;
       expect(res.statusCode, res.body.slice(0, 300)).toBeGreaterThanOrEqual(500);

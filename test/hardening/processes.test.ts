@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { ADMIN_TOKEN, onPostgres } from '../helpers/app.js';
 import { createScratchDatabase, startService, type ServiceProcess } from '../helpers/process.js';
+import { waitUntil } from '../helpers/wait.js';
 
 const KEK = randomBytes(32).toString('hex');
 
@@ -93,13 +94,13 @@ describe.skipIf(!onPostgres())('several service processes on one PostgreSQL', ()
     const key = 'crash-cohort-1';
     const inFlight = call(a.url, 'POST', `/v1/credentials/batch?achievementId=${achievement.body.id}`, token, csv, { 'content-type': 'text/csv', 'idempotency-key': key }).catch((error) => ({ status: 0, body: String(error) }));
     const count = async () => (await client.query('select count(*)::int as n from credentials where achievement_id = $1', [achievement.body.id])).rows[0].n as number;
-    for (let i = 0; i < 600 && (await count()) < 500; i++) await new Promise((r) => setTimeout(r, 50));
+    await waitUntil('the first chunk of 500 rows stored', async () => (await count()) >= 500, { tries: 600, pauseMs: 50 });
     await a.kill();
     expect((await inFlight).status).toBe(0);
     // A statement the killed process had already sent still runs to its end on the server: count
     // only once no other session of this database is busy.
     const busy = async () => (await client.query("select count(*)::int as n from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid() and state <> 'idle'")).rows[0].n as number;
-    for (let i = 0; i < 600 && (await busy()) > 0; i++) await new Promise((r) => setTimeout(r, 50));
+    await waitUntil('no other session of this database busy', async () => (await busy()) === 0, { tries: 600, pauseMs: 50 });
     const survived = await count();
     expect(survived).toBeGreaterThan(0);
     expect(survived).toBeLessThan(5000);

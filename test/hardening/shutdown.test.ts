@@ -9,6 +9,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN } from '../helpers/app.js';
 import { startService } from '../helpers/process.js';
+import { waitUntil } from '../helpers/wait.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'ieum-shutdown-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -21,23 +22,35 @@ async function jsonAt(base: string, method: string, url: string, token: string, 
   return res.json() as Promise<any>;
 }
 
-describe('SIGTERM', () => {
-  let token = '';
-  let achievementId = '';
+/**
+ * Work is in flight once the cohort's first chunk is stored: its first learner has a credential
+ * (asked through the API, as the embedded database is the service's alone). The rest is still to do.
+ */
+async function firstChunkStored(base: string, token: string, email: string): Promise<void> {
+  await waitUntil(`a credential for ${email}`, async () => {
+    const res = await fetch(`${base}/v1/credentials?learner=${encodeURIComponent(email)}&limit=1`, { headers: { authorization: `Bearer ${token}` } });
+    return res.ok && ((await res.json()) as { items: unknown[] }).items.length > 0;
+  });
+}
 
+/** An institution of its own for each test, and an achievement to award: its API key and the achievement's id. */
+async function institution(base: string, slug: string): Promise<{ token: string; achievementId: string }> {
+  const issuer = await jsonAt(base, 'POST', '/v1/issuers', ADMIN_TOKEN, { slug, name: '종료 시험', url: 'https://x.example', email: 'x@example.com' });
+  const token = issuer.apiKey.token as string;
+  const achievement = await jsonAt(base, 'POST', '/v1/achievements', token, { kind: 'course', name: '과정', description: 'd', criteria: { narrative: 'n' } });
+  return { token, achievementId: achievement.id };
+}
+
+describe('SIGTERM', () => {
   it('finishes the request in flight, tells its keep-alive client to close, then exits 0', async () => {
     const service = await startService(env);
-    const json = (method: string, url: string, token: string, body: unknown) => jsonAt(service.url, method, url, token, body);
-    const issuer = await json('POST', '/v1/issuers', ADMIN_TOKEN, { slug: 'shutdown', name: '종료 시험', url: 'https://x.example', email: 'x@example.com' });
-    token = issuer.apiKey.token;
-    const achievement = await json('POST', '/v1/achievements', token, { kind: 'course', name: '과정', description: 'd', criteria: { narrative: 'n' } });
-    achievementId = achievement.id;
+    const { token, achievementId } = await institution(service.url, 'shutdown');
     const inFlight = fetch(`${service.url}/v1/credentials/batch`, {
       method: 'POST',
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ achievementId: achievement.id, items }),
+      body: JSON.stringify({ achievementId, items }),
     });
-    await new Promise((r) => setTimeout(r, 300));
+    await firstChunkStored(service.url, token, items[0]!.recipient.email);
     const exited = new Promise<number | null>((resolve) => service.child.once('exit', (code) => resolve(code)));
     service.child.kill('SIGTERM');
     const answer = await inFlight;
@@ -51,6 +64,7 @@ describe('SIGTERM', () => {
 
   it('finishes a request whose client has gone before it closes the database', async () => {
     const service = await startService(env);
+    const { token, achievementId } = await institution(service.url, 'shutdown-gone');
     const cohort = { achievementId, items: items.map((item, i) => ({ recipient: { ...item.recipient, email: `gone${i}@example.com` } })) };
     const giveUp = new AbortController();
     const abandoned = fetch(`${service.url}/v1/credentials/batch`, {
@@ -59,7 +73,7 @@ describe('SIGTERM', () => {
       body: JSON.stringify(cohort),
       signal: giveUp.signal,
     }).catch(() => 'gave up');
-    await new Promise((r) => setTimeout(r, 300));
+    await firstChunkStored(service.url, token, cohort.items[0]!.recipient.email);
     giveUp.abort();
     expect(await abandoned).toBe('gave up');
     const exited = new Promise<number | null>((resolve) => service.child.once('exit', (code) => resolve(code)));
