@@ -2,12 +2,11 @@
  * `ieum hours record`: training sessions from a CSV, one POST /v1/training-hours per row, in file
  * order (a learner's running total, and the credential when it reaches requiredHours, follow the rows).
  */
-import { resolve } from 'node:path';
-import { readCsvFile, writeResultCsv, type CsvRow } from './csv.js';
-import { ConnectionError, EXIT, ProblemError, UsageError, describeProblem, describeRowError } from './errors.js';
+import { readCsvFile, type CsvRow } from './csv.js';
+import { ConnectionError, ProblemError, UsageError, describeProblem, describeRowError } from './errors.js';
 import { createProgress } from './progress.js';
-import { onInterrupt, sleep } from './signals.js';
-import { requiredString, stringValue, uuidValue, type Context, type Values } from './context.js';
+import { createRowRunner, plural, resultsPath, withRetries } from './row-runner.js';
+import { requiredString, uuidValue, type Context, type Values } from './context.js';
 
 export const HOURS_COLUMNS = ['achievementId', 'name', 'email', 'externalId', 'hours', 'activity', 'date'];
 export const HOURS_RESULT_COLUMNS = [
@@ -40,13 +39,12 @@ interface RowResult {
   error?: string;
 }
 
-/** Attempts at a request that certainly did not arrive (connection refused) or was turned away (429). */
-const RETRY_DELAYS_MS = [1_000, 3_000, 9_000];
+/** A session has no Idempotency-Key: try again only where nothing can have been recorded (429 aside). */
+const retriable = (error: unknown) => error instanceof ConnectionError && error.notSent;
 
 export async function hoursRecord(ctx: Context, values: Values): Promise<number> {
   const csvPath = requiredString(values, 'csv');
-  const outPath = stringValue(values, 'out') ?? `${csvPath.replace(/\.csv$/i, '')}.results.csv`;
-  if (resolve(outPath) === resolve(csvPath)) throw new UsageError('--out must not be the input file');
+  const outPath = resultsPath(values, csvPath);
   const defaultAchievement = values.achievement !== undefined ? uuidValue(values, 'achievement') : undefined;
 
   const file = readCsvFile(csvPath, 'sessions CSV');
@@ -78,9 +76,8 @@ export async function hoursRecord(ctx: Context, values: Values): Promise<number>
   };
 
   const client = ctx.client();
-  const results = new Array<RowResult | undefined>(rows.length);
   const counts = { recorded: 0, failed: 0, credentials: 0 };
-  ctx.err(`Recording ${rows.length} session${rows.length === 1 ? '' : 's'} from ${csvPath}, at ${client.origin}`);
+  ctx.err(`Recording ${plural(rows.length, 'session')} from ${csvPath}, at ${client.origin}`);
   const progress = createProgress(
     ctx.stderr,
     'Recording {bar} {percentage}% | {value}/{total} sessions | {recorded} recorded, {failed} failed, {credentials} credentials issued',
@@ -88,67 +85,56 @@ export async function hoursRecord(ctx: Context, values: Values): Promise<number>
     counts,
   );
 
-  let stopped: string | undefined;
-  const finish = (reason?: string): number => {
-    progress.stop();
-    for (let i = 0; i < rows.length; i++) if (!results[i]) results[i] = { outcome: 'not sent', error: `not sent: ${reason ?? 'the run stopped'}` };
-    const sentAny = results.some((r) => r!.outcome !== 'not sent');
-    if (sentAny) {
-      writeResultCsv(
-        outPath,
-        HOURS_RESULT_COLUMNS,
-        rows.map((row, i) => {
-          const r = results[i]!;
-          const a = r.answer;
-          return [
-            row.row,
-            row.line,
-            at(row, 'achievementId') || defaultAchievement || '',
-            at(row, 'name'),
-            at(row, 'email'),
-            at(row, 'externalId'),
-            at(row, 'hours'),
-            at(row, 'date'),
-            a?.session?.id ?? '',
-            a?.totalHours ?? '',
-            a?.requiredHours ?? '',
-            a?.credential?.url ?? '',
-            a?.credential ? (a.credential.issuedNow ? 'yes' : 'no') : '',
-            r.error ?? '',
-          ];
-        }),
-      );
-    }
-    const failed = rows.map((row, i) => ({ row, r: results[i]! })).filter(({ r }) => r.outcome === 'failed' || r.outcome === 'unknown');
-    const notSent = results.filter((r) => r!.outcome === 'not sent').length;
-    ctx.out(
-      `${rows.length} session${rows.length === 1 ? '' : 's'}: ${counts.recorded} recorded, ${failed.length} failed${notSent > 0 ? `, ${notSent} not sent` : ''}; ` +
-        `${counts.credentials} credential${counts.credentials === 1 ? '' : 's'} issued${sentAny ? `; results in ${outPath}` : ''}`,
-    );
-    for (const { row, r } of failed.slice(0, 10)) ctx.err(`  row ${row.row} (line ${row.line}): ${r.error}`);
-    if (failed.length > 10) ctx.err(`  … and ${failed.length - 10} more in ${outPath}`);
-    if (reason) {
-      ctx.err(`ieum: stopped: ${reason}`);
-      if (sentAny) {
-        ctx.err(
-          'Do not run this file again as it is: the sessions already recorded would be recorded twice. ' +
-            'Send only the rows marked "not sent" (and check any marked "unknown") in a new file.',
-        );
-      }
-      return EXIT.usage;
-    }
-    return failed.length > 0 ? EXIT.refused : EXIT.ok;
-  };
+  const runner = createRowRunner<RowResult>({
+    ctx,
+    rows,
+    outPath,
+    progress,
+    notReached: 'not sent',
+    // An 'unknown' row may or may not have been recorded: it needs the same look as a failed one.
+    isFailure: (r) => r.outcome === 'failed' || r.outcome === 'unknown',
+    columns: HOURS_RESULT_COLUMNS,
+    line: (row, r) => {
+      const a = r.answer;
+      return [
+        row.row,
+        row.line,
+        at(row, 'achievementId') || defaultAchievement || '',
+        at(row, 'name'),
+        at(row, 'email'),
+        at(row, 'externalId'),
+        at(row, 'hours'),
+        at(row, 'date'),
+        a?.session?.id ?? '',
+        a?.totalHours ?? '',
+        a?.requiredHours ?? '',
+        a?.credential?.url ?? '',
+        a?.credential ? (a.credential.issuedNow ? 'yes' : 'no') : '',
+        r.error ?? '',
+      ];
+    },
+    sentAny: (all) => all.some((r) => r.outcome !== 'not sent'),
+    summary: ({ failed, notReached, where }) =>
+      `${plural(rows.length, 'session')}: ${counts.recorded} recorded, ${failed} failed${notReached > 0 ? `, ${notReached} not sent` : ''}; ` +
+      `${plural(counts.credentials, 'credential')} issued${where}`,
+    // Without an Idempotency-Key, running the file again would record its sessions twice.
+    whenStopped: (sent) =>
+      sent
+        ? 'Do not run this file again as it is: the sessions already recorded would be recorded twice. ' +
+          'Send only the rows marked "not sent" (and check any marked "unknown") in a new file.'
+        : undefined,
+  });
+  const results = runner.results;
 
   let inFlight: number | undefined;
-  const dispose = onInterrupt(() => {
+  // Ctrl-C while a row's request is on its way: it may or may not have been recorded.
+  const interrupted = () => {
     if (inFlight !== undefined && !results[inFlight]) {
       results[inFlight] = { outcome: 'unknown', error: "unknown: interrupted while the request was on its way; check the learner's hours before sending it again" };
     }
-    finish('interrupted');
-    process.exit(130);
-  });
-  try {
+  };
+
+  return runner.run(async () => {
     for (const [i, row] of rows.entries()) {
       const body = bodyOf(row);
       if (!body.achievementId) {
@@ -157,7 +143,7 @@ export async function hoursRecord(ctx: Context, values: Values): Promise<number>
       } else {
         try {
           inFlight = i;
-          const answer = await withRetries(() => client.request<HoursAnswer>({ method: 'POST', path: 'v1/training-hours', json: body }));
+          const answer = await withRetries(() => client.request<HoursAnswer>({ method: 'POST', path: 'v1/training-hours', json: body }), retriable);
           results[i] = { outcome: 'recorded', answer: answer.body };
           counts.recorded++;
           if (answer.body.credential?.issuedNow) counts.credentials++;
@@ -168,14 +154,12 @@ export async function hoursRecord(ctx: Context, values: Values): Promise<number>
           } else if (error instanceof ProblemError) {
             // 401/403: every row would fail; 5xx: the session was not recorded, but the service is unwell.
             results[i] = { outcome: 'failed', error: `not recorded: ${describeProblem(error.problem)}` };
-            stopped = `row ${row.row} (line ${row.line}): ${describeProblem(error.problem)}`;
-            break;
+            return `row ${row.row} (line ${row.line}): ${describeProblem(error.problem)}`;
           } else if (error instanceof ConnectionError) {
             results[i] = error.notSent
               ? { outcome: 'not sent', error: `not sent: ${error.message}` }
               : { outcome: 'unknown', error: `unknown: the request did not complete (${error.message}); check the learner's hours before sending it again` };
-            stopped = `row ${row.row} (line ${row.line}): ${error.message}`;
-            break;
+            return `row ${row.row} (line ${row.line}): ${error.message}`;
           } else {
             throw error;
           }
@@ -183,21 +167,6 @@ export async function hoursRecord(ctx: Context, values: Values): Promise<number>
       }
       progress.update(i + 1, counts);
     }
-  } finally {
-    dispose();
-  }
-  return finish(stopped);
-}
-
-/** Only where nothing can have been recorded: the connection was refused, or the service said 429. */
-async function withRetries<T>(attempt: () => Promise<T>): Promise<T> {
-  for (let i = 0; ; i++) {
-    try {
-      return await attempt();
-    } catch (error) {
-      const again = (error instanceof ConnectionError && error.notSent) || (error instanceof ProblemError && error.status === 429);
-      if (!again || i >= RETRY_DELAYS_MS.length) throw error;
-      await sleep(error instanceof ProblemError ? Math.max(30_000, RETRY_DELAYS_MS[i]!) : RETRY_DELAYS_MS[i]!);
-    }
-  }
+    return undefined;
+  }, interrupted);
 }

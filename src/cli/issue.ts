@@ -3,11 +3,10 @@
  * an Idempotency-Key per chunk (so running the same command again issues nothing twice), and a result
  * CSV with one line per data row of the input.
  */
-import { resolve } from 'node:path';
-import { readCsvFile, toCsv, writeResultCsv, type CsvRow } from './csv.js';
-import { ConnectionError, EXIT, ProblemError, UsageError, describeProblem, describeRowError } from './errors.js';
+import { readCsvFile, toCsv, type CsvRow } from './csv.js';
+import { ConnectionError, ProblemError, UsageError, describeProblem, describeRowError } from './errors.js';
 import { createProgress } from './progress.js';
-import { onInterrupt, sleep } from './signals.js';
+import { createRowRunner, plural, resultsPath, withRetries } from './row-runner.js';
 import { stringValue, requiredString, uuidValue, type Context, type Values } from './context.js';
 
 export const RESULT_COLUMNS = ['row', 'line', 'name', 'email', 'credential_url', 'error'];
@@ -17,8 +16,6 @@ const MAX_CHUNK = 10_000;
 const DEFAULT_CHUNK = 500;
 /** A chunk is signed on the server's worker pool; 500 rows take seconds, a slow server more. */
 const CHUNK_TIMEOUT_MS = 10 * 60_000;
-/** Waits before the 2nd, 3rd and 4th attempt at a chunk (the Idempotency-Key makes a retry safe). */
-const RETRY_DELAYS_MS = [1_000, 3_000, 9_000];
 
 interface BatchAnswer {
   results: { index: number; id?: string; url?: string; replayed?: boolean; error?: { field?: string; detail?: string } }[];
@@ -53,15 +50,14 @@ function chunkSize(values: Values): number {
   return n;
 }
 
-const retriable = (error: unknown) =>
-  error instanceof ConnectionError || (error instanceof ProblemError && (error.status >= 500 || error.status === 429));
+/** The Idempotency-Key makes another attempt at a chunk safe, whatever became of the first. */
+const retriable = (error: unknown) => error instanceof ConnectionError || (error instanceof ProblemError && error.status >= 500);
 
 export async function issue(ctx: Context, values: Values): Promise<number> {
   const achievementId = uuidValue(values, 'achievement');
   const csvPath = requiredString(values, 'csv');
   const size = chunkSize(values);
-  const outPath = stringValue(values, 'out') ?? `${csvPath.replace(/\.csv$/i, '')}.results.csv`;
-  if (resolve(outPath) === resolve(csvPath)) throw new UsageError('--out must not be the input file');
+  const outPath = resultsPath(values, csvPath);
 
   const file = readCsvFile(csvPath, 'cohort CSV');
   const { header, rows } = file;
@@ -82,17 +78,6 @@ export async function issue(ctx: Context, values: Values): Promise<number> {
     throw error;
   }
 
-  const results = new Array<RowResult | undefined>(rows.length);
-  // A learner twice in the file: the service catches that within one request; across chunks, here.
-  const firstOf = new Map<string, CsvRow>();
-  for (const row of rows) {
-    const identity = identityOf(header, row.values);
-    if (!identity) continue;
-    const first = firstOf.get(identity.key);
-    if (first) results[row.row - 1] = { outcome: 'failed', error: `recipient: the same ${identity.label} as row ${first.row} (line ${first.line}) of this file` };
-    else firstOf.set(identity.key, row);
-  }
-
   const counts = { issued: 0, replayed: 0, failed: 0 };
   const chunks = Math.ceil(rows.length / size);
   ctx.err(`Issuing ${plural(rows.length, 'row')} of ${csvPath} as "${achievementName}" in ${plural(chunks, 'chunk')} of up to ${size}, at ${client.origin}`);
@@ -103,55 +88,41 @@ export async function issue(ctx: Context, values: Values): Promise<number> {
     counts,
   );
 
-  let done = 0;
+  // Set once the service has answered for a chunk: from then on, running again replays what was issued.
   let sentAny = false;
-  let stopped: string | undefined;
-  const finish = (reason?: string): number => {
-    progress.stop();
-    for (let i = 0; i < rows.length; i++) {
-      if (!results[i]) results[i] = { outcome: 'not done', error: `not done: ${reason ?? 'the run stopped'}` };
-    }
-    const failed = results.filter((r) => r!.outcome === 'failed');
-    const notDone = results.filter((r) => r!.outcome === 'not done').length;
-    if (sentAny || !reason) {
-      writeResultCsv(
-        outPath,
-        RESULT_COLUMNS,
-        rows.map((row, i) => [row.row, row.line, at(row, 'name'), at(row, 'email'), results[i]!.url ?? '', results[i]!.error ?? '']),
-      );
-    }
-    const where = sentAny || !reason ? `; results in ${outPath}` : '';
-    ctx.out(
-      `${plural(rows.length, 'row')}: ${counts.issued} issued, ${counts.replayed} replayed (issued before), ${failed.length} failed` +
-        `${notDone > 0 ? `, ${notDone} not done` : ''}${where}`,
-    );
-    const shown = rows.map((row, i) => ({ row, result: results[i]! })).filter(({ result }) => result.outcome === 'failed');
-    for (const { row, result } of shown.slice(0, 10)) ctx.err(`  row ${row.row} (line ${row.line}): ${result.error}`);
-    if (shown.length > 10) ctx.err(`  … and ${shown.length - 10} more in ${outPath}`);
-    if (reason) {
-      ctx.err(`ieum: stopped: ${reason}`);
-      ctx.err(
-        sentAny
-          ? 'Run the same command again to finish: rows already issued come back as "replayed", none is issued twice.'
-          : 'Nothing was issued by this run.',
-      );
-      return EXIT.usage;
-    }
-    if (failed.length > 0) {
-      ctx.err(
-        'To issue the failed rows, put them (with the header row) in a new CSV file and issue that file: ' +
-          'changing this file and running it again would issue every row again.',
-      );
-      return EXIT.refused;
-    }
-    return EXIT.ok;
-  };
-
-  const dispose = onInterrupt(() => {
-    finish('interrupted');
-    process.exit(130);
+  const runner = createRowRunner<RowResult>({
+    ctx,
+    rows,
+    outPath,
+    progress,
+    notReached: 'not done',
+    isFailure: (result) => result.outcome === 'failed',
+    columns: RESULT_COLUMNS,
+    line: (row, result) => [row.row, row.line, at(row, 'name'), at(row, 'email'), result.url ?? '', result.error ?? ''],
+    sentAny: () => sentAny,
+    summary: ({ failed, notReached, where }) =>
+      `${plural(rows.length, 'row')}: ${counts.issued} issued, ${counts.replayed} replayed (issued before), ${failed} failed` +
+      `${notReached > 0 ? `, ${notReached} not done` : ''}${where}`,
+    whenStopped: (sent) =>
+      sent ? 'Run the same command again to finish: rows already issued come back as "replayed", none is issued twice.' : 'Nothing was issued by this run.',
+    whenFailed:
+      'To issue the failed rows, put them (with the header row) in a new CSV file and issue that file: ' +
+      'changing this file and running it again would issue every row again.',
   });
-  try {
+  const results = runner.results;
+
+  // A learner twice in the file: the service catches that within one request; across chunks, here.
+  const firstOf = new Map<string, CsvRow>();
+  for (const row of rows) {
+    const identity = identityOf(header, row.values);
+    if (!identity) continue;
+    const first = firstOf.get(identity.key);
+    if (first) results[row.row - 1] = { outcome: 'failed', error: `recipient: the same ${identity.label} as row ${first.row} (line ${first.line}) of this file` };
+    else firstOf.set(identity.key, row);
+  }
+
+  return runner.run(async () => {
+    let done = 0;
     for (let chunk = 0; chunk < chunks; chunk++) {
       const slice = rows.slice(chunk * size, (chunk + 1) * size);
       const toSend = slice.filter((row) => !results[row.row - 1]);
@@ -162,21 +133,23 @@ export async function issue(ctx: Context, values: Values): Promise<number> {
         const key = `ieum-cli:${file.sha256}:${achievementId}:${size}:${chunk + 1}`;
         let answer: BatchAnswer;
         try {
-          answer = (await withRetries(() =>
-            client.request<BatchAnswer>({
-              method: 'POST',
-              path: `v1/credentials/batch?achievementId=${achievementId}`,
-              text: toCsv(header, toSend.map((row) => row.values)),
-              contentType: 'text/csv',
-              headers: { 'idempotency-key': key },
-              timeoutMs: CHUNK_TIMEOUT_MS,
-            }),
+          answer = (await withRetries(
+            () =>
+              client.request<BatchAnswer>({
+                method: 'POST',
+                path: `v1/credentials/batch?achievementId=${achievementId}`,
+                text: toCsv(header, toSend.map((row) => row.values)),
+                contentType: 'text/csv',
+                headers: { 'idempotency-key': key },
+                timeoutMs: CHUNK_TIMEOUT_MS,
+              }),
+            retriable,
           )).body;
         } catch (error) {
-          if (error instanceof ProblemError) stopped = `chunk ${chunk + 1} of ${chunks} (rows ${slice[0]!.row}–${slice.at(-1)!.row}) was refused: ${describeProblem(error.problem)}`;
-          else if (error instanceof ConnectionError) stopped = `chunk ${chunk + 1} of ${chunks} (rows ${slice[0]!.row}–${slice.at(-1)!.row}): ${error.message}`;
-          else throw error;
-          break;
+          const which = `chunk ${chunk + 1} of ${chunks} (rows ${slice[0]!.row}–${slice.at(-1)!.row})`;
+          if (error instanceof ProblemError) return `${which} was refused: ${describeProblem(error.problem)}`;
+          if (error instanceof ConnectionError) return `${which}: ${error.message}`;
+          throw error;
         }
         const answered = new Set<number>();
         for (const r of answer.results ?? []) {
@@ -193,29 +166,12 @@ export async function issue(ctx: Context, values: Values): Promise<number> {
         }
         sentAny = true;
         if (answered.size !== toSend.length) {
-          stopped = `the answer for chunk ${chunk + 1} has ${answered.size} results for ${toSend.length} rows; is IEUM_URL the Ieum service?`;
-          break;
+          return `the answer for chunk ${chunk + 1} has ${answered.size} results for ${toSend.length} rows; is IEUM_URL the Ieum service?`;
         }
       }
       done += slice.length;
       progress.update(done, counts);
     }
-  } finally {
-    dispose();
-  }
-  return finish(stopped);
-}
-
-const plural = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
-
-async function withRetries<T>(attempt: () => Promise<T>): Promise<T> {
-  for (let i = 0; ; i++) {
-    try {
-      return await attempt();
-    } catch (error) {
-      if (!retriable(error) || i >= RETRY_DELAYS_MS.length) throw error;
-      const retryAfter = error instanceof ProblemError && error.status === 429 ? 30_000 : 0;
-      await sleep(Math.max(retryAfter, RETRY_DELAYS_MS[i]!));
-    }
-  }
+    return undefined;
+  });
 }
