@@ -40,7 +40,11 @@ interface Row {
 const rows: Row[] = [];
 
 async function json(method: string, path: string, token: string, body?: unknown, headers: Record<string, string> = {}) {
-  const res = await fetch(BASE + path, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...headers }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const res = await fetch(BASE + path, {
+    method,
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...headers },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
   return res.json() as Promise<any>;
 }
@@ -81,7 +85,12 @@ async function reference(sample: Record<string, any>) {
   // Warm, as the service is measured warm: a second unmeasured first (JIT, context caches).
   await perSecond(1000, () => issueOne('warm-up'));
   const exported = await key.export({ publicKey: true, includeContext: true });
-  const controller = { '@context': ['https://www.w3.org/ns/did/v1', 'https://w3id.org/security/multikey/v1'], id: did, verificationMethod: [exported], assertionMethod: [exported.id] };
+  const controller = {
+    '@context': ['https://www.w3.org/ns/did/v1', 'https://w3id.org/security/multikey/v1'],
+    id: did,
+    verificationMethod: [exported],
+    assertionMethod: [exported.id],
+  };
   const loader = createDocumentLoader(async (url) => (url === did ? controller : url === exported.id ? exported : undefined));
   const verifySuite = new DataIntegrityProof({ cryptosuite: eddsaRdfc2022 });
   const verifyOne = async () => {
@@ -115,14 +124,22 @@ function load(opts: autocannon.Options): Promise<autocannon.Result> {
 
 /** Resident memory of the service process, from /proc. */
 function rssOf(pid: number): number {
-  const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmRSS:'))!;
+  const line = readFileSync(`/proc/${pid}/status`, 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('VmRSS:'))!;
   return Number(line.replace(/\D+/g, '')) * 1024;
 }
 
 /** JWT signing alone in this thread, with the service's own function: the bound of JWT-only issuance without storage. */
 async function jwtSigningRate(sample: Record<string, any>): Promise<number> {
   const { privateKey } = generateKeyPairSync('ed25519');
-  const key = await signingKeyFromJwk({ rowId: randomUUID(), algorithm: 'Ed25519', verificationMethod: 'did:web:bench.example#ed25519-1', controller: 'did:web:bench.example', privateJwk: privateKey.export({ format: 'jwk' }) });
+  const key = await signingKeyFromJwk({
+    rowId: randomUUID(),
+    algorithm: 'Ed25519',
+    verificationMethod: 'did:web:bench.example#ed25519-1',
+    controller: 'did:web:bench.example',
+    privateJwk: privateKey.export({ format: 'jwk' }),
+  });
   const { proof: _proof, ...unsigned } = sample;
   return perSecond(SECONDS * 200, (n) => signJwt({ ...(unsigned as any), id: `urn:uuid:${n}` }, key));
 }
@@ -130,15 +147,34 @@ async function jwtSigningRate(sample: Record<string, any>): Promise<number> {
 async function main() {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'ieum-bench-'));
   const databaseUrl = process.env.DATABASE_URL ?? '';
-  const service = await startService({ ADMIN_TOKEN: ADMIN, DATA_DIR: dataDir, KEYS_DIR: path.join(dataDir, 'keys'), DATABASE_URL: databaseUrl, AUTH_FAILURES_PER_MINUTE: '0' });
+  const service = await startService({
+    ADMIN_TOKEN: ADMIN,
+    DATA_DIR: dataDir,
+    KEYS_DIR: path.join(dataDir, 'keys'),
+    DATABASE_URL: databaseUrl,
+    AUTH_FAILURES_PER_MINUTE: '0',
+  });
   BASE = service.url;
   const pid = service.child.pid!;
   const rssStart = rssOf(pid);
-  console.log(`database: ${databaseUrl ? 'PostgreSQL' : 'PGlite (embedded, on disk as npm start)'}, cores: ${availableParallelism()}, load: ${SECONDS}s each; the service in its own process`);
+  console.log(
+    `database: ${databaseUrl ? 'PostgreSQL' : 'PGlite (embedded, on disk as npm start)'}, cores: ${availableParallelism()}, load: ${SECONDS}s each; the service in its own process`,
+  );
 
-  const created = await json('POST', '/v1/issuers', ADMIN, { slug: `bench-${Date.now()}`, name: '벤치마크 교육기관', url: 'https://bench.example', email: 'bench@example.com' });
+  const created = await json('POST', '/v1/issuers', ADMIN, {
+    slug: `bench-${Date.now()}`,
+    name: '벤치마크 교육기관',
+    url: 'https://bench.example',
+    email: 'bench@example.com',
+  });
   const token = created.apiKey.token as string;
-  const achievement = await json('POST', '/v1/achievements', token, { kind: 'course', name: '백엔드 개발자 입문과정', description: '450시간 과정', criteria: { narrative: '출석 80% 이상' }, hours: 450 });
+  const achievement = await json('POST', '/v1/achievements', token, {
+    kind: 'course',
+    name: '백엔드 개발자 입문과정',
+    description: '450시간 과정',
+    criteria: { narrative: '출석 80% 이상' },
+    hours: 450,
+  });
   const sample = await json('POST', '/v1/credentials', token, { achievementId: achievement.id, recipient: { name: '김민지', email: 'minji@example.com' } });
 
   const ref = await reference(sample.credential);
@@ -152,11 +188,27 @@ async function main() {
       url: `${BASE}/v1/credentials`,
       connections: 16,
       duration,
-      requests: [{ method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, setupRequest: (req) => ({ ...req, body: JSON.stringify({ achievementId: achievement.id, recipient: { name: '이서연', email: `load${n++}@example.com` } }) }) }],
+      requests: [
+        {
+          method: 'POST',
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+          setupRequest: (req) => ({
+            ...req,
+            body: JSON.stringify({ achievementId: achievement.id, recipient: { name: '이서연', email: `load${n++}@example.com` } }),
+          }),
+        },
+      ],
     });
   await issueLoad(3);
   const { result: issue, ...issueBaseline } = await beside(ref.issueRate, () => issueLoad(SECONDS));
-  rows.push({ figure: 'POST /v1/credentials (DI + JWT, stored)', value: issue.requests.average, unit: '/s', ...issueBaseline, target: '≥ 5×', met: issue.requests.average >= 5 * issueBaseline.baseline });
+  rows.push({
+    figure: 'POST /v1/credentials (DI + JWT, stored)',
+    value: issue.requests.average,
+    unit: '/s',
+    ...issueBaseline,
+    target: '≥ 5×',
+    met: issue.requests.average >= 5 * issueBaseline.baseline,
+  });
   if (issue.non2xx > 0) console.log(`  (${issue.non2xx} non-2xx answers)`);
 
   // 2. A 10,000-row cohort.
@@ -164,23 +216,58 @@ async function main() {
     const lines = ['name,email'];
     for (let i = 0; i < 10_000; i++) lines.push(`학습자${i},${prefix}${i}@example.com`);
     const start = performance.now();
-    const batch = await fetch(`${BASE}/v1/credentials/batch?achievementId=${achievement.id}${query}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'text/csv' }, body: lines.join('\n') }).then((r) => r.json() as Promise<any>);
+    const batch = await fetch(`${BASE}/v1/credentials/batch?achievementId=${achievement.id}${query}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'text/csv' },
+      body: lines.join('\n'),
+    }).then((r) => r.json() as Promise<any>);
     if (batch.issued !== 10_000) throw new Error(`batch issued ${batch.issued}`);
     return { seconds: (performance.now() - start) / 1000, ids: batch.results.map((r: any) => r.id as string) };
   };
-  const { result: { seconds: batchSeconds, ids: cohortIds }, ...batchBaseline } = await beside(ref.issueRate, () => cohort('cohort'));
-  rows.push({ figure: '10,000-row batch (credentials/s)', value: 10_000 / batchSeconds, unit: `/s (${batchSeconds.toFixed(1)} s)`, ...batchBaseline, target: '≥ 10×', met: 10_000 / batchSeconds >= 10 * batchBaseline.baseline });
+  const {
+    result: { seconds: batchSeconds, ids: cohortIds },
+    ...batchBaseline
+  } = await beside(ref.issueRate, () => cohort('cohort'));
+  rows.push({
+    figure: '10,000-row batch (credentials/s)',
+    value: 10_000 / batchSeconds,
+    unit: `/s (${batchSeconds.toFixed(1)} s)`,
+    ...batchBaseline,
+    target: '≥ 10×',
+    met: 10_000 / batchSeconds >= 10 * batchBaseline.baseline,
+  });
 
   // 2b. JWT-only issuance (securing: ['jwt']): one at a time over HTTP, and a cohort.
   const jwtOnly = await load({
     url: `${BASE}/v1/credentials`,
     connections: 16,
     duration: SECONDS,
-    requests: [{ method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, setupRequest: (req) => ({ ...req, body: JSON.stringify({ achievementId: achievement.id, recipient: { name: '박지우', email: `jwt${n++}@example.com` }, securing: ['jwt'] }) }) }],
+    requests: [
+      {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        setupRequest: (req) => ({
+          ...req,
+          body: JSON.stringify({ achievementId: achievement.id, recipient: { name: '박지우', email: `jwt${n++}@example.com` }, securing: ['jwt'] }),
+        }),
+      },
+    ],
   });
-  rows.push({ figure: "POST /v1/credentials, securing ['jwt'] (stored)", value: jwtOnly.requests.average, unit: '/s', target: '≥ 5,000/s', met: jwtOnly.requests.average >= 5000 });
+  rows.push({
+    figure: "POST /v1/credentials, securing ['jwt'] (stored)",
+    value: jwtOnly.requests.average,
+    unit: '/s',
+    target: '≥ 5,000/s',
+    met: jwtOnly.requests.average >= 5000,
+  });
   const { seconds: jwtBatchSeconds } = await cohort('jwtcohort', '&securing=jwt');
-  rows.push({ figure: "10,000-row batch, securing ['jwt']", value: 10_000 / jwtBatchSeconds, unit: `/s (${jwtBatchSeconds.toFixed(1)} s)`, target: '≥ 5,000/s', met: 10_000 / jwtBatchSeconds >= 5000 });
+  rows.push({
+    figure: "10,000-row batch, securing ['jwt']",
+    value: 10_000 / jwtBatchSeconds,
+    unit: `/s (${jwtBatchSeconds.toFixed(1)} s)`,
+    target: '≥ 5,000/s',
+    met: 10_000 / jwtBatchSeconds >= 5000,
+  });
 
   // 3. Verify our own credentials (stored, byte-identical documents): 2,000 different ones in turn,
   // so that most verifications read their status from the database; then one credential again and
@@ -188,25 +275,78 @@ async function main() {
   const own: string[] = [];
   for (const id of cohortIds.slice(0, 2_000)) own.push(JSON.stringify({ credential: (await json('GET', `/v1/credentials/${id}`, token)).credential }));
   let turn = 0;
-  const { result: verifyMany, ...manyBaseline } = await beside(ref.verifyRate, () => load({ url: `${BASE}/v1/verify`, connections: 16, duration: SECONDS, requests: [{ method: 'POST', headers: { 'content-type': 'application/json' }, setupRequest: (req) => ({ ...req, body: own[turn++ % own.length]! }) }] }));
-  rows.push({ figure: 'POST /v1/verify, our credentials (2,000 in turn)', value: verifyMany.requests.average, unit: '/s', ...manyBaseline, target: '≥ 5×', met: verifyMany.requests.average >= 5 * manyBaseline.baseline });
-  const { result: verifyOne, ...oneBaseline } = await beside(ref.verifyRate, () => load({ url: `${BASE}/v1/verify`, connections: 16, duration: SECONDS, method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ credential: sample.credential }) }));
-  rows.push({ figure: 'POST /v1/verify, one of ours again and again', value: verifyOne.requests.average, unit: '/s', ...oneBaseline, target: '≥ 5×', met: verifyOne.requests.average >= 5 * oneBaseline.baseline });
+  const { result: verifyMany, ...manyBaseline } = await beside(ref.verifyRate, () =>
+    load({
+      url: `${BASE}/v1/verify`,
+      connections: 16,
+      duration: SECONDS,
+      requests: [{ method: 'POST', headers: { 'content-type': 'application/json' }, setupRequest: (req) => ({ ...req, body: own[turn++ % own.length]! }) }],
+    }),
+  );
+  rows.push({
+    figure: 'POST /v1/verify, our credentials (2,000 in turn)',
+    value: verifyMany.requests.average,
+    unit: '/s',
+    ...manyBaseline,
+    target: '≥ 5×',
+    met: verifyMany.requests.average >= 5 * manyBaseline.baseline,
+  });
+  const { result: verifyOne, ...oneBaseline } = await beside(ref.verifyRate, () =>
+    load({
+      url: `${BASE}/v1/verify`,
+      connections: 16,
+      duration: SECONDS,
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ credential: sample.credential }),
+    }),
+  );
+  rows.push({
+    figure: 'POST /v1/verify, one of ours again and again',
+    value: verifyOne.requests.average,
+    unit: '/s',
+    ...oneBaseline,
+    target: '≥ 5×',
+    met: verifyOne.requests.average >= 5 * oneBaseline.baseline,
+  });
 
   // 4. Verify a foreign credential (did:key issuer, signed by the reference): the full standard path.
   const foreign = await json('POST', '/v1/verify', token, { credential: ref.foreign() });
   if (foreign.checks[0].ok !== true) throw new Error(`foreign credential did not verify: ${JSON.stringify(foreign.checks[0])}`);
-  const { result: verifyFull, ...fullBaseline } = await beside(ref.verifyRate, () => load({ url: `${BASE}/v1/verify`, connections: 16, duration: SECONDS, method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ credential: ref.foreign() }) }));
-  rows.push({ figure: 'POST /v1/verify, foreign credential (full path)', value: verifyFull.requests.average, unit: '/s', ...fullBaseline, target: '≥ 1×', met: verifyFull.requests.average >= fullBaseline.baseline });
+  const { result: verifyFull, ...fullBaseline } = await beside(ref.verifyRate, () =>
+    load({
+      url: `${BASE}/v1/verify`,
+      connections: 16,
+      duration: SECONDS,
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ credential: ref.foreign() }),
+    }),
+  );
+  rows.push({
+    figure: 'POST /v1/verify, foreign credential (full path)',
+    value: verifyFull.requests.average,
+    unit: '/s',
+    ...fullBaseline,
+    target: '≥ 1×',
+    met: verifyFull.requests.average >= fullBaseline.baseline,
+  });
 
   // 4b. The event loop under heavy untrusted input: two 470 KiB foreign credentials (4,000
   // alignments, the signature no longer matching) verified at once, GET /health asked in turn
   // meanwhile; its longest answer is what one heavy request costs everybody else.
   const heavy = structuredClone(ref.foreign());
-  heavy.credentialSubject.achievement.alignment = Array.from({ length: 4000 }, (_, i) => ({ type: ['Alignment'], targetName: `목표 ${i}`, targetUrl: `https://example.org/framework/${i}`, targetType: 'ext:Skill' }));
+  heavy.credentialSubject.achievement.alignment = Array.from({ length: 4000 }, (_, i) => ({
+    type: ['Alignment'],
+    targetName: `목표 ${i}`,
+    targetUrl: `https://example.org/framework/${i}`,
+    targetType: 'ext:Skill',
+  }));
   const heavyBody = JSON.stringify({ credential: heavy });
   let heavyInFlight = true;
-  const heavyDone = Promise.all([0, 1].map(() => fetch(`${BASE}/v1/verify`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: heavyBody }).then((r) => r.text()))).finally(() => (heavyInFlight = false));
+  const heavyDone = Promise.all(
+    [0, 1].map(() => fetch(`${BASE}/v1/verify`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: heavyBody }).then((r) => r.text())),
+  ).finally(() => (heavyInFlight = false));
   let longestHealth = 0;
   while (heavyInFlight) {
     const start = performance.now();
@@ -214,11 +354,23 @@ async function main() {
     longestHealth = Math.max(longestHealth, performance.now() - start);
   }
   await heavyDone;
-  rows.push({ figure: `GET /health, longest answer while two ${(heavyBody.length / 1024).toFixed(0)} KiB foreign credentials verify`, value: longestHealth, unit: 'ms', target: '≤ 50 ms', met: longestHealth <= 50 });
+  rows.push({
+    figure: `GET /health, longest answer while two ${(heavyBody.length / 1024).toFixed(0)} KiB foreign credentials verify`,
+    value: longestHealth,
+    unit: 'ms',
+    target: '≤ 50 ms',
+    met: longestHealth <= 50,
+  });
 
   // 5. The public page.
   const page = await load({ url: `${BASE}/c/${sample.id}`, connections: 16, duration: SECONDS });
-  rows.push({ figure: 'GET /c/{id} (page with live verdict)', value: page.requests.average, unit: '/s', target: '≥ 5,000/s', met: page.requests.average >= 5000 });
+  rows.push({
+    figure: 'GET /c/{id} (page with live verdict)',
+    value: page.requests.average,
+    unit: '/s',
+    target: '≥ 5,000/s',
+    met: page.requests.average >= 5000,
+  });
   rows.push({ figure: 'GET /c/{id} p99 latency, 16 connections', value: page.latency.p99, unit: 'ms', target: '≤ 20 ms', met: page.latency.p99 <= 20 });
 
   // 6. Revocation visible: revoke, then how long until the public list and page agree.
@@ -239,22 +391,49 @@ async function main() {
   const soakStart = rssOf(pid);
   await Promise.all([
     load({ url: `${BASE}/c/${sample.id}`, connections: 8, duration: SOAK_SECONDS }),
-    load({ url: `${BASE}/v1/verify`, connections: 8, duration: SOAK_SECONDS, method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jwt: sample.jwt }) }),
+    load({
+      url: `${BASE}/v1/verify`,
+      connections: 8,
+      duration: SOAK_SECONDS,
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ jwt: sample.jwt }),
+    }),
   ]);
   const rssEnd = rssOf(pid);
-  rows.push({ figure: `RSS before / after a ${SOAK_SECONDS}s soak`, value: rssEnd / 2 ** 20, unit: `MiB (from ${(soakStart / 2 ** 20).toFixed(0)}; at start ${(rssStart / 2 ** 20).toFixed(0)})`, target: 'steady', met: rssEnd < soakStart * 1.5 });
+  rows.push({
+    figure: `RSS before / after a ${SOAK_SECONDS}s soak`,
+    value: rssEnd / 2 ** 20,
+    unit: `MiB (from ${(soakStart / 2 ** 20).toFixed(0)}; at start ${(rssStart / 2 ** 20).toFixed(0)})`,
+    target: 'steady',
+    met: rssEnd < soakStart * 1.5,
+  });
 
   const jwtRate = await jwtSigningRate(sample.credential);
   const issueMean = ref.measured.issue.reduce((a, b) => a + b, 0) / ref.measured.issue.length;
-  rows.push({ figure: 'JWT signing alone, one thread (no storage, no HTTP)', value: jwtRate, unit: '/s', baseline: issueMean, spread: 'mean of all', target: '', met: null });
+  rows.push({
+    figure: 'JWT signing alone, one thread (no storage, no HTTP)',
+    value: jwtRate,
+    unit: '/s',
+    baseline: issueMean,
+    spread: 'mean of all',
+    target: '',
+    met: null,
+  });
   const range = (rates: number[]) => `${Math.min(...rates).toFixed(0)}–${Math.max(...rates).toFixed(0)}/s`;
-  console.log(`\nreference @digitalbazaar/vc (one thread, ${REFERENCE_SECONDS}s each time): issue ${range(ref.measured.issue)}, verify ${range(ref.measured.verify)} over the run`);
+  console.log(
+    `\nreference @digitalbazaar/vc (one thread, ${REFERENCE_SECONDS}s each time): issue ${range(ref.measured.issue)}, verify ${range(ref.measured.verify)} over the run`,
+  );
 
-  console.log('\n(baseline: the reference measured before→after the figure; the ratio is to their mean)\n| figure | value | baseline | ratio | target | met |\n| --- | --- | --- | --- | --- | --- |');
+  console.log(
+    '\n(baseline: the reference measured before→after the figure; the ratio is to their mean)\n| figure | value | baseline | ratio | target | met |\n| --- | --- | --- | --- | --- | --- |',
+  );
   for (const r of rows) {
     const ratio = r.baseline ? `${(r.value / r.baseline).toFixed(2)}×` : '';
     const value = Number.isNaN(r.value) ? 'not measured' : `${r.value.toFixed(r.value < 100 ? 1 : 0)} ${r.unit}`;
-    console.log(`| ${r.figure} | ${value} | ${r.baseline ? `${r.baseline.toFixed(0)}/s (${r.spread})` : ''} | ${ratio} | ${r.target} | ${r.met === null ? '—' : r.met ? 'yes' : 'no'} |`);
+    console.log(
+      `| ${r.figure} | ${value} | ${r.baseline ? `${r.baseline.toFixed(0)}/s (${r.spread})` : ''} | ${ratio} | ${r.target} | ${r.met === null ? '—' : r.met ? 'yes' : 'no'} |`,
+    );
   }
   await service.stop();
   rmSync(dataDir, { recursive: true, force: true });

@@ -141,7 +141,17 @@ export async function up(db: Kysely<any>): Promise<void> {
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
-  for (const table of ['audit_events', 'credentials', 'status_allocations', 'status_lists', 'learners', 'achievements', 'api_keys', 'signing_keys', 'issuers']) {
+  for (const table of [
+    'audit_events',
+    'credentials',
+    'status_allocations',
+    'status_lists',
+    'learners',
+    'achievements',
+    'api_keys',
+    'signing_keys',
+    'issuers',
+  ]) {
     await db.schema.dropTable(table).execute();
   }
 }

@@ -75,7 +75,6 @@ export const PATTERN_MEANINGS: Record<string, string> = {
   [imageUrl.pattern]: 'must be an http(s) URL, or a data:image/png, data:image/jpeg or data:image/svg+xml base64 URI',
 };
 
-
 /** Error replies every authenticated route can give. */
 export const problemReplies = {
   400: { $ref: 'Problem#' },

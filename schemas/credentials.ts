@@ -52,7 +52,8 @@ export const securingSchema = {
   minItems: 1,
   uniqueItems: true,
   items: { type: 'string', enum: ['data-integrity', 'jwt'] },
-  description: "Default ['data-integrity', 'jwt']. ['jwt']: the credential is secured by its JWT alone (no proof in the JSON, which is then only a view of the JWT's payload).",
+  description:
+    "Default ['data-integrity', 'jwt']. ['jwt']: the credential is secured by its JWT alone (no proof in the JSON, which is then only a view of the JWT's payload).",
 } as const;
 
 /** What every issuing route accepts for one credential (the batch rows too). */
@@ -153,7 +154,8 @@ export const credentialRoutesSchema = {
     tags: ['credentials'],
     operationId: 'issueCredential',
     summary: 'Issue one credential',
-    description: "Signed with eddsa-rdfc-2022 (Data Integrity) and as a VC-JOSE JWT, or as a JWT alone with securing: ['jwt']. Idempotency-Key returns the first result again.",
+    description:
+      "Signed with eddsa-rdfc-2022 (Data Integrity) and as a VC-JOSE JWT, or as a JWT alone with securing: ['jwt']. Idempotency-Key returns the first result again.",
     security: institutionSecurity,
     headers: idempotencyHeaders,
     body: credentialCreateBody,

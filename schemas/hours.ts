@@ -146,7 +146,17 @@ export const hoursRoutesSchema = {
           did: { type: ['string', 'null'] },
           credentials: {
             type: 'array',
-            items: { type: 'object', properties: { id: { type: 'string' }, url: { type: 'string' }, achievementId: { type: 'string' }, achievementName: { type: 'string' }, issuedAt: { type: 'string' }, state: { type: 'string' } } },
+            items: {
+              type: 'object',
+              properties: {
+                id: { type: 'string' },
+                url: { type: 'string' },
+                achievementId: { type: 'string' },
+                achievementName: { type: 'string' },
+                issuedAt: { type: 'string' },
+                state: { type: 'string' },
+              },
+            },
           },
           hours: totalsSchema,
         },

@@ -29,7 +29,12 @@ export const verdictSchema = {
         type: { type: 'array', items: { type: 'string' } },
         issuer: {
           type: 'object',
-          properties: { id: { type: ['string', 'null'] }, name: { type: ['string', 'null'] }, url: { type: ['string', 'null'] }, recognized: { type: 'boolean' } },
+          properties: {
+            id: { type: ['string', 'null'] },
+            name: { type: ['string', 'null'] },
+            url: { type: ['string', 'null'] },
+            recognized: { type: 'boolean' },
+          },
         },
         achievement: {
           type: ['object', 'null'],
@@ -99,7 +104,11 @@ export const knownIssuerBody = {
     id: 'https://1edtech.edu/issuers/565049',
     name: '1EdTech Testing',
     verificationMethods: [
-      { id: 'https://1edtech.edu/issuers/565049#z6MkjZRZv3aez3r18pB1RBFJR1kwUVJ5jHt92JmQwXbd5hwi', type: 'Multikey', publicKeyMultibase: 'z6MkjZRZv3aez3r18pB1RBFJR1kwUVJ5jHt92JmQwXbd5hwi' },
+      {
+        id: 'https://1edtech.edu/issuers/565049#z6MkjZRZv3aez3r18pB1RBFJR1kwUVJ5jHt92JmQwXbd5hwi',
+        type: 'Multikey',
+        publicKeyMultibase: 'z6MkjZRZv3aez3r18pB1RBFJR1kwUVJ5jHt92JmQwXbd5hwi',
+      },
     ],
   },
 } as const;
@@ -180,7 +189,15 @@ export const verifyRoutesSchema = {
     summary: 'Registered external status lists (operator)',
     security: operatorSecurity,
     response: {
-      200: { type: 'object', properties: { items: { type: 'array', items: { type: 'object', properties: { id: { type: 'string' }, issuerId: { type: 'string' }, createdAt: { type: 'string' } } } } } },
+      200: {
+        type: 'object',
+        properties: {
+          items: {
+            type: 'array',
+            items: { type: 'object', properties: { id: { type: 'string' }, issuerId: { type: 'string' }, createdAt: { type: 'string' } } },
+          },
+        },
+      },
       ...problemReplies,
     },
   },

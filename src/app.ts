@@ -240,9 +240,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
       if (field) throw badRequest('text must not contain the NUL character (U+0000)', field);
     }
   });
-  app.setNotFoundHandler((request, reply) =>
-    sendProblem(reply, problem(404, ErrorCode.notFound, `No route ${request.method} ${request.url.split('?')[0]}`)),
-  );
+  app.setNotFoundHandler((request, reply) => sendProblem(reply, problem(404, ErrorCode.notFound, `No route ${request.method} ${request.url.split('?')[0]}`)));
 
   // Shared schemas, registered once and referred to by $ref (they become OpenAPI components).
   for (const schema of [problemSchema, jsonLdDocumentSchema, verdictSchema]) app.addSchema(schema);
@@ -287,7 +285,19 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   await app.register(swaggerUi, { routePrefix: '/docs' });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
-  for (const routes of [healthRoutes, issuerRoutes, achievementRoutes, credentialRoutes, clrRoutes, hoursRoutes, statusRoutes, verifyRoutes, pageRoutes, auditRoutes, vcApiRoutes]) {
+  for (const routes of [
+    healthRoutes,
+    issuerRoutes,
+    achievementRoutes,
+    credentialRoutes,
+    clrRoutes,
+    hoursRoutes,
+    statusRoutes,
+    verifyRoutes,
+    pageRoutes,
+    auditRoutes,
+    vcApiRoutes,
+  ]) {
     await app.register(async (scope) => routes(scope, services));
   }
 

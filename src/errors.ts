@@ -62,11 +62,9 @@ export class AppError extends Error {
 export const badRequest = (detail: string, field?: string) => new AppError(400, ErrorCode.validation, detail, field);
 export const notFound = (what: string) => new AppError(404, ErrorCode.notFound, `${what} was not found`);
 export const conflict = (detail: string, field?: string) => new AppError(409, ErrorCode.conflict, detail, field);
-export const unauthorized = (detail = 'Send Authorization: Bearer <token>') =>
-  new AppError(401, ErrorCode.unauthorized, detail);
+export const unauthorized = (detail = 'Send Authorization: Bearer <token>') => new AppError(401, ErrorCode.unauthorized, detail);
 export const forbidden = (detail: string) => new AppError(403, ErrorCode.forbidden, detail);
-export const unavailable = (detail = 'The database is not answering; try again shortly') =>
-  new AppError(503, ErrorCode.unavailable, detail);
+export const unavailable = (detail = 'The database is not answering; try again shortly') => new AppError(503, ErrorCode.unavailable, detail);
 
 /**
  * The path of the first string holding U+0000, which PostgreSQL text cannot store (it would fail
@@ -208,16 +206,19 @@ export function clientErrorHandler(error: Error & { code?: string }, socket: imp
     socket.destroy();
     return;
   }
-  const body = error.code === 'HPE_HEADER_OVERFLOW'
-    ? problem(431, ErrorCode.headersTooLarge, 'The request line and headers are larger than 16 KiB', { field: 'headers' })
-    : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
-      ? problem(408, ErrorCode.validation, 'The request took too long to arrive')
-      : problem(400, ErrorCode.validation, 'The request is not well-formed HTTP');
+  const body =
+    error.code === 'HPE_HEADER_OVERFLOW'
+      ? problem(431, ErrorCode.headersTooLarge, 'The request line and headers are larger than 16 KiB', { field: 'headers' })
+      : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? problem(408, ErrorCode.validation, 'The request took too long to arrive')
+        : problem(400, ErrorCode.validation, 'The request is not well-formed HTTP');
   // No request was made of it, so no id was either: one is made here, for the client to quote.
   const requestId = randomUUID();
   const text = JSON.stringify({ ...body, requestId });
   const reason = body.status === 431 ? 'Request Header Fields Too Large' : body.status === 408 ? 'Request Timeout' : 'Bad Request';
-  socket.end(`HTTP/1.1 ${body.status} ${reason}\r\nContent-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(text)}\r\nX-Request-Id: ${requestId}\r\nConnection: close\r\n\r\n${text}`);
+  socket.end(
+    `HTTP/1.1 ${body.status} ${reason}\r\nContent-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(text)}\r\nX-Request-Id: ${requestId}\r\nConnection: close\r\n\r\n${text}`,
+  );
 }
 
 /** Connection-level failures (server down, refused, timed out) are 503, not 500. */
@@ -233,7 +234,10 @@ export function sendProblem(reply: FastifyReply, body: Problem): FastifyReply {
   if (body.status === 429 && !reply.hasHeader('retry-after')) reply.header('retry-after', '60');
   // Framework errors (a bad URL, an over-long path segment) skip the hooks that set the header.
   reply.header('x-request-id', reply.request.id);
-  return reply.code(body.status).type('application/problem+json').send({ ...body, requestId: reply.request.id });
+  return reply
+    .code(body.status)
+    .type('application/problem+json')
+    .send({ ...body, requestId: reply.request.id });
 }
 
 export function errorHandler(error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {

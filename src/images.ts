@@ -127,7 +127,15 @@ const COLOUR_TYPES: Record<number, { channels: number; depths: number[] }> = {
 };
 
 /** Adam7 passes: first column and row, column and row steps (PNG spec §8.2). */
-const ADAM7 = [[0, 0, 8, 8], [4, 0, 8, 8], [0, 4, 4, 8], [2, 0, 4, 4], [0, 2, 2, 4], [1, 0, 2, 2], [0, 1, 1, 2]] as const;
+const ADAM7 = [
+  [0, 0, 8, 8],
+  [4, 0, 8, 8],
+  [0, 4, 4, 8],
+  [2, 0, 4, 4],
+  [0, 2, 2, 4],
+  [1, 0, 2, 2],
+  [0, 1, 1, 2],
+] as const;
 
 /** Bytes the image data inflates to: each row's filter byte and its pixels (PNG spec §7.2, §8.2). */
 function rawSize(width: number, height: number, bitsPerPixel: number, interlaced: boolean): number {
@@ -172,7 +180,8 @@ async function checkPng(png: Buffer, field: string, what = field): Promise<void>
     const type = png.toString('latin1', offset + 4, offset + 8);
     const data = png.subarray(offset + 8, offset + 8 + length);
     if (!/^[A-Za-z]{4}$/.test(type)) throw bad('a chunk type is not four letters');
-    if (png.readUInt32BE(offset + 8 + length) !== CRC32.buf(png.subarray(offset + 4, offset + 8 + length)) >>> 0) throw bad(`the ${type} chunk is corrupt (CRC mismatch)`);
+    if (png.readUInt32BE(offset + 8 + length) !== CRC32.buf(png.subarray(offset + 4, offset + 8 + length)) >>> 0)
+      throw bad(`the ${type} chunk is corrupt (CRC mismatch)`);
     offset += 12 + length;
     if (!header) {
       if (type !== 'IHDR' || length !== 13) throw bad('it does not start with IHDR');
@@ -181,7 +190,7 @@ async function checkPng(png: Buffer, field: string, what = field): Promise<void>
       const [depth, colourType, compression, filter, interlace] = [data[8]!, data[9]!, data[10]!, data[11]!, data[12]!];
       const colour = COLOUR_TYPES[colourType];
       if (width < 1 || height < 1 || width > MAX_IMAGE_SIDE || height > MAX_IMAGE_SIDE) throw bad(`its size must be 1 to ${MAX_IMAGE_SIDE} pixels a side`);
-      if (!colour || !colour.depths.includes(depth) || compression !== 0 || filter !== 0 || interlace > 1) throw bad('IHDR is not valid');
+      if (!colour?.depths.includes(depth) || compression !== 0 || filter !== 0 || interlace > 1) throw bad('IHDR is not valid');
       header = { width, height, bitsPerPixel: colour.channels * depth, interlaced: interlace === 1, colourType };
     } else if (type === 'IHDR') {
       throw bad('IHDR appears twice');
@@ -224,7 +233,8 @@ function svgReferenceProblem(svg: string): string | undefined {
   for (const [, name, double, single] of svg.matchAll(ATTRIBUTE)) {
     const value = double ?? single ?? '';
     if (/&(?!(amp|lt|gt|quot|apos);)/.test(value) || value.includes('\\')) return `must not use character references or escapes in attribute ${name}`;
-    if (/(^|:)href$/i.test(name!) && !SAFE_HREF.test(value)) return 'may refer only to its own elements (href="#id") or to an embedded PNG or JPEG (data:image/png or image/jpeg), not to files or URLs';
+    if (/(^|:)href$/i.test(name!) && !SAFE_HREF.test(value))
+      return 'may refer only to its own elements (href="#id") or to an embedded PNG or JPEG (data:image/png or image/jpeg), not to files or URLs';
   }
   return undefined;
 }
@@ -255,14 +265,15 @@ async function pngFromSvg(bytes: Buffer, field: string): Promise<Buffer> {
     size = { width: tree.width, height: tree.height };
   } catch (error) {
     if (error instanceof AppError) throw error;
-    throw bad(`cannot be read (${String((error as Error).message).replace(/^SVG data parsing failed cause /, '')}); send a well-formed SVG with xmlns="http://www.w3.org/2000/svg"`);
+    throw bad(
+      `cannot be read (${String((error as Error).message).replace(/^SVG data parsing failed cause /, '')}); send a well-formed SVG with xmlns="http://www.w3.org/2000/svg"`,
+    );
   }
   if (!(size.width > 0 && size.height > 0)) throw bad('has no size (give it a width and height or a viewBox)');
-  if (Math.max(size.width, size.height) > MAX_ASPECT * Math.min(size.width, size.height)) throw bad(`must be at most ${MAX_ASPECT} times as long as it is wide`);
+  if (Math.max(size.width, size.height) > MAX_ASPECT * Math.min(size.width, size.height))
+    throw bad(`must be at most ${MAX_ASPECT} times as long as it is wide`);
   // Text is drawn with the system fonts, as the generated badges are; loading them only when needed.
-  const font = /<(?:[\w.-]+:)?text\b/i.test(svg)
-    ? { loadSystemFonts: true, defaultFontFamily: FONT, sansSerifFamily: FONT }
-    : { loadSystemFonts: false };
+  const font = /<(?:[\w.-]+:)?text\b/i.test(svg) ? { loadSystemFonts: true, defaultFontFamily: FONT, sansSerifFamily: FONT } : { loadSystemFonts: false };
   for (const side of RENDER_SIDES) {
     const fitTo = size.width >= size.height ? ({ mode: 'width', value: side } as const) : ({ mode: 'height', value: side } as const);
     let png: Buffer;

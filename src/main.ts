@@ -1,12 +1,12 @@
 /** Reads the config, migrates, builds the app, listens; closes with grace on SIGTERM/SIGINT. */
 import { buildApp } from './app.js';
-import { ConfigError, loadConfig } from './config.js';
+import { type Config, ConfigError, loadConfig } from './config.js';
 import { loadKeyEncryptionKey } from './crypto/key-encryption.js';
 import { createDatabase, migrateToLatest } from './db/database.js';
 import { checkKeyEncryptionKey, WrongKeyEncryptionKey } from './db/key-encryption-check.js';
 
 async function main(): Promise<void> {
-  let config;
+  let config: Config;
   try {
     config = loadConfig();
   } catch (error) {

@@ -56,7 +56,27 @@ export function createServices(config: Config, db: Db, kek: Buffer, options: Ser
   const hoursReport = createHoursReportService({ db, urls, hours });
   const audit = createAuditService({ db });
   const health = createHealthService({ db });
-  return { urls, keys, apiKeys, signer, issuers, achievements, status, credentials, registry, keyResolver, verify, pages, hours, hoursReport, batches, clr, vcapi, audit, health };
+  return {
+    urls,
+    keys,
+    apiKeys,
+    signer,
+    issuers,
+    achievements,
+    status,
+    credentials,
+    registry,
+    keyResolver,
+    verify,
+    pages,
+    hours,
+    hoursReport,
+    batches,
+    clr,
+    vcapi,
+    audit,
+    health,
+  };
 }
 
 export type Services = ReturnType<typeof createServices>;

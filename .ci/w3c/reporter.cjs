@@ -6,10 +6,14 @@ const { writeFileSync } = require('node:fs');
 // The suite's own mocha (this file lives outside the suite's node_modules).
 const Mocha = require(require.resolve('mocha', { paths: [process.cwd()] }));
 
-const { EVENT_RUN_END, EVENT_SUITE_BEGIN, EVENT_HOOK_BEGIN, EVENT_HOOK_END, EVENT_TEST_BEGIN, EVENT_TEST_PASS, EVENT_TEST_FAIL, EVENT_TEST_PENDING } = Mocha.Runner.constants;
+const { EVENT_RUN_END, EVENT_SUITE_BEGIN, EVENT_HOOK_BEGIN, EVENT_HOOK_END, EVENT_TEST_BEGIN, EVENT_TEST_PASS, EVENT_TEST_FAIL, EVENT_TEST_PENDING } =
+  Mocha.Runner.constants;
 
 const path = (runnable) => (runnable.titlePath ? runnable.titlePath() : [runnable.title]);
-const firstLine = (error) => String(error?.message ?? error ?? '').split('\n').find((line) => line.trim() !== '') ?? '';
+const firstLine = (error) =>
+  String(error?.message ?? error ?? '')
+    .split('\n')
+    .find((line) => line.trim() !== '') ?? '';
 
 class W3cReporter extends Mocha.reporters.Base {
   constructor(runner, options) {
@@ -41,12 +45,24 @@ class W3cReporter extends Mocha.reporters.Base {
       const isHook = test.type === 'hook';
       // A hook's failure: its window opened at EVENT_HOOK_BEGIN; EVENT_HOOK_END never comes.
       if (isHook) hooks.push({ parent: path(test.parent), title: test.title, t0: started.get(test) ?? Date.now(), t1: Date.now() });
-      tests.push({ state: 'failed', hook: isHook, titlePath: isHook ? [...path(test.parent), test.title] : path(test), t0: started.get(test) ?? Date.now(), t1: Date.now(), error: firstLine(error), errorFull: String(error?.stack ?? error).slice(0, 2000) });
+      tests.push({
+        state: 'failed',
+        hook: isHook,
+        titlePath: isHook ? [...path(test.parent), test.title] : path(test),
+        t0: started.get(test) ?? Date.now(),
+        t1: Date.now(),
+        error: firstLine(error),
+        errorFull: String(error?.stack ?? error).slice(0, 2000),
+      });
     });
     runner.once(EVENT_RUN_END, () => {
       write('\n');
       const stats = this.stats;
-      const report = { stats: { passes: stats.passes, failures: stats.failures, pending: stats.pending, tests: stats.tests, total: runner.total }, tests, hooks };
+      const report = {
+        stats: { passes: stats.passes, failures: stats.failures, pending: stats.pending, tests: stats.tests, total: runner.total },
+        tests,
+        hooks,
+      };
       if (out) writeFileSync(out, JSON.stringify(report, null, 1));
     });
   }

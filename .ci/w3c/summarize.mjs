@@ -9,11 +9,16 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 const [label, reportFile, exchangesFile, summaryFile] = process.argv.slice(2);
 const report = JSON.parse(readFileSync(reportFile, 'utf8'));
 const exchanges = existsSync(exchangesFile)
-  ? readFileSync(exchangesFile, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line))
+  ? readFileSync(exchangesFile, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line))
   : [];
 
 const oneLine = (s, max = 240) => {
-  const flat = String(s ?? '').replace(/\s+/g, ' ').trim();
+  const flat = String(s ?? '')
+    .replace(/\s+/g, ' ')
+    .trim();
   return flat.length > max ? `${flat.slice(0, max)}…` : flat;
 };
 
@@ -28,7 +33,9 @@ function describeAnswer(exchange) {
   if (body && typeof body === 'object') {
     if (Array.isArray(body.checks)) {
       const failing = body.checks.filter((c) => c && c.ok === false).map((c) => `${c.check}: ${oneLine(c.detail, 140)}`);
-      const inner = Array.isArray(body.credentials) ? body.credentials.flatMap((v) => (v.checks ?? []).filter((c) => c.ok === false).map((c) => `credential ${c.check}: ${oneLine(c.detail, 120)}`)) : [];
+      const inner = Array.isArray(body.credentials)
+        ? body.credentials.flatMap((v) => (v.checks ?? []).filter((c) => c.ok === false).map((c) => `credential ${c.check}: ${oneLine(c.detail, 120)}`))
+        : [];
       return `verified=${body.verified}${body.state ? ` state=${body.state}` : ''}${failing.length + inner.length ? ` — ${[...failing, ...inner].join('; ')}` : ''}`;
     }
     if (body.title || body.detail) return oneLine([body.title, body.detail].filter(Boolean).join(': '), 260);
@@ -87,12 +94,19 @@ for (const test of failing) {
   const limit = HARNESS_LIMITS.find((l) => l.suite === label && l.when(test, last));
   const entry = { test, last, earlier: seen.length - 1, where, limit };
   (limit ? byHarness : byService).push(entry);
-  detailed.push({ title: test.titlePath, hook: Boolean(test.hook), error: test.error, harness: limit?.why, exchanges: seen.slice(-10).map((e) => ({ method: e.method, path: e.path, status: e.status, answer: describeAnswer(e) })) });
+  detailed.push({
+    title: test.titlePath,
+    hook: Boolean(test.hook),
+    error: test.error,
+    harness: limit?.why,
+    exchanges: seen.slice(-10).map((e) => ({ method: e.method, path: e.path, status: e.status, answer: describeAnswer(e) })),
+  });
 }
 const print = ({ test, last, earlier, where, limit }) => {
   console.log(`  ✗ ${key(test.titlePath.slice(1))}`);
   console.log(`      error: ${oneLine(test.error, 300)}`);
-  if (last) console.log(`      last answer${where}: ${describeExchange(last)}${earlier > 0 ? ` (after ${earlier} earlier exchange${earlier === 1 ? '' : 's'})` : ''}`);
+  if (last)
+    console.log(`      last answer${where}: ${describeExchange(last)}${earlier > 0 ? ` (after ${earlier} earlier exchange${earlier === 1 ? '' : 's'})` : ''}`);
   else console.log('      (no request reached the service)');
   if (limit) console.log(`      harness: ${limit.why}`);
 };
@@ -109,6 +123,12 @@ for (const e of serverErrors) console.log(`  ! server error: ${describeExchange(
 
 if (summaryFile) {
   const all = existsSync(summaryFile) ? JSON.parse(readFileSync(summaryFile, 'utf8')) : {};
-  all[label] = { ...stats, hookFailures, notRun, failing: detailed, serverErrors: serverErrors.map((e) => ({ method: e.method, path: e.path, status: e.status, answer: describeAnswer(e), request: e.request })) };
+  all[label] = {
+    ...stats,
+    hookFailures,
+    notRun,
+    failing: detailed,
+    serverErrors: serverErrors.map((e) => ({ method: e.method, path: e.path, status: e.status, answer: describeAnswer(e), request: e.request })),
+  };
   writeFileSync(summaryFile, `${JSON.stringify(all, null, 2)}\n`);
 }

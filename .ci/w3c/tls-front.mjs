@@ -47,7 +47,10 @@ const server = https.createServer({ cert: readFileSync(certFile), key: readFileS
     upstream.on('error', (error) => {
       res.writeHead(502, { 'content-type': 'text/plain' });
       res.end(`tls-front: upstream error: ${error.message}`);
-      appendFileSync(logFile, `${JSON.stringify({ t0, t1: Date.now(), method: req.method, path: req.url, status: 502, request: clip(requestBody), answer: `upstream error: ${error.message}` })}\n`);
+      appendFileSync(
+        logFile,
+        `${JSON.stringify({ t0, t1: Date.now(), method: req.method, path: req.url, status: 502, request: clip(requestBody), answer: `upstream error: ${error.message}` })}\n`,
+      );
     });
     upstream.end(requestBody);
   });

@@ -71,9 +71,7 @@ export function createAchievementService(deps: { db: Db; urls: Urls; issuers: Is
     if (details.humanCode) achievement.humanCode = details.humanCode;
     if (details.fieldOfStudy) achievement.fieldOfStudy = details.fieldOfStudy;
     if (details.resultDescription) {
-      achievement.resultDescription = [
-        { id: `${id}#result`, type: ['ResultDescription'], ...details.resultDescription },
-      ];
+      achievement.resultDescription = [{ id: `${id}#result`, type: ['ResultDescription'], ...details.resultDescription }];
     } else if (row.kind === 'study_group') {
       // Attendance is the study group's result: sessions attended, a raw count.
       achievement.resultDescription = [

@@ -24,7 +24,14 @@ const auditSchema = {
           type: 'array',
           items: {
             type: 'object',
-            properties: { id: { type: 'string' }, at: { type: 'string' }, actor: { type: 'string' }, action: { type: 'string' }, subject: { type: ['string', 'null'] }, details: { type: 'object', additionalProperties: true } },
+            properties: {
+              id: { type: 'string' },
+              at: { type: 'string' },
+              actor: { type: 'string' },
+              action: { type: 'string' },
+              subject: { type: ['string', 'null'] },
+              details: { type: 'object', additionalProperties: true },
+            },
           },
         },
         nextBefore: { type: ['string', 'null'] },

@@ -2,14 +2,8 @@
 import type { Kysely } from 'kysely';
 import type { Database, IssuerRow } from '../db/types.js';
 
-export async function insertApiKey(
-  db: Kysely<Database>,
-  key: { id: string; issuerId: string; tokenHash: string; label: string | null },
-): Promise<void> {
-  await db
-    .insertInto('api_keys')
-    .values({ id: key.id, issuer_id: key.issuerId, token_hash: key.tokenHash, label: key.label })
-    .execute();
+export async function insertApiKey(db: Kysely<Database>, key: { id: string; issuerId: string; tokenHash: string; label: string | null }): Promise<void> {
+  await db.insertInto('api_keys').values({ id: key.id, issuer_id: key.issuerId, token_hash: key.tokenHash, label: key.label }).execute();
 }
 
 /** The revoked key's token hash; undefined when no live key with that id belongs to the issuer. */

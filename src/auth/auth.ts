@@ -87,7 +87,13 @@ export function createAuthFailureLimiter(limitPerMinute: number) {
 export type AuthFailureLimiter = ReturnType<typeof createAuthFailureLimiter>;
 
 /** Finds who sends the request; throws 401 for a missing, unknown or revoked token. */
-export async function authenticate(db: Db, adminToken: string | undefined, request: FastifyRequest, limiter?: AuthFailureLimiter, apiKeys?: ApiKeyCache): Promise<Principal> {
+export async function authenticate(
+  db: Db,
+  adminToken: string | undefined,
+  request: FastifyRequest,
+  limiter?: AuthFailureLimiter,
+  apiKeys?: ApiKeyCache,
+): Promise<Principal> {
   limiter?.check(request.ip);
   try {
     return await resolvePrincipal(db, adminToken, request, apiKeys);

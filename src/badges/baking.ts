@@ -345,11 +345,7 @@ export function bakeSvg(svg: string, credential: BakeableCredential): string {
       ? `<${CREDENTIAL_ELEMENT} verify="${escapeXml(text)}"></${CREDENTIAL_ELEMENT}>`
       : `<${CREDENTIAL_ELEMENT}>${cdata(text)}</${CREDENTIAL_ELEMENT}>`;
   return (
-    unbaked.slice(0, root.start) +
-    `${openTag} xmlns:openbadges="${OB_NAMESPACE}">` +
-    element +
-    (root.selfClosing ? '</svg>' : '') +
-    unbaked.slice(root.end)
+    unbaked.slice(0, root.start) + `${openTag} xmlns:openbadges="${OB_NAMESPACE}">` + element + (root.selfClosing ? '</svg>' : '') + unbaked.slice(root.end)
   );
 }
 

@@ -204,9 +204,7 @@ export function generatedBadgeSvg(input: GeneratedBadgeInput): string {
   const lineHeight = fontSize * 1.22;
   const blockCentre = hoursText ? 292 : 312;
   const firstBaseline = blockCentre - ((lines.length - 1) * lineHeight) / 2 + fontSize * 0.36;
-  const nameLines = lines
-    .map((line, i) => `<tspan x="${CENTRE}" y="${(firstBaseline + i * lineHeight).toFixed(1)}">${escapeXml(line)}</tspan>`)
-    .join('');
+  const nameLines = lines.map((line, i) => `<tspan x="${CENTRE}" y="${(firstBaseline + i * lineHeight).toFixed(1)}">${escapeXml(line)}</tspan>`).join('');
   const lastBaseline = firstBaseline + (lines.length - 1) * lineHeight;
 
   const title = `${name} — ${collapse(input.issuerName)}`;

@@ -38,7 +38,7 @@ const COMMANDS: Command[] = [
     name: 'issuer create',
     summary: 'Create an institution and its first API key (operator)',
     description:
-      'Prints the DID and the API key. The key is shown only this once. Here --url is the institution\'s web site; ' +
+      "Prints the DID and the API key. The key is shown only this once. Here --url is the institution's web site; " +
       'give the service with IEUM_URL or --service-url.',
     who: 'operator',
     options: {
@@ -94,7 +94,7 @@ const COMMANDS: Command[] = [
       'The file (UTF-8, with or without BOM) has a header row; its columns are those of POST /v1/credentials/batch: ' +
       'name, email, did, externalId, validFrom, validUntil, activityStartDate, activityEndDate, role, term, creditsEarned, ' +
       'narrative, result, evidenceUrl, evidenceName, evidenceNarrative, groupName, groupTopic, sessionsAttended, sessionsTotal, idempotencyKey. ' +
-      'It is sent in chunks, each with an Idempotency-Key made from the file\'s SHA-256, the achievement and the chunk, so the same ' +
+      "It is sent in chunks, each with an Idempotency-Key made from the file's SHA-256, the achievement and the chunk, so the same " +
       'command run again (after a failure) issues nothing twice. A learner twice in the file is issued once. ' +
       'The result CSV has row,line,name,email,credential_url,error for every data row. ' +
       'Exit code 0 when every row is issued (or was before), 1 when some rows failed, 2 when the run could not start or stopped.',
@@ -113,7 +113,7 @@ const COMMANDS: Command[] = [
     summary: 'Record training sessions from a CSV file, one request per row',
     description:
       `Columns: ${HOURS_COLUMNS.join(',')} (email or externalId names the learner). ` +
-      'When a learner\'s total for the year reaches the achievement\'s required hours, its credential is issued, once. ' +
+      "When a learner's total for the year reaches the achievement's required hours, its credential is issued, once. " +
       'The result CSV adds session_id, total_hours, required_hours, credential_url, issued_now and error. ' +
       'Sessions have no idempotency key: after a stopped run, send only the rows not recorded.',
     who: 'institution',
@@ -283,7 +283,8 @@ export async function run(argv: string[], io: Io): Promise<number> {
 
   try {
     const missing = Object.entries(command.options).filter(([name, o]) => o.required && (values[name] === undefined || values[name] === ''));
-    if (missing.length > 0) throw new UsageError(`${missing.map(([name]) => `--${name}`).join(', ')} ${missing.length > 1 ? 'are' : 'is'} required; see ieum ${command.name} --help`);
+    if (missing.length > 0)
+      throw new UsageError(`${missing.map(([name]) => `--${name}`).join(', ')} ${missing.length > 1 ? 'are' : 'is'} required; see ieum ${command.name} --help`);
     const ctx = createContext(io, values, { who: command.who, urlIsService: !command.options.url });
     return await command.run(ctx, values);
   } catch (error) {

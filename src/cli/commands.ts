@@ -118,6 +118,8 @@ export async function revoke(ctx: Context, values: Values): Promise<number> {
     json(ctx, { id, ...status });
     return EXIT.ok;
   }
-  ctx.out(`Credential ${id}: ${status.state}${status.revokedAt ? ` since ${status.revokedAt}` : ''}${status.revocationReason ? ` (reason: ${status.revocationReason})` : ''}`);
+  ctx.out(
+    `Credential ${id}: ${status.state}${status.revokedAt ? ` since ${status.revokedAt}` : ''}${status.revocationReason ? ` (reason: ${status.revocationReason})` : ''}`,
+  );
   return EXIT.ok;
 }

@@ -76,7 +76,12 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** A UUID, or a URL ending in one (a credential's /c/<uuid> link): returns the UUID, lower-case. */
 export function uuidValue(values: Values, name: string): string {
   const raw = requiredString(values, name).trim();
-  const last = raw.replace(/[?#].*$/, '').replace(/\/+$/, '').split('/').pop() ?? '';
+  const last =
+    raw
+      .replace(/[?#].*$/, '')
+      .replace(/\/+$/, '')
+      .split('/')
+      .pop() ?? '';
   if (UUID.test(raw)) return raw.toLowerCase();
   if (/^https?:\/\//.test(raw) && UUID.test(last)) return last.toLowerCase();
   throw new UsageError(`--${name} must be an id (a UUID such as 0b7c6a52-3c5e-4a6e-9d55-1b2f7f1c9e10), not "${raw}"`);

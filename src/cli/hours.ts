@@ -130,7 +130,10 @@ export async function hoursRecord(ctx: Context, values: Values): Promise<number>
   // Ctrl-C while a row's request is on its way: it may or may not have been recorded.
   const interrupted = () => {
     if (inFlight !== undefined && !results[inFlight]) {
-      results[inFlight] = { outcome: 'unknown', error: "unknown: interrupted while the request was on its way; check the learner's hours before sending it again" };
+      results[inFlight] = {
+        outcome: 'unknown',
+        error: "unknown: interrupted while the request was on its way; check the learner's hours before sending it again",
+      };
     }
   };
 
@@ -148,7 +151,14 @@ export async function hoursRecord(ctx: Context, values: Values): Promise<number>
           counts.recorded++;
           if (answer.body.credential?.issuedNow) counts.credentials++;
         } catch (error) {
-          if (error instanceof ProblemError && error.status >= 400 && error.status < 500 && error.status !== 401 && error.status !== 403 && error.status !== 429) {
+          if (
+            error instanceof ProblemError &&
+            error.status >= 400 &&
+            error.status < 500 &&
+            error.status !== 401 &&
+            error.status !== 403 &&
+            error.status !== 429
+          ) {
             results[i] = { outcome: 'failed', error: describeRowError(error.problem) };
             counts.failed++;
           } else if (error instanceof ProblemError) {

@@ -130,7 +130,9 @@ export class ApiClient {
       });
     }
     if (response.status !== 204 && parsed === undefined) {
-      throw new ConnectionError(`the answer from ${this.origin}${req.path} is not JSON (HTTP ${response.status}, ${type || 'no content-type'}); is IEUM_URL the Ieum service?`);
+      throw new ConnectionError(
+        `the answer from ${this.origin}${req.path} is not JSON (HTTP ${response.status}, ${type || 'no content-type'}); is IEUM_URL the Ieum service?`,
+      );
     }
     return { status: response.status, headers: response.headers, body: parsed as T };
   }

@@ -117,7 +117,8 @@ export async function issue(ctx: Context, values: Values): Promise<number> {
     const identity = identityOf(header, row.values);
     if (!identity) continue;
     const first = firstOf.get(identity.key);
-    if (first) results[row.row - 1] = { outcome: 'failed', error: `recipient: the same ${identity.label} as row ${first.row} (line ${first.line}) of this file` };
+    if (first)
+      results[row.row - 1] = { outcome: 'failed', error: `recipient: the same ${identity.label} as row ${first.row} (line ${first.line}) of this file` };
     else firstOf.set(identity.key, row);
   }
 
@@ -133,18 +134,23 @@ export async function issue(ctx: Context, values: Values): Promise<number> {
         const key = `ieum-cli:${file.sha256}:${achievementId}:${size}:${chunk + 1}`;
         let answer: BatchAnswer;
         try {
-          answer = (await withRetries(
-            () =>
-              client.request<BatchAnswer>({
-                method: 'POST',
-                path: `v1/credentials/batch?achievementId=${achievementId}`,
-                text: toCsv(header, toSend.map((row) => row.values)),
-                contentType: 'text/csv',
-                headers: { 'idempotency-key': key },
-                timeoutMs: CHUNK_TIMEOUT_MS,
-              }),
-            retriable,
-          )).body;
+          answer = (
+            await withRetries(
+              () =>
+                client.request<BatchAnswer>({
+                  method: 'POST',
+                  path: `v1/credentials/batch?achievementId=${achievementId}`,
+                  text: toCsv(
+                    header,
+                    toSend.map((row) => row.values),
+                  ),
+                  contentType: 'text/csv',
+                  headers: { 'idempotency-key': key },
+                  timeoutMs: CHUNK_TIMEOUT_MS,
+                }),
+              retriable,
+            )
+          ).body;
         } catch (error) {
           const which = `chunk ${chunk + 1} of ${chunks} (rows ${slice[0]!.row}–${slice.at(-1)!.row})`;
           if (error instanceof ProblemError) return `${which} was refused: ${describeProblem(error.problem)}`;

@@ -9,12 +9,7 @@ export interface Progress<P extends Record<string, string | number>> {
   stop(): void;
 }
 
-export function createProgress<P extends Record<string, string | number>>(
-  stream: NodeJS.WriteStream,
-  format: string,
-  total: number,
-  payload: P,
-): Progress<P> {
+export function createProgress<P extends Record<string, string | number>>(stream: NodeJS.WriteStream, format: string, total: number, payload: P): Progress<P> {
   if (!stream.isTTY) return { update() {}, stop() {} };
   const bar = new cliProgress.SingleBar(
     { format, stream, hideCursor: true, barsize: 30, etaBuffer: 5, clearOnComplete: false, autopadding: true },

@@ -93,7 +93,12 @@ export function createRowRunner<R extends RowResult>(options: RowRunnerOptions<R
     const sentAny = options.sentAny(all);
     // A run that stopped before sending anything leaves an earlier result file as it was.
     const written = sentAny || !reason;
-    if (written) writeResultCsv(outPath, options.columns, rows.map((row, i) => options.line(row, all[i]!)));
+    if (written)
+      writeResultCsv(
+        outPath,
+        options.columns,
+        rows.map((row, i) => options.line(row, all[i]!)),
+      );
 
     const failed = rows.map((row, i) => ({ row, result: all[i]! })).filter(({ result }) => options.isFailure(result));
     const notReachedCount = all.filter((r) => r.outcome === notReached).length;

@@ -17,7 +17,6 @@ import { findLearner } from '../learners/learner.repository.js';
 import { learnersAwards } from './clr.repository.js';
 import type { Json } from '../ids.js';
 
-
 export interface ClrInput {
   jwtAlgorithm?: 'EdDSA' | 'RS256';
 }
@@ -51,8 +50,7 @@ export interface ClrFacts {
   salt?: string;
 }
 
-const day = (value: unknown): string | undefined =>
-  typeof value === 'string' && /^\d{4}-\d{2}-\d{2}/.test(value) ? value.slice(0, 10) : undefined;
+const day = (value: unknown): string | undefined => (typeof value === 'string' && /^\d{4}-\d{2}-\d{2}/.test(value) ? value.slice(0, 10) : undefined);
 
 /** Hours and period, read from the signed credentials themselves, so the statement matches them. */
 export function summarise(credentials: Json[]): ClrSummary {
@@ -144,7 +142,9 @@ export function createClrService(deps: { db: Db; issuers: IssuerService; issuanc
       const jwtOnly = holding.length - nested.length;
       if (nested.length === 0) {
         // An empty record would certify nothing: ClrSubject.verifiableCredential is what the learner was awarded.
-        throw conflict(`Learner ${learnerId} holds no valid credential here with a Data Integrity proof (revoked ${revoked}, suspended ${suspended}, JWT alone ${jwtOnly}); a CLR needs at least one`);
+        throw conflict(
+          `Learner ${learnerId} holds no valid credential here with a Data Integrity proof (revoked ${revoked}, suspended ${suspended}, JWT alone ${jwtOnly}); a CLR needs at least one`,
+        );
       }
       const validFrom = xsdDateTime(new Date());
       const issuerProfile = issuers.profileOf(issuer);

@@ -8,7 +8,18 @@ import { badRequest } from '../errors.js';
 import type { BatchRow } from './batch.service.js';
 
 const RECIPIENT = ['name', 'email', 'did', 'externalId'];
-const PLAIN = ['validFrom', 'validUntil', 'activityStartDate', 'activityEndDate', 'role', 'term', 'creditsEarned', 'narrative', 'jwtAlgorithm', 'idempotencyKey'];
+const PLAIN = [
+  'validFrom',
+  'validUntil',
+  'activityStartDate',
+  'activityEndDate',
+  'role',
+  'term',
+  'creditsEarned',
+  'narrative',
+  'jwtAlgorithm',
+  'idempotencyKey',
+];
 const EVIDENCE: Record<string, string> = { evidenceUrl: 'url', evidenceName: 'name', evidenceNarrative: 'narrative' };
 const GROUP: Record<string, string> = { groupName: 'name', groupTopic: 'topic', sessionsAttended: 'sessionsAttended', sessionsTotal: 'sessionsTotal' };
 export const CSV_COLUMNS = [...RECIPIENT, ...PLAIN, 'result', ...Object.keys(EVIDENCE), ...Object.keys(GROUP)];
@@ -33,7 +44,14 @@ function cellValue(column: string, text: string): string | number {
 export function rowsFromCsv(text: string): BatchRow[] {
   let records: { record: Record<string, string>; info: { lines: number } }[];
   try {
-    records = parse(text, { bom: true, columns: (header: string[]) => header.map((h) => h.trim()), skip_empty_lines: true, trim: true, info: true, relax_column_count: false });
+    records = parse(text, {
+      bom: true,
+      columns: (header: string[]) => header.map((h) => h.trim()),
+      skip_empty_lines: true,
+      trim: true,
+      info: true,
+      relax_column_count: false,
+    });
   } catch (error) {
     throw badRequest(`the CSV cannot be read: ${(error as Error).message}`, 'body');
   }

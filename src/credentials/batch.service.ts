@@ -45,7 +45,11 @@ export function createBatchService(deps: { db: Db; urls: Urls; achievements: Ach
   const { db, urls, achievements, credentials, issuance } = deps;
 
   /** Validates one row as the single-credential route would; returns the error or the dates. */
-  function check(achievement: AchievementRow, raw: unknown, securing: Securing | undefined): { item: BatchItem; dates: { validFrom: string; validUntil?: string } } | { error: { field: string; detail: string } } {
+  function check(
+    achievement: AchievementRow,
+    raw: unknown,
+    securing: Securing | undefined,
+  ): { item: BatchItem; dates: { validFrom: string; validUntil?: string } } | { error: { field: string; detail: string } } {
     const item = structuredClone(raw);
     if (!validateItem(item)) {
       const problem = describeValidation((validateItem.errors ?? []) as AjvIssue[], undefined);
@@ -74,7 +78,13 @@ export function createBatchService(deps: { db: Db; urls: Urls; achievements: Ach
 
   return {
     /** `batchKey`: the request's Idempotency-Key; `securing`: for rows that do not say. */
-    async issue(issuer: IssuerRow, achievementId: string, rows: BatchRow[], actor: string, options: { batchKey?: string | undefined; securing?: Securing | undefined } = {}) {
+    async issue(
+      issuer: IssuerRow,
+      achievementId: string,
+      rows: BatchRow[],
+      actor: string,
+      options: { batchKey?: string | undefined; securing?: Securing | undefined } = {},
+    ) {
       const { batchKey, securing } = options;
       const achievement = await achievements.findForIssuer(issuer.id, achievementId);
       const results = new Array<BatchResult>(rows.length);
@@ -99,10 +109,20 @@ export function createBatchService(deps: { db: Db; urls: Urls; achievements: Ach
       });
 
       // Rows an earlier attempt already issued are answered, not issued again.
-      const done = await existingKeys(issuer.id, valid.flatMap((v) => (v.key ? [v.key] : [])));
+      const done = await existingKeys(
+        issuer.id,
+        valid.flatMap((v) => (v.key ? [v.key] : [])),
+      );
       const pending = valid.filter((v) => {
         const id = v.key ? done.get(v.key) : undefined;
-        if (id) results[v.index] = { index: v.index, ...(rows[v.index]!.line !== undefined ? { line: rows[v.index]!.line } : {}), id, url: urls.credential(id), replayed: true };
+        if (id)
+          results[v.index] = {
+            index: v.index,
+            ...(rows[v.index]!.line !== undefined ? { line: rows[v.index]!.line } : {}),
+            id,
+            url: urls.credential(id),
+            replayed: true,
+          };
         return !id;
       });
 
@@ -120,7 +140,9 @@ export function createBatchService(deps: { db: Db; urls: Urls; achievements: Ach
         };
       };
       try {
-        const plans = pending.map((p) => credentials.plan(issuer, achievement, p.item, p.dates, { actor, idempotencyKey: p.key, auditDetails: { batch: true } }));
+        const plans = pending.map((p) =>
+          credentials.plan(issuer, achievement, p.item, p.dates, { actor, idempotencyKey: p.key, auditDetails: { batch: true } }),
+        );
         await issuance.issueMany(issuer, plans, (first, stored) => {
           written += stored.length;
           stored.forEach(({ id, url }, k) => {
@@ -133,9 +155,7 @@ export function createBatchService(deps: { db: Db; urls: Urls; achievements: Ach
         // Whole chunks were written before the failure: say which, so that nobody issues them twice.
         // `results` holds every row answered (issued now, issued before, invalid); the rest were not issued.
         if (written === 0) throw error;
-        const retry = batchKey
-          ? 'send the same request again with the same Idempotency-Key to issue the rest'
-          : 'send again only the rows not in `results`';
+        const retry = batchKey ? 'send the same request again with the same Idempotency-Key to issue the rest' : 'send again only the rows not in `results`';
         throw new AppError(
           isDatabaseUnavailable(error) ? 503 : 500,
           ErrorCode.batchIncomplete,

@@ -9,8 +9,7 @@ import type { UnsignedCredential } from '../crypto/securing.js';
 import { normaliseEmail } from '../learners/learner.repository.js';
 import { normaliseId } from '../text.js';
 
-export const OB_ACHIEVEMENT_CREDENTIAL_SCHEMA =
-  'https://purl.imsglobal.org/spec/ob/v3p0/schema/json/ob_v3p0_achievementcredential_schema.json';
+export const OB_ACHIEVEMENT_CREDENTIAL_SCHEMA = 'https://purl.imsglobal.org/spec/ob/v3p0/schema/json/ob_v3p0_achievementcredential_schema.json';
 
 export interface EvidenceInput {
   url?: string;
@@ -79,7 +78,12 @@ export function toDateTime(value: string): string {
 
 /** OB 3.0 IdentityHash: 'sha256$' + hex(SHA-256(identity + salt)). */
 export function hashIdentity(identity: string, salt: string): string {
-  return 'sha256$' + createHash('sha256').update(identity + salt, 'utf8').digest('hex');
+  return (
+    'sha256$' +
+    createHash('sha256')
+      .update(identity + salt, 'utf8')
+      .digest('hex')
+  );
 }
 
 /**

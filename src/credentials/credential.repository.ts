@@ -8,7 +8,6 @@ export function jwtOf(row: { document: unknown; jwt: string }): string {
   return attachJwtPayload(row.jwt, row.document as Record<string, unknown>);
 }
 
-
 export function findCredentialByIdempotencyKey(db: Kysely<Database>, issuerId: string, key: string): Promise<CredentialRow | undefined> {
   return db.selectFrom('credentials').selectAll().where('issuer_id', '=', issuerId).where('idempotency_key', '=', key).executeTakeFirst();
 }
@@ -22,7 +21,11 @@ export function findOwnedCredential(db: Kysely<Database>, issuerId: string, id: 
 export type LearnerFilter = { email: string } | { did: string } | { learnerId: string } | { externalId: string };
 
 /** A page of an issuer's credentials, newest first, after the (created_at, id) of `after`. */
-export function listCredentials(db: Kysely<Database>, issuerId: string, query: { achievementId?: string; learner?: LearnerFilter; after?: { at: Date; id: string }; limit: number }) {
+export function listCredentials(
+  db: Kysely<Database>,
+  issuerId: string,
+  query: { achievementId?: string; learner?: LearnerFilter; after?: { at: Date; id: string }; limit: number },
+) {
   let q = db
     .selectFrom('credentials')
     .innerJoin('learners', 'learners.id', 'credentials.learner_id')
@@ -53,7 +56,9 @@ export function listCredentials(db: Kysely<Database>, issuerId: string, query: {
   }
   const after = query.after;
   if (after) {
-    q = q.where((eb) => eb.or([eb('credentials.created_at', '<', after.at), eb.and([eb('credentials.created_at', '=', after.at), eb('credentials.id', '<', after.id)])]));
+    q = q.where((eb) =>
+      eb.or([eb('credentials.created_at', '<', after.at), eb.and([eb('credentials.created_at', '=', after.at), eb('credentials.id', '<', after.id)])]),
+    );
   }
   return q.orderBy('credentials.created_at', 'desc').orderBy('credentials.id', 'desc').limit(query.limit).execute();
 }
@@ -62,11 +67,19 @@ export function listCredentials(db: Kysely<Database>, issuerId: string, query: {
 export type StatusChange = 'revoke' | 'suspend' | 'unsuspend';
 
 /** Applies a status change to a credential of this issuer's; undefined when it is not in a state the change applies to. */
-export function changeCredentialStatus(db: Kysely<Database>, issuerId: string, id: string, change: StatusChange, reason: string | null): Promise<CredentialRow | undefined> {
+export function changeCredentialStatus(
+  db: Kysely<Database>,
+  issuerId: string,
+  id: string,
+  change: StatusChange,
+  reason: string | null,
+): Promise<CredentialRow | undefined> {
   let q = db.updateTable('credentials').where('id', '=', id).where('issuer_id', '=', issuerId).where('revoked_at', 'is', null);
   if (change === 'revoke') return q.set({ revoked_at: new Date(), revocation_reason: reason }).returningAll().executeTakeFirst();
   q = q.where('suspended_at', change === 'suspend' ? 'is' : 'is not', null);
-  return (change === 'suspend' ? q.set({ suspended_at: new Date(), suspension_reason: reason }) : q.set({ suspended_at: null, suspension_reason: null })).returningAll().executeTakeFirst();
+  return (change === 'suspend' ? q.set({ suspended_at: new Date(), suspension_reason: reason }) : q.set({ suspended_at: null, suspension_reason: null }))
+    .returningAll()
+    .executeTakeFirst();
 }
 
 export function findIdempotencyKeys(db: Kysely<Database>, issuerId: string, keys: string[]) {

@@ -27,30 +27,26 @@ export async function credentialRoutes(app: FastifyInstance, { credentials, batc
     }
   });
 
-  app.post<{ Body: { achievementId?: string; securing?: Securing; items: unknown[] }; Querystring: { achievementId?: string; securing?: Securing }; Headers: { 'idempotency-key'?: string } }>(
-    '/v1/credentials/batch',
-    { schema: batchRoutesSchema, bodyLimit: BATCH_BODY_LIMIT },
-    async (request) => {
-      const { issuer, principal } = await app.authenticateIssuerWithPrincipal(request);
-      const achievementId = request.body.achievementId ?? request.query.achievementId;
-      if (!achievementId) throw badRequest('achievementId is required (in the JSON body, or ?achievementId= with CSV)', 'achievementId');
-      const rows = csvLines.get(request.body) ?? request.body.items.map((item) => ({ item }));
-      const securing = request.body.securing ?? request.query.securing;
-      return batches.issue(issuer, achievementId, rows, actorOf(principal), { batchKey: request.headers['idempotency-key'], securing });
-    },
-  );
+  app.post<{
+    Body: { achievementId?: string; securing?: Securing; items: unknown[] };
+    Querystring: { achievementId?: string; securing?: Securing };
+    Headers: { 'idempotency-key'?: string };
+  }>('/v1/credentials/batch', { schema: batchRoutesSchema, bodyLimit: BATCH_BODY_LIMIT }, async (request) => {
+    const { issuer, principal } = await app.authenticateIssuerWithPrincipal(request);
+    const achievementId = request.body.achievementId ?? request.query.achievementId;
+    if (!achievementId) throw badRequest('achievementId is required (in the JSON body, or ?achievementId= with CSV)', 'achievementId');
+    const rows = csvLines.get(request.body) ?? request.body.items.map((item) => ({ item }));
+    const securing = request.body.securing ?? request.query.securing;
+    return batches.issue(issuer, achievementId, rows, actorOf(principal), { batchKey: request.headers['idempotency-key'], securing });
+  });
 
-  app.post<{ Body: CredentialInput; Headers: { 'idempotency-key'?: string } }>(
-    '/v1/credentials',
-    { schema: s.issue },
-    async (request, reply) => {
-      const { issuer, principal } = await app.authenticateIssuerWithPrincipal(request);
-      const { issued, replayed } = await credentials.issue(issuer, request.body, actorOf(principal), request.headers['idempotency-key']);
-      if (replayed) reply.header('idempotent-replayed', 'true');
-      reply.header('location', issued.url);
-      return reply.code(201).send(issued);
-    },
-  );
+  app.post<{ Body: CredentialInput; Headers: { 'idempotency-key'?: string } }>('/v1/credentials', { schema: s.issue }, async (request, reply) => {
+    const { issuer, principal } = await app.authenticateIssuerWithPrincipal(request);
+    const { issued, replayed } = await credentials.issue(issuer, request.body, actorOf(principal), request.headers['idempotency-key']);
+    if (replayed) reply.header('idempotent-replayed', 'true');
+    reply.header('location', issued.url);
+    return reply.code(201).send(issued);
+  });
 
   app.get<{ Querystring: { achievementId?: string; learner?: string; limit: number; cursor?: string } }>(
     '/v1/credentials',
@@ -58,22 +54,16 @@ export async function credentialRoutes(app: FastifyInstance, { credentials, batc
     async (request) => credentials.list(await app.authenticateIssuer(request), request.query),
   );
 
-  app.get<IdParams>('/v1/credentials/:id', { schema: s.get }, async (request) =>
-    credentials.get(await app.authenticateIssuer(request), request.params.id),
-  );
+  app.get<IdParams>('/v1/credentials/:id', { schema: s.get }, async (request) => credentials.get(await app.authenticateIssuer(request), request.params.id));
 
   for (const [action, summary] of [
     ['revoke', 'Revoke a credential (final)'],
     ['suspend', 'Suspend a credential'],
     ['unsuspend', 'Lift a suspension'],
   ] as const) {
-    app.post<IdParams & ReasonBody>(
-      `/v1/credentials/:id/${action}`,
-      { schema: s.changeStatus(`${action}Credential`, summary) },
-      async (request) => {
-        const { issuer, principal } = await app.authenticateIssuerWithPrincipal(request);
-        return credentials[action](issuer, request.params.id, request.body?.reason, actorOf(principal));
-      },
-    );
+    app.post<IdParams & ReasonBody>(`/v1/credentials/:id/${action}`, { schema: s.changeStatus(`${action}Credential`, summary) }, async (request) => {
+      const { issuer, principal } = await app.authenticateIssuerWithPrincipal(request);
+      return credentials[action](issuer, request.params.id, request.body?.reason, actorOf(principal));
+    });
   }
 }

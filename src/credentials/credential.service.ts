@@ -16,13 +16,16 @@ import { normaliseId } from '../text.js';
 import type { Urls } from '../urls.js';
 import { isUuid } from '../ids.js';
 import { normaliseEmail, type LearnerIdentity } from '../learners/learner.repository.js';
-import { changeCredentialStatus, findCredentialByIdempotencyKey, findOwnedCredential, jwtOf, listCredentials, type LearnerFilter, type StatusChange } from './credential.repository.js';
 import {
-  buildCredential,
-  xsdDateTime,
-  type EvidenceInput,
-  type SubjectDetails,
-} from './credential.document.js';
+  changeCredentialStatus,
+  findCredentialByIdempotencyKey,
+  findOwnedCredential,
+  jwtOf,
+  listCredentials,
+  type LearnerFilter,
+  type StatusChange,
+} from './credential.repository.js';
+import { buildCredential, xsdDateTime, type EvidenceInput, type SubjectDetails } from './credential.document.js';
 
 export interface CredentialInput extends SubjectDetails {
   achievementId: string;
@@ -69,9 +72,7 @@ export function statusOf(row: Pick<CredentialRow, 'revoked_at' | 'revocation_rea
 /** A stable digest of the request, so a reused Idempotency-Key with another body is caught. */
 function requestHash(input: unknown): string {
   const canonical = JSON.stringify(input, (_key, value) =>
-    value && typeof value === 'object' && !Array.isArray(value)
-      ? Object.fromEntries(Object.entries(value).sort(([a], [b]) => (a < b ? -1 : 1)))
-      : value,
+    value && typeof value === 'object' && !Array.isArray(value) ? Object.fromEntries(Object.entries(value).sort(([a], [b]) => (a < b ? -1 : 1))) : value,
   );
   return createHash('sha256').update(canonical).digest('hex');
 }
@@ -127,7 +128,8 @@ export function createCredentialService(deps: {
 
   /** Rules that JSON Schema cannot say (or not in words a caller understands). */
   function checkRules(kind: AchievementRow['kind'], input: CredentialInput): void {
-    if (input.securing && !input.securing.includes('jwt')) throw badRequest("securing must include 'jwt': every credential gets a JWT (Data Integrity alone is not offered)", 'securing');
+    if (input.securing && !input.securing.includes('jwt'))
+      throw badRequest("securing must include 'jwt': every credential gets a JWT (Data Integrity alone is not offered)", 'securing');
     if (input.studyGroup && kind !== 'study_group') throw badRequest('studyGroup applies only to study_group achievements', 'studyGroup');
     const group = input.studyGroup;
     if (group?.sessionsAttended !== undefined && group.sessionsTotal !== undefined && group.sessionsAttended > group.sessionsTotal) {
@@ -186,7 +188,9 @@ export function createCredentialService(deps: {
           change === 'revoke'
             ? 'The credential is already revoked; revocation is final'
             : change === 'suspend'
-              ? existing.revoked_at ? 'The credential is revoked' : 'The credential is already suspended'
+              ? existing.revoked_at
+                ? 'The credential is revoked'
+                : 'The credential is already suspended'
               : 'The credential is not suspended',
         );
       }
@@ -214,7 +218,10 @@ export function createCredentialService(deps: {
       checkRules(achievementRow.kind, input);
       const dates = checkDates(input);
       try {
-        const issued = await issuance.issue(issuer, plan(issuer, achievementRow, input, dates, { actor, idempotencyKey, requestHash: idempotency?.hash ?? null }));
+        const issued = await issuance.issue(
+          issuer,
+          plan(issuer, achievementRow, input, dates, { actor, idempotencyKey, requestHash: idempotency?.hash ?? null }),
+        );
         return { issued: { id: issued.id, url: issued.url, credential: issued.credential, jwt: issued.jwt, status: ACTIVE }, replayed: false };
       } catch (error) {
         // The same Idempotency-Key sent twice at once: the unique index lets one through.

@@ -33,13 +33,10 @@ export const aadFor = (keyId: string) => `ieum:signing-key:${keyId}`;
 
 export async function generateKeyMaterial(kek: Buffer, keyId: string, algorithm: KeyAlgorithm): Promise<NewKeyMaterial> {
   const { privateKey, publicKey } =
-    algorithm === 'Ed25519'
-      ? await generate('ed25519')
-      : await generate('rsa', { modulusLength: 2048, publicExponent: 0x10001 });
+    algorithm === 'Ed25519' ? await generate('ed25519') : await generate('rsa', { modulusLength: 2048, publicExponent: 0x10001 });
   const privateJwk = privateKey.export({ format: 'jwk' });
   const publicJwk = publicKey.export({ format: 'jwk' }) as JsonWebKeyPublic;
-  const publicKeyMultibase =
-    algorithm === 'Ed25519' ? (await Ed25519Multikey.fromJwk({ jwk: publicJwk })).publicKeyMultibase : null;
+  const publicKeyMultibase = algorithm === 'Ed25519' ? (await Ed25519Multikey.fromJwk({ jwk: publicJwk })).publicKeyMultibase : null;
   return {
     algorithm,
     publicJwk,

@@ -26,7 +26,8 @@ export function createInlineSigner(): CredentialSigner {
   return {
     async sign(credentials, diKey, jwtKey) {
       const out: SignedPair[] = [];
-      for (const credential of credentials) out.push({ signed: diKey ? await signDataIntegrity(credential, diKey) : credential, jwt: signJwt(credential, jwtKey) });
+      for (const credential of credentials)
+        out.push({ signed: diKey ? await signDataIntegrity(credential, diKey) : credential, jwt: signJwt(credential, jwtKey) });
       return out;
     },
     verifyProof: verifyDataIntegrityProof,
@@ -65,7 +66,11 @@ export function createPoolSigner(threads = availableParallelism()): CredentialSi
       if (!diKey && credentials.length <= TASK_SIZE) return inline.sign(credentials, null, jwtKey);
       const tasks: Promise<SignedParts[]>[] = [];
       for (let i = 0; i < credentials.length; i += TASK_SIZE) {
-        const task: SignTask = { credentials: credentials.slice(i, i + TASK_SIZE), dataIntegrityKey: diKey && asTransferable(diKey), jwtKey: asTransferable(jwtKey) };
+        const task: SignTask = {
+          credentials: credentials.slice(i, i + TASK_SIZE),
+          dataIntegrityKey: diKey && asTransferable(diKey),
+          jwtKey: asTransferable(jwtKey),
+        };
         tasks.push(pool.run(task));
       }
       const parts = (await Promise.all(tasks)).flat();

@@ -37,6 +37,7 @@ export interface SignedParts {
 export default async function signMany(task: SignTask): Promise<SignedParts[]> {
   const [diKey, jwtKey] = await Promise.all([task.dataIntegrityKey && keyOf(task.dataIntegrityKey), keyOf(task.jwtKey)]);
   const out: SignedParts[] = [];
-  for (const credential of task.credentials) out.push({ proof: diKey ? await createDataIntegrityProof(credential, diKey) : null, jwt: signJwt(credential, jwtKey) });
+  for (const credential of task.credentials)
+    out.push({ proof: diKey ? await createDataIntegrityProof(credential, diKey) : null, jwt: signJwt(credential, jwtKey) });
   return out;
 }

@@ -11,7 +11,11 @@ import type { Db } from './database.js';
 export class WrongKeyEncryptionKey extends Error {}
 
 export async function checkKeyEncryptionKey(db: Db, kek: Buffer): Promise<void> {
-  await db.insertInto('key_encryption_check').values({ id: 1, sealed: sealCanary(kek) }).onConflict((oc) => oc.column('id').doNothing()).execute();
+  await db
+    .insertInto('key_encryption_check')
+    .values({ id: 1, sealed: sealCanary(kek) })
+    .onConflict((oc) => oc.column('id').doNothing())
+    .execute();
   const canary = await db.selectFrom('key_encryption_check').select('sealed').where('id', '=', 1).executeTakeFirstOrThrow();
   const newestKey = await db.selectFrom('signing_keys').select(['id', 'private_key_sealed']).orderBy('created_at', 'desc').limit(1).executeTakeFirst();
   const opens = opensUnder(kek, canary.sealed) && (!newestKey || opensUnder(kek, newestKey.private_key_sealed, aadFor(newestKey.id)));

@@ -20,10 +20,28 @@ export async function healthRoutes(app: FastifyInstance, { health }: Services): 
   });
 
   const answer = async (reply: FastifyReply) => {
-    if (closing) return reply.code(503).type('application/problem+json').send(problem(503, ErrorCode.unavailable, 'Shutting down'));
+    if (closing)
+      return reply
+        .code(503)
+        .type('application/problem+json')
+        .send(problem(503, ErrorCode.unavailable, 'Shutting down'));
     if (await health.check()) return { status: 'ok', database: 'ok' };
-    return reply.code(503).type('application/problem+json').send(problem(503, ErrorCode.unavailable, 'The database is not answering'));
+    return reply
+      .code(503)
+      .type('application/problem+json')
+      .send(problem(503, ErrorCode.unavailable, 'The database is not answering'));
   };
   app.get('/health', { schema: healthSchema, logLevel: 'warn' }, async (_request, reply) => answer(reply));
-  app.get('/ready', { schema: { ...healthSchema, operationId: 'ready', summary: 'Readiness for a load balancer: 503 while the database is away or the instance is shutting down' }, logLevel: 'warn' }, async (_request, reply) => answer(reply));
+  app.get(
+    '/ready',
+    {
+      schema: {
+        ...healthSchema,
+        operationId: 'ready',
+        summary: 'Readiness for a load balancer: 503 while the database is away or the instance is shutting down',
+      },
+      logLevel: 'warn',
+    },
+    async (_request, reply) => answer(reply),
+  );
 }

@@ -23,7 +23,14 @@ export function createHoursReportService(deps: { db: Db; urls: Urls; hours: Hour
         email: learner.email,
         externalId: learner.external_id,
         did: learner.did,
-        credentials: rows.map((r) => ({ id: r.id, url: urls.credential(r.id), achievementId: r.achievement_id, achievementName: r.name, issuedAt: r.created_at.toISOString(), state: statusOf(r).state })),
+        credentials: rows.map((r) => ({
+          id: r.id,
+          url: urls.credential(r.id),
+          achievementId: r.achievement_id,
+          achievementName: r.name,
+          issuedAt: r.created_at.toISOString(),
+          state: statusOf(r).state,
+        })),
         hours: await hours.totals(learner.id),
       };
     },

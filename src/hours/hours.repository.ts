@@ -15,7 +15,9 @@ export interface SessionRow {
 }
 
 function sessions(db: Db) {
-  return db.selectFrom('training_hours').select(['id', 'achievement_id', 'hours', 'activity', sql<string>`session_date::text`.as('date'), 'voided_at', 'void_reason']);
+  return db
+    .selectFrom('training_hours')
+    .select(['id', 'achievement_id', 'hours', 'activity', sql<string>`session_date::text`.as('date'), 'voided_at', 'void_reason']);
 }
 
 export function findSession(db: Db, id: string): Promise<SessionRow> {
@@ -34,7 +36,17 @@ export function findOwnedSession(db: Db, issuerId: string, by: { id: string } | 
 
 export async function insertSession(
   db: Db,
-  session: { id: string; issuerId: string; achievementId: string; learnerId: string; hours: number; activity: string; date: string; evidence: unknown[] | undefined; idempotencyKey: string | null },
+  session: {
+    id: string;
+    issuerId: string;
+    achievementId: string;
+    learnerId: string;
+    hours: number;
+    activity: string;
+    date: string;
+    evidence: unknown[] | undefined;
+    idempotencyKey: string | null;
+  },
 ): Promise<void> {
   await db
     .insertInto('training_hours')
@@ -82,7 +94,11 @@ export async function yearTotal(db: Db, learnerId: string, achievementId: string
             sql<string | null>`least(min(session_date), ${plus.date}::date)::text`.as('first'),
             sql<string | null>`greatest(max(session_date), ${plus.date}::date)::text`.as('last'),
           ]
-        : [sql<string>`coalesce(sum(hours), 0)::text`.as('total'), sql<string | null>`min(session_date)::text`.as('first'), sql<string | null>`max(session_date)::text`.as('last')],
+        : [
+            sql<string>`coalesce(sum(hours), 0)::text`.as('total'),
+            sql<string | null>`min(session_date)::text`.as('first'),
+            sql<string | null>`max(session_date)::text`.as('last'),
+          ],
     )
     .where('learner_id', '=', learnerId)
     .where('achievement_id', '=', achievementId)
@@ -93,11 +109,22 @@ export async function yearTotal(db: Db, learnerId: string, achievementId: string
 }
 
 export async function findAward(db: Db, achievementId: string, learnerId: string, year: number): Promise<string | undefined> {
-  return (await db.selectFrom('hours_awards').select('credential_id').where('achievement_id', '=', achievementId).where('learner_id', '=', learnerId).where('year', '=', year).executeTakeFirst())?.credential_id;
+  return (
+    await db
+      .selectFrom('hours_awards')
+      .select('credential_id')
+      .where('achievement_id', '=', achievementId)
+      .where('learner_id', '=', learnerId)
+      .where('year', '=', year)
+      .executeTakeFirst()
+  )?.credential_id;
 }
 
 export async function insertAward(db: Db, award: { achievementId: string; learnerId: string; year: number; credentialId: string }): Promise<void> {
-  await db.insertInto('hours_awards').values({ achievement_id: award.achievementId, learner_id: award.learnerId, year: award.year, credential_id: award.credentialId }).execute();
+  await db
+    .insertInto('hours_awards')
+    .values({ achievement_id: award.achievementId, learner_id: award.learnerId, year: award.year, credential_id: award.credentialId })
+    .execute();
 }
 
 export async function requiredHoursOf(db: Db, achievementId: string): Promise<number> {

@@ -62,7 +62,15 @@ export function createHoursService(deps: { db: Db; urls: Urls; achievements: Ach
   const { db, urls, achievements, credentials, issuance } = deps;
 
   /** The award credential for a year's total, built and signed (not stored). */
-  function prepareAward(issuer: IssuerRow, achievement: AchievementRow, input: HoursInput, year: number, required: number, at: YearTotal, actor: string): Promise<PreparedCredential> {
+  function prepareAward(
+    issuer: IssuerRow,
+    achievement: AchievementRow,
+    input: HoursInput,
+    year: number,
+    required: number,
+    at: YearTotal,
+    actor: string,
+  ): Promise<PreparedCredential> {
     const subject = {
       recipient: input.learner,
       creditsEarned: at.total,
@@ -71,7 +79,10 @@ export function createHoursService(deps: { db: Db; urls: Urls; achievements: Ach
       term: String(year),
       narrative: `${year}년 직무교육 ${at.total}시간 이수 (기준 ${required}시간)`,
     };
-    return issuance.prepare(issuer, credentials.plan(issuer, achievement, subject, credentials.checkDates({ ...subject, achievementId: achievement.id }), { actor }));
+    return issuance.prepare(
+      issuer,
+      credentials.plan(issuer, achievement, subject, credentials.checkDates({ ...subject, achievementId: achievement.id }), { actor }),
+    );
   }
 
   /**
@@ -91,7 +102,9 @@ export function createHoursService(deps: { db: Db; urls: Urls; achievements: Ach
 
     for (let attempt = 1; ; attempt++) {
       const known = await findLearnerIdByIdentity(db, issuer.id, input.learner);
-      const expected = known ? await yearTotal(db, known, achievement.id, year, { hours: input.hours, date: input.date }) : { total: input.hours, first: input.date, last: input.date };
+      const expected = known
+        ? await yearTotal(db, known, achievement.id, year, { hours: input.hours, date: input.date })
+        : { total: input.hours, first: input.date, last: input.date };
       const due = expected.total >= required && !(known && (await findAward(db, achievement.id, known, year)));
       const award = due ? await prepareAward(issuer, achievement, input, year, required, expected, actor) : undefined;
       try {
@@ -99,7 +112,17 @@ export function createHoursService(deps: { db: Db; urls: Urls; achievements: Ach
           const learnerId = await upsertLearner(trx, issuer.id, input.learner);
           await lockLearner(trx, learnerId);
           const id = randomUUID();
-          await insertSession(trx, { id, issuerId: issuer.id, achievementId: achievement.id, learnerId, hours: input.hours, activity: input.activity, date: input.date, evidence: input.evidence, idempotencyKey: idempotencyKey ?? null });
+          await insertSession(trx, {
+            id,
+            issuerId: issuer.id,
+            achievementId: achievement.id,
+            learnerId,
+            hours: input.hours,
+            activity: input.activity,
+            date: input.date,
+            evidence: input.evidence,
+            idempotencyKey: idempotencyKey ?? null,
+          });
           await insertAuditEvents(trx, [{ issuerId: issuer.id, actor, action: 'hours.recorded', subject: id, details: { learnerId, hours: input.hours } }]);
           const { total, first, last } = await yearTotal(trx, learnerId, achievement.id, year);
 
@@ -119,7 +142,14 @@ export function createHoursService(deps: { db: Db; urls: Urls; achievements: Ach
       } catch (error) {
         if (!(error instanceof StaleAward)) throw error;
         if (attempt >= AWARD_ATTEMPTS) {
-          throw new AppError(503, ErrorCode.unavailable, 'Other sessions of this learner are being recorded at this moment; send this one again', undefined, undefined, { cause: error });
+          throw new AppError(
+            503,
+            ErrorCode.unavailable,
+            'Other sessions of this learner are being recorded at this moment; send this one again',
+            undefined,
+            undefined,
+            { cause: error },
+          );
         }
       }
     }
@@ -145,7 +175,12 @@ export function createHoursService(deps: { db: Db; urls: Urls; achievements: Ach
 
   return {
     /** With an idempotency key, a repeat answers with the first session instead of adding hours twice. */
-    async record(issuer: IssuerRow, input: HoursInput, actor: string, idempotencyKey?: string): Promise<{ replayed: boolean } & Awaited<ReturnType<typeof recordOnce>>> {
+    async record(
+      issuer: IssuerRow,
+      input: HoursInput,
+      actor: string,
+      idempotencyKey?: string,
+    ): Promise<{ replayed: boolean } & Awaited<ReturnType<typeof recordOnce>>> {
       if (idempotencyKey) {
         const earlier = await replay(issuer, idempotencyKey);
         if (earlier) return { ...earlier, replayed: true };

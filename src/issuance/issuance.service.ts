@@ -78,7 +78,9 @@ export function createIssuance(deps: { db: Db; urls: Urls; keys: KeyStore; statu
     const groups = (['EdDSA', 'RS256'] as const).flatMap((jwtAlgorithm) => [true, false].map((dataIntegrity) => ({ jwtAlgorithm, dataIntegrity })));
     await Promise.all(
       groups.map(async (group) => {
-        const positions = plans.flatMap((plan, i) => (plan.securing.jwtAlgorithm === group.jwtAlgorithm && plan.securing.dataIntegrity === group.dataIntegrity ? [i] : []));
+        const positions = plans.flatMap((plan, i) =>
+          plan.securing.jwtAlgorithm === group.jwtAlgorithm && plan.securing.dataIntegrity === group.dataIntegrity ? [i] : [],
+        );
         if (positions.length === 0) return;
         const pairs: SignedPair[] = await signer.sign(
           positions.map((i) => drafts[i]!.unsigned),
@@ -105,7 +107,11 @@ export function createIssuance(deps: { db: Db; urls: Urls; keys: KeyStore; statu
 
   /** The one function that stores signed credentials. */
   async function store(prepared: PreparedCredential[], transaction?: Db): Promise<void> {
-    if (transaction) return insertIssuedCredentials(transaction, prepared.map((p) => p.record));
+    if (transaction)
+      return insertIssuedCredentials(
+        transaction,
+        prepared.map((p) => p.record),
+      );
     await Promise.all(prepared.map((p) => writer.write(p.record)));
   }
 
@@ -133,7 +139,13 @@ export function createIssuance(deps: { db: Db; urls: Urls; keys: KeyStore; statu
       for (let i = 0; i < plans.length; i += CHUNK) starts.push(i);
       const ready = async (start: number) => {
         const prepared = await buildAndSign(issuer, plans.slice(start, start + CHUNK), slots.slice(start, start + CHUNK));
-        return { prepared, statement: composeIssuedCredentialsInsert(db, prepared.map((p) => p.record)) };
+        return {
+          prepared,
+          statement: composeIssuedCredentialsInsert(
+            db,
+            prepared.map((p) => p.record),
+          ),
+        };
       };
       let next = ready(starts[0]!);
       for (let k = 0; k < starts.length; k++) {
@@ -142,7 +154,10 @@ export function createIssuance(deps: { db: Db; urls: Urls; keys: KeyStore; statu
         // Should the write fail, it is answered below; should the next chunk's signing fail while
         // this one is written, it is answered on the next turn or, after a failed write, never.
         writing.catch(() => {});
-        if (k + 1 < starts.length) (next = ready(starts[k + 1]!)).catch(() => {});
+        if (k + 1 < starts.length) {
+          next = ready(starts[k + 1]!);
+          next.catch(() => {});
+        }
         await writing;
         onWritten(starts[k]!, prepared);
       }

@@ -67,8 +67,11 @@ export function composeIssuedCredentialsInsert(db: Kysely<Database>, credentials
   });
   const people = credentials.flatMap((c) => ('identity' in c.learner ? [{ issuerId: c.issuerId, who: c.learner.identity }] : []));
   // Rows that name their learner's id need no upsert; the join then finds nothing for them.
-  const learners = people.length > 0 ? learnerUpsertsCte(people) : sql`learner (id, issuer_id, identity) as (select null::uuid, null::uuid, null::text where false)`;
-  const created = credentials.flatMap((c) => ('created' in c.learner ? [sql`(${c.learner.created.id}::uuid, ${c.issuerId}::uuid, ${c.learner.created.name})`] : []));
+  const learners =
+    people.length > 0 ? learnerUpsertsCte(people) : sql`learner (id, issuer_id, identity) as (select null::uuid, null::uuid, null::text where false)`;
+  const created = credentials.flatMap((c) =>
+    'created' in c.learner ? [sql`(${c.learner.created.id}::uuid, ${c.issuerId}::uuid, ${c.learner.created.name})`] : [],
+  );
   // Checked at the end of the statement, the credentials' learner_id finds these rows.
   const createdLearners = created.length > 0 ? sql`created_learners as (insert into learners (id, issuer_id, name) values ${sql.join(created)}),` : sql``;
   return sql`
@@ -108,7 +111,10 @@ export function createCredentialWriter(db: Kysely<Database>) {
   async function writeGroup(group: Waiting[]): Promise<void> {
     if (group.length === 1) return writeAlone(group[0]!);
     try {
-      await insertIssuedCredentials(db, group.map((w) => w.credential));
+      await insertIssuedCredentials(
+        db,
+        group.map((w) => w.credential),
+      );
       for (const w of group) w.done();
     } catch {
       for (const w of group) await writeAlone(w);

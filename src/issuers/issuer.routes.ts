@@ -14,26 +14,18 @@ export async function issuerRoutes(app: FastifyInstance, { issuers }: Services):
     return reply.code(201).send(created);
   });
 
-  app.post<{ Params: { slug: string }; Body: { label?: string } }>(
-    '/v1/issuers/:slug/api-keys',
-    { schema: s.createApiKey },
-    async (request, reply) => {
-      const principal = await app.authenticate(request);
-      requireAdmin(principal);
-      return reply.code(201).send(await issuers.createApiKey(request.params.slug, request.body?.label, actorOf(principal)));
-    },
-  );
+  app.post<{ Params: { slug: string }; Body: { label?: string } }>('/v1/issuers/:slug/api-keys', { schema: s.createApiKey }, async (request, reply) => {
+    const principal = await app.authenticate(request);
+    requireAdmin(principal);
+    return reply.code(201).send(await issuers.createApiKey(request.params.slug, request.body?.label, actorOf(principal)));
+  });
 
-  app.delete<{ Params: { slug: string; id: string } }>(
-    '/v1/issuers/:slug/api-keys/:id',
-    { schema: s.revokeApiKey },
-    async (request, reply) => {
-      const principal = await app.authenticate(request);
-      requireAdmin(principal);
-      await issuers.revokeApiKey(request.params.slug, request.params.id, actorOf(principal));
-      return reply.code(204).send();
-    },
-  );
+  app.delete<{ Params: { slug: string; id: string } }>('/v1/issuers/:slug/api-keys/:id', { schema: s.revokeApiKey }, async (request, reply) => {
+    const principal = await app.authenticate(request);
+    requireAdmin(principal);
+    await issuers.revokeApiKey(request.params.slug, request.params.id, actorOf(principal));
+    return reply.code(204).send();
+  });
 
   app.post<{ Params: { slug: string } }>('/v1/issuers/:slug/keys/rotate', { schema: s.rotateKeys }, async (request) => {
     const principal = await app.authenticate(request);

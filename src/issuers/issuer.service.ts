@@ -29,11 +29,7 @@ export interface NewApiKey {
   label: string | null;
 }
 
-export const DID_CONTEXTS = [
-  'https://www.w3.org/ns/did/v1',
-  'https://w3id.org/security/multikey/v1',
-  'https://w3id.org/security/jwk/v1',
-];
+export const DID_CONTEXTS = ['https://www.w3.org/ns/did/v1', 'https://w3id.org/security/multikey/v1', 'https://w3id.org/security/jwk/v1'];
 
 export type IssuerService = ReturnType<typeof createIssuerService>;
 
@@ -113,7 +109,12 @@ export function createIssuerService(deps: { db: Db; keys: KeyStore; urls: Urls; 
       const verificationMethod = rows.map((row) =>
         row.algorithm === 'Ed25519'
           ? { id: `${did}#${row.fragment}`, type: 'Multikey', controller: did, publicKeyMultibase: row.public_key_multibase }
-          : { id: `${did}#${row.fragment}`, type: 'JsonWebKey', controller: did, publicKeyJwk: { ...row.public_jwk, alg: 'RS256', kid: `${did}#${row.fragment}` } },
+          : {
+              id: `${did}#${row.fragment}`,
+              type: 'JsonWebKey',
+              controller: did,
+              publicKeyJwk: { ...row.public_jwk, alg: 'RS256', kid: `${did}#${row.fragment}` },
+            },
       );
       // Retired keys stay listed, so credentials they signed keep verifying.
       const ids = verificationMethod.map((m) => m.id);

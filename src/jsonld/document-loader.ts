@@ -80,7 +80,8 @@ export function unknownContexts(context: unknown): string[] {
       for (const [key, item] of Object.entries(value)) {
         if (key === '@import' || key === '@context') visit(item, depth + 1);
         // A term definition may carry a scoped context of its own.
-        else if (item && typeof item === 'object' && !Array.isArray(item) && '@context' in item) visit((item as Record<string, unknown>)['@context'], depth + 1);
+        else if (item && typeof item === 'object' && !Array.isArray(item) && '@context' in item)
+          visit((item as Record<string, unknown>)['@context'], depth + 1);
       }
     } else if (value !== null) {
       unknown.push(`an invalid context entry (${typeof value})`);

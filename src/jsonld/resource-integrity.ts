@@ -31,13 +31,22 @@ function packageFile(name: string, file: string): Buffer {
  * the loader serves for its URL.
  */
 export const heldResources: ReadonlyMap<string, readonly Buffer[]> = new Map<string, Buffer[]>([
-  [VC_V2_CONTEXT, [packageFile('@digitalbazaar/credentials-context', 'contexts/v2.jsonld'), readFileSync(new URL('./contexts/credentials-v2-2024-07.jsonld', import.meta.url))]],
+  [
+    VC_V2_CONTEXT,
+    [
+      packageFile('@digitalbazaar/credentials-context', 'contexts/v2.jsonld'),
+      readFileSync(new URL('./contexts/credentials-v2-2024-07.jsonld', import.meta.url)),
+    ],
+  ],
   [VC_V1_CONTEXT, [packageFile('@digitalbazaar/credentials-context', 'contexts/v1.jsonld')]],
   [VC_EXAMPLES_V2_CONTEXT, [readFileSync(new URL('./contexts/credentials-examples-v2.jsonld', import.meta.url))]],
   ['https://w3id.org/security/data-integrity/v1', [packageFile('@digitalbazaar/data-integrity-context', 'contexts/data-integrity-v1.jsonld')]],
   ['https://w3id.org/security/data-integrity/v2', [packageFile('@digitalbazaar/data-integrity-context', 'contexts/data-integrity-v2.jsonld')]],
   ['https://w3id.org/security/multikey/v1', [packageFile('@digitalbazaar/multikey-context', 'contexts/multikey-v1.jsonld')]],
-  ['https://www.w3.org/ns/credentials/status/v1', [packageFile('@digitalbazaar/vc-bitstring-status-list-context', 'contexts/vc-bitstring-status-list-v1.jsonld')]],
+  [
+    'https://www.w3.org/ns/credentials/status/v1',
+    [packageFile('@digitalbazaar/vc-bitstring-status-list-context', 'contexts/vc-bitstring-status-list-v1.jsonld')],
+  ],
   ['https://www.w3.org/ns/did/v1', [packageFile('did-context', 'contexts/did-v1.jsonld')]],
 ]);
 // A URL listed here and not served would be a resource the service claims to hold and does not.
@@ -47,7 +56,7 @@ const ALGORITHMS = { sha256: 32, sha384: 48, sha512: 64 } as const;
 type Algorithm = keyof typeof ALGORITHMS;
 
 /** Multihash codes of the SHA-2 functions (multicodec table): a digestMultibase may carry one. */
-const MULTIHASH: Record<number, Algorithm> = { 0x12: 'sha256', 0x20: 'sha384', 0x13: 'sha512' };
+const MULTIHASH: Record<number, Algorithm> = { 18: 'sha256', 32: 'sha384', 19: 'sha512' };
 
 const digests = new Map<string, Map<Algorithm, Buffer>[]>();
 function digestsOf(url: string): Map<Algorithm, Buffer>[] | undefined {

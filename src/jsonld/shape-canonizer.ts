@@ -29,14 +29,22 @@ import jsonld from 'jsonld';
 import * as rdfCanonize from 'rdf-canonize';
 import type { DocumentLoader } from './document-loader.js';
 
-interface NamedNode { termType: 'NamedNode'; value: string }
+interface NamedNode {
+  termType: 'NamedNode';
+  value: string;
+}
 interface Term {
   termType: 'NamedNode' | 'BlankNode' | 'Literal' | 'DefaultGraph';
   value: string;
   datatype?: NamedNode;
   language?: string;
 }
-interface Quad { subject: Term; predicate: Term; object: Term; graph: Term }
+interface Quad {
+  subject: Term;
+  predicate: Term;
+  object: Term;
+  graph: Term;
+}
 
 type NumberForm = 'fixed' | 'double';
 /** A template term: a fixed term, or a slot to fill with the document's value at `slot`. */
@@ -68,8 +76,7 @@ const SENTINEL_NUMBER_BASE = 900_000_000;
 /** jsonld.js types.isDouble: a number with a '.' in its string form, or ≥ 1e21. */
 const isDouble = (n: number) => String(n).includes('.') || Math.abs(n) >= 1e21;
 /** jsonld.js toRdf: a number's lexical form in each of its two forms. */
-const numberLexical = (n: number, form: NumberForm) =>
-  form === 'fixed' ? n.toFixed(0) : n.toExponential(15).replace(/(\d)0*e\+?/, '$1E');
+const numberLexical = (n: number, form: NumberForm) => (form === 'fixed' ? n.toFixed(0) : n.toExponential(15).replace(/(\d)0*e\+?/, '$1E'));
 
 /**
  * A plain absolute IRI (RFC 3987 scheme, no white space or characters N-Quads would have to escape),
@@ -210,8 +217,7 @@ function templateOf(dataset: Quad[], slots: Slot[], kept: ReadonlySet<number>): 
   return { quads, mayCollide, iriSlots };
 }
 
-const sameTerm = (a: Term, b: Term) =>
-  a.termType === b.termType && a.value === b.value && a.datatype?.value === b.datatype?.value && a.language === b.language;
+const sameTerm = (a: Term, b: Term) => a.termType === b.termType && a.value === b.value && a.datatype?.value === b.datatype?.value && a.language === b.language;
 
 /** Could these two template terms be filled to the same term? (Conservative: yes when unsure.) */
 function mayBeEqual(a: TemplateTerm, b: TemplateTerm): boolean {
@@ -243,7 +249,8 @@ function fill(template: Template, slots: Slot[]): Quad[] {
   for (const [i, j] of template.mayCollide) {
     const [a, b] = [quads[i]!, quads[j]!];
     if (sameTerm(a.subject, b.subject) && sameTerm(a.predicate, b.predicate) && sameTerm(a.object, b.object) && sameTerm(a.graph, b.graph)) {
-      (duplicates ??= new Set()).add(j);
+      duplicates ??= new Set();
+      duplicates.add(j);
     }
   }
   return duplicates ? quads.filter((_, i) => !duplicates.has(i)) : quads;

@@ -64,7 +64,10 @@ export function learnerUpsertsCte(people: { issuerId: string; who: LearnerIdenti
   const kinds = (['email', 'ext', 'did'] as const).filter((kind) => present.has(kind));
   return sql`people (id, issuer_id, name, email, did, external_id, kind) as (values ${sql.join(values)}),
     ${sql.join(kinds.map((kind) => sql`${sql.raw(`by_${kind}`)} as (${upsert(kind)})`))},
-    learner as (${sql.join(kinds.map((kind) => sql`select * from ${sql.raw(`by_${kind}`)}`), sql` union all `)})`;
+    learner as (${sql.join(
+      kinds.map((kind) => sql`select * from ${sql.raw(`by_${kind}`)}`),
+      sql` union all `,
+    )})`;
 }
 
 /** The partial unique index each kind of upsert names (learners_email, learners_external, learners_did). */
@@ -89,6 +92,11 @@ export async function findLearnerIdByIdentity(db: Kysely<Database>, issuerId: st
   const value = key.slice(key.indexOf(':') + 1);
   const q = db.selectFrom('learners').select('id').where('issuer_id', '=', issuerId);
   const kind = kindOf(key);
-  const row = await (kind === 'email' ? q.where('email', '=', value) : kind === 'ext' ? q.where('external_id', '=', value) : q.where('did', '=', value).where('email', 'is', null)).executeTakeFirst();
+  const row = await (kind === 'email'
+    ? q.where('email', '=', value)
+    : kind === 'ext'
+      ? q.where('external_id', '=', value)
+      : q.where('did', '=', value).where('email', 'is', null)
+  ).executeTakeFirst();
   return row?.id;
 }

@@ -47,7 +47,8 @@ function wantsJsonLd(request: FastifyRequest): boolean {
 
 /** The signed JSON-LD; a credential secured by its JWT alone has none (its JSON carries no proof). */
 function signedJsonLd(credential: PublicCredential): Record<string, unknown> {
-  if (securedByJwtAlone(credential.credential)) throw new AppError(404, 'not-found', `This credential is secured by its JWT alone: download /c/${credential.id}/credential.jwt`);
+  if (securedByJwtAlone(credential.credential))
+    throw new AppError(404, 'not-found', `This credential is secured by its JWT alone: download /c/${credential.id}/credential.jwt`);
   return credential.credential;
 }
 
@@ -85,141 +86,211 @@ export async function pageRoutes(app: FastifyInstance, { pages, verify, urls }: 
   async function found(request: FastifyRequest<IdRequest>, reply: FastifyReply) {
     const credential = await pages.find(request.params.id);
     if (!credential) {
-      reply.code(404).type('text/html; charset=utf-8').send(notFoundPage(langOf(request)));
+      reply
+        .code(404)
+        .type('text/html; charset=utf-8')
+        .send(notFoundPage(langOf(request)));
       return undefined;
     }
     return credential;
   }
 
-  app.get('/assets/:name', { schema: { hide: true, params: { type: 'object', properties: { name: { type: 'string', maxLength: 40 } } } } }, async (request, reply) => {
-    const asset = ASSETS[(request.params as { name: string }).name];
-    if (!asset) throw new AppError(404, 'not-found', 'No such asset');
-    reply.header('cache-control', 'public, max-age=3600');
-    return reply.type(asset.type).send(asset.body);
-  });
+  app.get(
+    '/assets/:name',
+    { schema: { hide: true, params: { type: 'object', properties: { name: { type: 'string', maxLength: 40 } } } } },
+    async (request, reply) => {
+      const asset = ASSETS[(request.params as { name: string }).name];
+      if (!asset) throw new AppError(404, 'not-found', 'No such asset');
+      reply.header('cache-control', 'public, max-age=3600');
+      return reply.type(asset.type).send(asset.body);
+    },
+  );
 
   // Browsers ask for it on every page; an empty answer keeps the logs free of 404s.
   app.get('/favicon.ico', { schema: { hide: true } }, async (_request, reply) => reply.code(204).send());
 
-  app.get<IdRequest>('/c/:id', { config: limited, schema: pageSchema('getCredentialPage', "The credential's public page; application/ld+json gives the credential") }, async (request, reply) => {
-    const credential = await found(request, reply);
-    if (!credential) return reply;
-    reply.header('vary', 'accept, accept-language');
-    reply.header('cache-control', 'no-cache');
-    if (wantsJsonLd(request)) return reply.type('application/vc+ld+json').send(signedJsonLd(credential));
-    const lang = langOf(request);
-    const verdict = await pages.verdict(credential);
-    const print = request.query.view === 'print';
-    // The page is a function of the credential, the language, the view and the verdict; while the
-    // verdict is reused, so is the page.
-    const key = `${credential.id}|${lang}|${print ? 'print' : 'page'}`;
-    let rendered = renderedPages.get(key);
-    if (rendered?.verdict !== verdict) {
-      const other = lang === 'ko' ? 'en' : 'ko';
-      const input = { lang, id: credential.id, url: credential.url, credential: credential.credential, verdict, langSwitchHref: `/c/${credential.id}?lang=${other}` };
-      rendered = { verdict, html: print ? printPage(input) : credentialPage(input) };
-      renderedPages.set(key, rendered);
-    }
-    return reply.type('text/html; charset=utf-8').send(rendered.html);
-  });
-
-  app.get<IdRequest>('/c/:id/qr.svg', { config: limited, schema: pageSchema('getCredentialQrSvg', 'QR code of the page URL (SVG, for print)', 'image/svg+xml') }, async (request, reply) => {
-    const credential = await found(request, reply);
-    if (!credential) return reply;
-    reply.header('cache-control', 'public, max-age=86400');
-    return reply.type('image/svg+xml').send(await qrSvg(credential.url));
-  });
-
-  app.get<IdRequest>('/c/:id/qr.png', { config: limited, schema: pageSchema('getCredentialQrPng', 'QR code of the page URL (PNG)', 'image/png') }, async (request, reply) => {
-    const credential = await found(request, reply);
-    if (!credential) return reply;
-    reply.header('cache-control', 'public, max-age=86400');
-    return reply.type('image/png').send(await qrPng(credential.url));
-  });
-
-  app.get<IdRequest>('/c/:id/credential.json', { config: limited, schema: pageSchema('downloadCredentialJson', 'The signed credential (JSON-LD)', 'application/vc+ld+json') }, async (request, reply) => {
-    const credential = await found(request, reply);
-    if (!credential) return reply;
-    reply.header('content-disposition', `attachment; filename="credential-${credential.id}.json"`);
-    return reply.type('application/vc+ld+json').send(JSON.stringify(signedJsonLd(credential), null, 2));
-  });
-
-  app.get<IdRequest>('/c/:id/credential.jwt', { config: limited, schema: pageSchema('downloadCredentialJwt', 'The credential as a VC-JOSE JWT', 'application/vc+jwt') }, async (request, reply) => {
-    const credential = await found(request, reply);
-    if (!credential) return reply;
-    reply.header('content-disposition', `attachment; filename="credential-${credential.id}.jwt"`);
-    return reply.type('application/vc+jwt').send(credential.jwt);
-  });
-
-  app.get<IdRequest>('/c/:id/badge.svg', { config: limited, schema: pageSchema('downloadBadgeSvg', 'The badge image with the credential baked in (SVG)', 'image/svg+xml') }, async (request, reply) => {
-    const credential = await found(request, reply);
-    if (!credential) return reply;
-    return reply.type('image/svg+xml').send(pages.badgeSvg(credential, langOf(request)));
-  });
-
-  app.get<IdRequest>('/c/:id/badge.png', { config: limited, schema: pageSchema('downloadBadgePng', 'The badge image with the credential baked in (PNG)', 'image/png') }, async (request, reply) => {
-    const credential = await found(request, reply);
-    if (!credential) return reply;
-    return reply.type('image/png').send(await pages.badgePng(credential, langOf(request)));
-  });
-
-  app.get<{ Querystring: { lang?: Lang } }>('/verify', { config: limited, schema: { tags: ['pages'], operationId: 'getVerifyPage', summary: 'The page where an employer pastes or drops a credential', querystring: langQuery, produces: ['text/html'] } }, async (request, reply) => {
-    return reply.type('text/html; charset=utf-8').send(verifyPage({ lang: langOf(request) }));
-  });
-
-  app.post<{ Querystring: { lang?: Lang } }>('/verify', { config: limited, schema: { tags: ['pages'], operationId: 'postVerifyPage', summary: 'Verify what was pasted or uploaded on the verify page', querystring: langQuery, consumes: ['multipart/form-data'], produces: ['text/html'] } }, async (request, reply) => {
-    const lang = langOf(request);
-    const t = messages(lang);
-    let text = '';
-    let file: Buffer | undefined;
-    let fileType = '';
-    if (!request.isMultipart()) throw new AppError(415, 'unsupported-media-type', 'Send the form as multipart/form-data', 'content-type');
-    const page = (input: Parameters<typeof verifyPage>[0], status = 200) => reply.code(status).type('text/html; charset=utf-8').send(verifyPage(input));
-    try {
-      for await (const part of request.parts()) {
-        if (part.type === 'file') {
-          file = await part.toBuffer();
-          fileType = `${part.mimetype} ${part.filename}`;
-        } else if (part.fieldname === 'text') {
-          // A field over the limit is cut short by the parser: refuse it rather than read half.
-          if (part.valueTruncated) throw new AppError(413, ErrorCode.payloadTooLarge, 'The pasted text is larger than 512 KiB', 'text');
-          text = String(part.value ?? '');
-        }
+  app.get<IdRequest>(
+    '/c/:id',
+    { config: limited, schema: pageSchema('getCredentialPage', "The credential's public page; application/ld+json gives the credential") },
+    async (request, reply) => {
+      const credential = await found(request, reply);
+      if (!credential) return reply;
+      reply.header('vary', 'accept, accept-language');
+      reply.header('cache-control', 'no-cache');
+      if (wantsJsonLd(request)) return reply.type('application/vc+ld+json').send(signedJsonLd(credential));
+      const lang = langOf(request);
+      const verdict = await pages.verdict(credential);
+      const print = request.query.view === 'print';
+      // The page is a function of the credential, the language, the view and the verdict; while the
+      // verdict is reused, so is the page.
+      const key = `${credential.id}|${lang}|${print ? 'print' : 'page'}`;
+      let rendered = renderedPages.get(key);
+      if (rendered?.verdict !== verdict) {
+        const other = lang === 'ko' ? 'en' : 'ko';
+        const input = {
+          lang,
+          id: credential.id,
+          url: credential.url,
+          credential: credential.credential,
+          verdict,
+          langSwitchHref: `/c/${credential.id}?lang=${other}`,
+        };
+        rendered = { verdict, html: print ? printPage(input) : credentialPage(input) };
+        renderedPages.set(key, rendered);
       }
-    } catch (error) {
-      // The form's limits (one file of 2 MiB, a few fields): a browser gets the page saying so,
-      // other clients problem+json (src/errors.ts).
-      const status = (error as { statusCode?: number }).statusCode;
-      const tooLarge = status === 413 || (error instanceof AppError && error.status === 413);
-      if (tooLarge && request.headers.accept?.includes('text/html')) return page({ lang, error: t['verify.formTooLarge'] }, 413);
-      if (tooLarge || error instanceof AppError) throw error;
-      // Anything else the parser meets (a form cut short, a broken boundary) is the sender's.
-      throw new AppError(400, ErrorCode.validation, 'The form is not well-formed multipart/form-data', 'body');
-    }
-    const source = file && file.length > 0 ? textFromFile(file, fileType) : text.trim();
-    if (!source) return page({ lang, error: t['verify.empty'] });
-    const shown = text.length > 20_000 ? '' : text;
-    let input: VerifyInput | undefined;
-    let credentialUrl: string | null = null;
-    if (source.startsWith(urls.credential(''))) {
-      // A link to one of our own credentials: read it from the database, never fetched.
-      const found = await pages.find(source.slice(urls.credential('').length).split(/[?#/]/)[0] ?? '');
-      if (!found) return page({ lang, text: shown, error: t['notFound.title'] });
-      input = { credential: found.credential };
-      credentialUrl = found.url;
-    } else if (/^https?:\/\//i.test(source)) {
-      return page({ lang, text: shown, error: t['verify.foreignLink'] });
-    } else {
-      input = inputFromText(source);
-      if (!input) return page({ lang, text: shown, error: t['verify.notCredential'] });
-    }
-    try {
-      const verdict = await verify.verify(input);
-      return page({ lang, text: shown, verdict, credentialUrl: credentialUrl ?? verdict.pageUrl ?? null });
-    } catch (error) {
-      // The verifier's detail is English; Korean pages keep to Korean.
-      if (error instanceof InvalidInput) return page({ lang, text: shown, error: lang === 'ko' ? t['verify.notCredential'] : `${t['verify.notCredential']}: ${error.message}` });
-      throw error;
-    }
-  });
+      return reply.type('text/html; charset=utf-8').send(rendered.html);
+    },
+  );
+
+  app.get<IdRequest>(
+    '/c/:id/qr.svg',
+    { config: limited, schema: pageSchema('getCredentialQrSvg', 'QR code of the page URL (SVG, for print)', 'image/svg+xml') },
+    async (request, reply) => {
+      const credential = await found(request, reply);
+      if (!credential) return reply;
+      reply.header('cache-control', 'public, max-age=86400');
+      return reply.type('image/svg+xml').send(await qrSvg(credential.url));
+    },
+  );
+
+  app.get<IdRequest>(
+    '/c/:id/qr.png',
+    { config: limited, schema: pageSchema('getCredentialQrPng', 'QR code of the page URL (PNG)', 'image/png') },
+    async (request, reply) => {
+      const credential = await found(request, reply);
+      if (!credential) return reply;
+      reply.header('cache-control', 'public, max-age=86400');
+      return reply.type('image/png').send(await qrPng(credential.url));
+    },
+  );
+
+  app.get<IdRequest>(
+    '/c/:id/credential.json',
+    { config: limited, schema: pageSchema('downloadCredentialJson', 'The signed credential (JSON-LD)', 'application/vc+ld+json') },
+    async (request, reply) => {
+      const credential = await found(request, reply);
+      if (!credential) return reply;
+      reply.header('content-disposition', `attachment; filename="credential-${credential.id}.json"`);
+      return reply.type('application/vc+ld+json').send(JSON.stringify(signedJsonLd(credential), null, 2));
+    },
+  );
+
+  app.get<IdRequest>(
+    '/c/:id/credential.jwt',
+    { config: limited, schema: pageSchema('downloadCredentialJwt', 'The credential as a VC-JOSE JWT', 'application/vc+jwt') },
+    async (request, reply) => {
+      const credential = await found(request, reply);
+      if (!credential) return reply;
+      reply.header('content-disposition', `attachment; filename="credential-${credential.id}.jwt"`);
+      return reply.type('application/vc+jwt').send(credential.jwt);
+    },
+  );
+
+  app.get<IdRequest>(
+    '/c/:id/badge.svg',
+    { config: limited, schema: pageSchema('downloadBadgeSvg', 'The badge image with the credential baked in (SVG)', 'image/svg+xml') },
+    async (request, reply) => {
+      const credential = await found(request, reply);
+      if (!credential) return reply;
+      return reply.type('image/svg+xml').send(pages.badgeSvg(credential, langOf(request)));
+    },
+  );
+
+  app.get<IdRequest>(
+    '/c/:id/badge.png',
+    { config: limited, schema: pageSchema('downloadBadgePng', 'The badge image with the credential baked in (PNG)', 'image/png') },
+    async (request, reply) => {
+      const credential = await found(request, reply);
+      if (!credential) return reply;
+      return reply.type('image/png').send(await pages.badgePng(credential, langOf(request)));
+    },
+  );
+
+  app.get<{ Querystring: { lang?: Lang } }>(
+    '/verify',
+    {
+      config: limited,
+      schema: {
+        tags: ['pages'],
+        operationId: 'getVerifyPage',
+        summary: 'The page where an employer pastes or drops a credential',
+        querystring: langQuery,
+        produces: ['text/html'],
+      },
+    },
+    async (request, reply) => {
+      return reply.type('text/html; charset=utf-8').send(verifyPage({ lang: langOf(request) }));
+    },
+  );
+
+  app.post<{ Querystring: { lang?: Lang } }>(
+    '/verify',
+    {
+      config: limited,
+      schema: {
+        tags: ['pages'],
+        operationId: 'postVerifyPage',
+        summary: 'Verify what was pasted or uploaded on the verify page',
+        querystring: langQuery,
+        consumes: ['multipart/form-data'],
+        produces: ['text/html'],
+      },
+    },
+    async (request, reply) => {
+      const lang = langOf(request);
+      const t = messages(lang);
+      let text = '';
+      let file: Buffer | undefined;
+      let fileType = '';
+      if (!request.isMultipart()) throw new AppError(415, 'unsupported-media-type', 'Send the form as multipart/form-data', 'content-type');
+      const page = (input: Parameters<typeof verifyPage>[0], status = 200) => reply.code(status).type('text/html; charset=utf-8').send(verifyPage(input));
+      try {
+        for await (const part of request.parts()) {
+          if (part.type === 'file') {
+            file = await part.toBuffer();
+            fileType = `${part.mimetype} ${part.filename}`;
+          } else if (part.fieldname === 'text') {
+            // A field over the limit is cut short by the parser: refuse it rather than read half.
+            if (part.valueTruncated) throw new AppError(413, ErrorCode.payloadTooLarge, 'The pasted text is larger than 512 KiB', 'text');
+            text = String(part.value ?? '');
+          }
+        }
+      } catch (error) {
+        // The form's limits (one file of 2 MiB, a few fields): a browser gets the page saying so,
+        // other clients problem+json (src/errors.ts).
+        const status = (error as { statusCode?: number }).statusCode;
+        const tooLarge = status === 413 || (error instanceof AppError && error.status === 413);
+        if (tooLarge && request.headers.accept?.includes('text/html')) return page({ lang, error: t['verify.formTooLarge'] }, 413);
+        if (tooLarge || error instanceof AppError) throw error;
+        // Anything else the parser meets (a form cut short, a broken boundary) is the sender's.
+        throw new AppError(400, ErrorCode.validation, 'The form is not well-formed multipart/form-data', 'body');
+      }
+      const source = file && file.length > 0 ? textFromFile(file, fileType) : text.trim();
+      if (!source) return page({ lang, error: t['verify.empty'] });
+      const shown = text.length > 20_000 ? '' : text;
+      let input: VerifyInput | undefined;
+      let credentialUrl: string | null = null;
+      if (source.startsWith(urls.credential(''))) {
+        // A link to one of our own credentials: read it from the database, never fetched.
+        const found = await pages.find(source.slice(urls.credential('').length).split(/[?#/]/)[0] ?? '');
+        if (!found) return page({ lang, text: shown, error: t['notFound.title'] });
+        input = { credential: found.credential };
+        credentialUrl = found.url;
+      } else if (/^https?:\/\//i.test(source)) {
+        return page({ lang, text: shown, error: t['verify.foreignLink'] });
+      } else {
+        input = inputFromText(source);
+        if (!input) return page({ lang, text: shown, error: t['verify.notCredential'] });
+      }
+      try {
+        const verdict = await verify.verify(input);
+        return page({ lang, text: shown, verdict, credentialUrl: credentialUrl ?? verdict.pageUrl ?? null });
+      } catch (error) {
+        // The verifier's detail is English; Korean pages keep to Korean.
+        if (error instanceof InvalidInput)
+          return page({ lang, text: shown, error: lang === 'ko' ? t['verify.notCredential'] : `${t['verify.notCredential']}: ${error.message}` });
+        throw error;
+      }
+    },
+  );
 }

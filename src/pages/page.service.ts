@@ -79,7 +79,14 @@ export function createPageService(deps: { db: Db; urls: Urls; verify: VerifyServ
       if (cached) return cached;
       const row = await readPublicCredential(db, id.toLowerCase());
       if (!row) return undefined;
-      const found: PublicCredential = { id: row.id, url: urls.credential(row.id), credential: row.document as Record<string, any>, jwt: jwtOf(row), kind: row.kind ?? 'training_hours', image: row.image ?? null };
+      const found: PublicCredential = {
+        id: row.id,
+        url: urls.credential(row.id),
+        credential: row.document as Record<string, any>,
+        jwt: jwtOf(row),
+        kind: row.kind ?? 'training_hours',
+        image: row.image ?? null,
+      };
       foundCache.set(row.id, found);
       return found;
     },

@@ -49,8 +49,7 @@ export async function qrSvg(url: string, options: { sizeMm?: number } = {}): Pro
  * @param options.scale - pixels per module; raised if it would make the image smaller than 300 px
  */
 export async function qrPng(url: string, options: { scale?: number } = {}): Promise<Buffer> {
-  const modulesAcross =
-    QRCode.create(url, { errorCorrectionLevel: ERROR_CORRECTION }).modules.size + 2 * QUIET_ZONE_MODULES;
+  const modulesAcross = QRCode.create(url, { errorCorrectionLevel: ERROR_CORRECTION }).modules.size + 2 * QUIET_ZONE_MODULES;
   const minimumScale = Math.ceil(MIN_PNG_PX / modulesAcross);
   const requestedScale = options.scale ?? Math.ceil(DEFAULT_PNG_PX / modulesAcross);
   if (!(requestedScale > 0 && Number.isFinite(requestedScale))) throw new RangeError('scale must be a positive number');

@@ -27,7 +27,9 @@ export interface PageMeta {
 
 export function layout(lang: Lang, meta: PageMeta, body: SafeHtml, options: { langSwitchHref?: string; bodyClass?: string } = {}): string {
   const t = messages(lang);
-  return '<!doctype html>\n' + html`<html lang="${lang}">
+  return (
+    '<!doctype html>\n' +
+    html`<html lang="${lang}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -52,7 +54,8 @@ ${body}
 </main>
 </body>
 </html>
-`.value;
+`.value
+  );
 }
 
 export function verdictBanner(lang: Lang, verdict: Verdict): SafeHtml {
@@ -192,7 +195,11 @@ export function printPage(input: CredentialPageInput): string {
 
 export function notFoundPage(lang: Lang): string {
   const t = messages(lang);
-  return layout(lang, { title: t['notFound.title'], description: t['notFound.body'] }, html`<section class="verdict muted"><p class="verdict-word">${t['notFound.title']}</p><p class="verdict-lead">${t['notFound.body']}</p></section><p class="footer-link"><a href="/verify?lang=${lang}">${t.verifyOther}</a></p>`);
+  return layout(
+    lang,
+    { title: t['notFound.title'], description: t['notFound.body'] },
+    html`<section class="verdict muted"><p class="verdict-word">${t['notFound.title']}</p><p class="verdict-lead">${t['notFound.body']}</p></section><p class="footer-link"><a href="/verify?lang=${lang}">${t.verifyOther}</a></p>`,
+  );
 }
 
 export interface VerifyPageInput {
@@ -228,5 +235,7 @@ ${result}
   <input id="file" name="file" type="file" accept=".png,.svg,.json,.jwt,.txt,image/png,image/svg+xml,application/json">
   <button type="submit" id="verify-submit">${t['verify.submit']}</button>
 </form>`;
-  return layout(input.lang, { title: t['verify.title'], description: t['verify.lead'] }, body, { langSwitchHref: `/verify?lang=${input.lang === 'ko' ? 'en' : 'ko'}` });
+  return layout(input.lang, { title: t['verify.title'], description: t['verify.lead'] }, body, {
+    langSwitchHref: `/verify?lang=${input.lang === 'ko' ? 'en' : 'ko'}`,
+  });
 }

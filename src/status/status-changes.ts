@@ -11,6 +11,8 @@ export function createStatusChanges(): StatusChanges {
   const listeners = new Set<(credentialId: string) => void>();
   return {
     subscribe: (listener) => void listeners.add(listener),
-    publish: (credentialId) => listeners.forEach((listener) => listener(credentialId)),
+    publish: (credentialId) => {
+      for (const listener of listeners) listener(credentialId);
+    },
   };
 }

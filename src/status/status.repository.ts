@@ -39,7 +39,11 @@ export async function openStatusList(
 
 /** Marks a list changed (in the caller's transaction): its signed credential is then out of date. */
 export async function bumpStatusListVersion(db: Kysely<Database>, listId: string): Promise<void> {
-  await db.updateTable('status_lists').set((eb) => ({ version: eb('version', '+', 1) })).where('id', '=', listId).execute();
+  await db
+    .updateTable('status_lists')
+    .set((eb) => ({ version: eb('version', '+', 1) }))
+    .where('id', '=', listId)
+    .execute();
 }
 
 /** What publishing a list needs: the list, its last signed credential, and its issuer's slug. */
@@ -47,7 +51,16 @@ export function findStatusListToPublish(db: Kysely<Database>, listId: string) {
   return db
     .selectFrom('status_lists')
     .innerJoin('issuers', 'issuers.id', 'status_lists.issuer_id')
-    .select(['status_lists.id', 'status_lists.issuer_id', 'status_lists.version', 'status_lists.capacity', 'status_lists.purpose', 'status_lists.signed_version', 'status_lists.signed_credential', 'issuers.slug'])
+    .select([
+      'status_lists.id',
+      'status_lists.issuer_id',
+      'status_lists.version',
+      'status_lists.capacity',
+      'status_lists.purpose',
+      'status_lists.signed_version',
+      'status_lists.signed_credential',
+      'issuers.slug',
+    ])
     .where('status_lists.id', '=', listId)
     .executeTakeFirst();
 }

@@ -14,7 +14,14 @@ import { VC_V2_CONTEXT } from '../jsonld/document-loader.js';
 import type { Urls } from '../urls.js';
 import { MIN_LIST_BITS, encodeBitstring } from './bitstring.js';
 import { SEED_BYTES, shuffledIndexes } from './shuffle.js';
-import { bumpStatusListVersion, findStatusListToPublish, listRevokedIndexes, openStatusList, saveSignedStatusList, takeFromOpenList } from './status.repository.js';
+import {
+  bumpStatusListVersion,
+  findStatusListToPublish,
+  listRevokedIndexes,
+  openStatusList,
+  saveSignedStatusList,
+  takeFromOpenList,
+} from './status.repository.js';
 
 export const REVOCATION = 'revocation';
 
@@ -100,7 +107,10 @@ export function createStatusService(deps: { db: Db; urls: Urls; keys: KeyStore; 
    */
   async function take(issuerId: string): Promise<StatusSlot> {
     let reserve = reserves.get(issuerId);
-    if (!reserve) reserves.set(issuerId, (reserve = { slots: [] }));
+    if (!reserve) {
+      reserve = { slots: [] };
+      reserves.set(issuerId, reserve);
+    }
     while (reserve.slots.length === 0) {
       const r = reserve;
       // No transaction: each statement of allocate() is whole by itself, and one held open

@@ -85,12 +85,38 @@ const presentationSchema = {
     required: ['verifiablePresentation'],
     properties: {
       verifiablePresentation: { type: 'object' },
-      options: { type: 'object', additionalProperties: true, properties: { challenge: { type: 'string', maxLength: 500 }, domain: { type: 'string', maxLength: 500 } } },
+      options: {
+        type: 'object',
+        additionalProperties: true,
+        properties: { challenge: { type: 'string', maxLength: 500 }, domain: { type: 'string', maxLength: 500 } },
+      },
     },
   },
   response: {
-    200: { type: 'object', properties: { verified: { type: 'boolean' }, holder: { type: ['string', 'null'] }, checks: { type: 'array', items: { type: 'object', additionalProperties: true } }, credentials: { type: 'array', items: { $ref: 'Verdict#' } } } },
-    400: { anyOf: [{ type: 'object', required: ['verified'], properties: { verified: { type: 'boolean' }, holder: { type: ['string', 'null'] }, checks: { type: 'array', items: { type: 'object', additionalProperties: true } }, credentials: { type: 'array', items: { $ref: 'Verdict#' } } } }, { $ref: 'Problem#' }] },
+    200: {
+      type: 'object',
+      properties: {
+        verified: { type: 'boolean' },
+        holder: { type: ['string', 'null'] },
+        checks: { type: 'array', items: { type: 'object', additionalProperties: true } },
+        credentials: { type: 'array', items: { $ref: 'Verdict#' } },
+      },
+    },
+    400: {
+      anyOf: [
+        {
+          type: 'object',
+          required: ['verified'],
+          properties: {
+            verified: { type: 'boolean' },
+            holder: { type: ['string', 'null'] },
+            checks: { type: 'array', items: { type: 'object', additionalProperties: true } },
+            credentials: { type: 'array', items: { $ref: 'Verdict#' } },
+          },
+        },
+        { $ref: 'Problem#' },
+      ],
+    },
   },
 } as const;
 
@@ -101,11 +127,15 @@ export async function vcApiRoutes(app: FastifyInstance, { vcapi, verify, credent
     return reply.code(201).send({ verifiableCredential });
   });
 
-  app.post<{ Body: { verifiableCredential: Record<string, unknown> | string } }>('/credentials/verify', { schema: verifySchema, config: { rateLimit: {} } }, async (request, reply) => {
-    const vc = request.body.verifiableCredential;
-    const verdict = await verify.verify(typeof vc === 'string' ? { jwt: vc } : { credential: vc });
-    return reply.code(verdict.verified ? 200 : 400).send(verdict);
-  });
+  app.post<{ Body: { verifiableCredential: Record<string, unknown> | string } }>(
+    '/credentials/verify',
+    { schema: verifySchema, config: { rateLimit: {} } },
+    async (request, reply) => {
+      const vc = request.body.verifiableCredential;
+      const verdict = await verify.verify(typeof vc === 'string' ? { jwt: vc } : { credential: vc });
+      return reply.code(verdict.verified ? 200 : 400).send(verdict);
+    },
+  );
 
   app.post<{ Body: { verifiablePresentation: Record<string, unknown>; options?: { challenge?: string; domain?: string } } }>(
     '/presentations/verify',

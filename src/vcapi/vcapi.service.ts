@@ -13,12 +13,19 @@ import { findCredentialIdByCallerId, findOwnedCredential } from '../credentials/
 import type { Db } from '../db/database.js';
 import type { IssuerRow } from '../db/types.js';
 import { badRequest, conflict } from '../errors.js';
-import { containsPrototypeName, contextLoader, DATA_INTEGRITY_V2_CONTEXT, UnknownDocumentError, unknownContexts, VC_V1_CONTEXT, VC_V2_CONTEXT } from '../jsonld/document-loader.js';
+import {
+  containsPrototypeName,
+  contextLoader,
+  DATA_INTEGRITY_V2_CONTEXT,
+  UnknownDocumentError,
+  unknownContexts,
+  VC_V1_CONTEXT,
+  VC_V2_CONTEXT,
+} from '../jsonld/document-loader.js';
 import { checkDigestMultibase, checkDigestSRI, type DigestCheck } from '../jsonld/resource-integrity.js';
 import type { Issuance } from '../issuance/issuance.service.js';
 import type { Urls } from '../urls.js';
 import { isUuid, type Json } from '../ids.js';
-
 
 const isUrl = (value: unknown) => {
   if (typeof value !== 'string') return false;
@@ -51,12 +58,18 @@ type DataModel = '2.0' | '1.1';
 function describeJsonLdError(error: unknown): { detail: string; field: string } {
   let cause: any = error;
   for (let depth = 0; cause && depth < 10; depth++, cause = cause.details?.cause ?? cause.cause) {
-    if (cause instanceof UnknownDocumentError) return { detail: `the credential names a context this service does not know: ${cause.url}; contexts are never fetched`, field: 'credential.@context' };
+    if (cause instanceof UnknownDocumentError)
+      return { detail: `the credential names a context this service does not know: ${cause.url}; contexts are never fetched`, field: 'credential.@context' };
   }
   const details = (error as { details?: { code?: string; term?: string; event?: { details?: { property?: string; type?: string } } } }).details;
-  if (details?.code === 'protected term redefinition') return { detail: `a context redefines the protected term ${details.term ?? ''}`.trim(), field: 'credential.@context' };
+  if (details?.code === 'protected term redefinition')
+    return { detail: `a context redefines the protected term ${details.term ?? ''}`.trim(), field: 'credential.@context' };
   const term = details?.event?.details;
-  if (term) return { detail: `the credential uses a term no context defines${term.property ? `: ${term.property}` : term.type ? `: ${term.type}` : ''}`, field: 'credential' };
+  if (term)
+    return {
+      detail: `the credential uses a term no context defines${term.property ? `: ${term.property}` : term.type ? `: ${term.type}` : ''}`,
+      field: 'credential',
+    };
   return { detail: `the credential is not valid JSON-LD${details?.code ? ` (${details.code})` : ''}`, field: 'credential' };
 }
 
@@ -80,9 +93,14 @@ function checkRelatedResources(value: unknown): void {
     if (typeof resource.id !== 'string' || !isUrl(resource.id)) throw badRequest('relatedResource id must be a URL', `${field}.id`);
     if (seen.has(resource.id)) throw badRequest(`relatedResource id ${resource.id} appears more than once; each must be unique`, `${field}.id`);
     seen.add(resource.id);
-    if (resource.digestSRI === undefined && resource.digestMultibase === undefined) throw badRequest('each relatedResource must have a digestSRI or a digestMultibase', field);
-    if (resource.mediaType !== undefined && typeof resource.mediaType !== 'string') throw badRequest('relatedResource mediaType must be a media type string', `${field}.mediaType`);
-    for (const [property, check] of [['digestSRI', checkDigestSRI], ['digestMultibase', checkDigestMultibase]] as const) {
+    if (resource.digestSRI === undefined && resource.digestMultibase === undefined)
+      throw badRequest('each relatedResource must have a digestSRI or a digestMultibase', field);
+    if (resource.mediaType !== undefined && typeof resource.mediaType !== 'string')
+      throw badRequest('relatedResource mediaType must be a media type string', `${field}.mediaType`);
+    for (const [property, check] of [
+      ['digestSRI', checkDigestSRI],
+      ['digestMultibase', checkDigestMultibase],
+    ] as const) {
       if (resource[property] === undefined) continue;
       // A resource this service does not hold cannot be checked without fetching it: accepted.
       const result = check(resource.id, resource[property]);
@@ -105,10 +123,14 @@ export function createVcApiService(deps: { db: Db; urls: Urls; issuance: Issuanc
     // VC-DM 2.0 §4.3: URLs and/or objects, each processable as a JSON-LD context. An inline object
     // is processed here (jsonld.js fetches nothing for it); a URL must be one bundled here.
     contexts.forEach((c, i) => {
-      if (typeof c !== 'string' && !isObject(c)) throw badRequest(`@context[${i}] must be a context URL or an inline context object`, `credential.@context.${i}`);
+      if (typeof c !== 'string' && !isObject(c))
+        throw badRequest(`@context[${i}] must be a context URL or an inline context object`, `credential.@context.${i}`);
       const unknown = unknownContexts(c);
       if (unknown.length > 0) {
-        throw badRequest(`@context[${i}] ${typeof c === 'string' ? 'is not a context this service knows' : `names a context this service does not know: ${unknown[0]}`}; contexts are never fetched`, `credential.@context.${i}`);
+        throw badRequest(
+          `@context[${i}] ${typeof c === 'string' ? 'is not a context this service knows' : `names a context this service does not know: ${unknown[0]}`}; contexts are never fetched`,
+          `credential.@context.${i}`,
+        );
       }
     });
     const types = listOf(credential.type);
@@ -129,7 +151,10 @@ export function createVcApiService(deps: { db: Db; urls: Urls; issuance: Issuanc
     // context defines validFrom/validUntil too).
     const [from, until] = model === '2.0' ? (['validFrom', 'validUntil'] as const) : (['issuanceDate', 'expirationDate'] as const);
     for (const field of ['validFrom', 'validUntil', 'issuanceDate', 'expirationDate'] as const) {
-      if (credential[field] !== undefined && (typeof credential[field] !== 'string' || !DATE_TIME_STAMP.test(credential[field]) || Number.isNaN(Date.parse(credential[field])))) {
+      if (
+        credential[field] !== undefined &&
+        (typeof credential[field] !== 'string' || !DATE_TIME_STAMP.test(credential[field]) || Number.isNaN(Date.parse(credential[field])))
+      ) {
         throw badRequest(`${field} must be a date-time with a time zone`, `credential.${field}`);
       }
     }
@@ -147,19 +172,24 @@ export function createVcApiService(deps: { db: Db; urls: Urls; issuance: Issuanc
         if (!isObject(entry)) throw badRequest(`each ${property} must be an object with a type`, field);
         if (entry.type === undefined) throw badRequest(`each ${property} must have a type`, `${field}.type`);
         const entryTypes = listOf(entry.type);
-        if (entryTypes.length === 0 || entryTypes.some((t) => typeof t !== 'string' || t === '')) throw badRequest(`${property} type must be a term or a URL (or a list of them)`, `${field}.type`);
+        if (entryTypes.length === 0 || entryTypes.some((t) => typeof t !== 'string' || t === ''))
+          throw badRequest(`${property} type must be a term or a URL (or a list of them)`, `${field}.type`);
         if (entry.id !== undefined && !isUrl(entry.id)) throw badRequest(`${property} id must be a URL`, `${field}.id`);
       });
     }
     // VC-DM 2.0 §4.11: each schema names its type and, by a URL, the schema itself.
     listOf(credential.credentialSchema).forEach((schema, i) => {
-      if ((schema as Json).id === undefined) throw badRequest('each credentialSchema must have an id, the URL of the schema', `credential.credentialSchema.${i}.id`);
+      if ((schema as Json).id === undefined)
+        throw badRequest('each credentialSchema must have an id, the URL of the schema', `credential.credentialSchema.${i}.id`);
     });
     // An entry on one of our status lists is ours to allocate (its index belongs to one credential).
     listOf(credential.credentialStatus).forEach((entry, i) => {
       const { id, statusListCredential } = entry as Json;
       if ([id, statusListCredential].some((url) => typeof url === 'string' && url.startsWith(ourStatusLists))) {
-        throw badRequest('an entry on this service’s status lists is allocated by the service: ask for one with options.credentialStatus', `credential.credentialStatus.${i}`);
+        throw badRequest(
+          'an entry on this service’s status lists is allocated by the service: ask for one with options.credentialStatus',
+          `credential.credentialStatus.${i}`,
+        );
       }
     });
     if (credential.relatedResource !== undefined) checkRelatedResources(credential.relatedResource);
@@ -222,7 +252,13 @@ export function createVcApiService(deps: { db: Db; urls: Urls; issuance: Issuanc
           build: ({ id, status }) => {
             const unsigned = unsignedOf(credential, model, id);
             if (options.credentialStatus) {
-              unsigned.credentialStatus = { id: `${status.listUrl}#${status.index}`, type: 'BitstringStatusListEntry', statusPurpose: 'revocation', statusListIndex: String(status.index), statusListCredential: status.listUrl };
+              unsigned.credentialStatus = {
+                id: `${status.listUrl}#${status.index}`,
+                type: 'BitstringStatusListEntry',
+                statusPurpose: 'revocation',
+                statusListIndex: String(status.index),
+                statusListCredential: status.listUrl,
+              };
             }
             return unsigned;
           },
@@ -230,7 +266,12 @@ export function createVcApiService(deps: { db: Db; urls: Urls; issuance: Issuanc
           row: {
             achievementId: null,
             // A VC-API subject is known by its name (or id) alone: a learner of its own.
-            learner: { created: { id: randomUUID(), name: typeof subject.name === 'string' ? subject.name : typeof subject.id === 'string' ? subject.id : 'VC-API subject' } },
+            learner: {
+              created: {
+                id: randomUUID(),
+                name: typeof subject.name === 'string' ? subject.name : typeof subject.id === 'string' ? subject.id : 'VC-API subject',
+              },
+            },
             idempotencyKey: null,
             requestHash: null,
             callerId: typeof credential.id === 'string' ? credential.id : null,
@@ -243,7 +284,8 @@ export function createVcApiService(deps: { db: Db; urls: Urls; issuance: Issuanc
         return issued.credential;
       } catch (error) {
         // A credential id is unique across the service (the caller_id index).
-        if ((error as { code?: string }).code === '23505') throw conflict('a credential with this id exists already; ids are unique across the service', 'credential.id');
+        if ((error as { code?: string }).code === '23505')
+          throw conflict('a credential with this id exists already; ids are unique across the service', 'credential.id');
         throw error;
       }
     },

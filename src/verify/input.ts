@@ -72,7 +72,8 @@ export function readCredential(input: VerifyInput): { credential: Json; jwt?: st
     return { credential, jwt };
   }
   const credential = input.credential;
-  if (!isCredential(credential)) throw new InvalidInput('credential must be a verifiable credential: an object with @context and a type including VerifiableCredential', 'credential');
+  if (!isCredential(credential))
+    throw new InvalidInput('credential must be a verifiable credential: an object with @context and a type including VerifiableCredential', 'credential');
   return { credential };
 }
 

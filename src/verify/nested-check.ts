@@ -10,7 +10,10 @@ import type { Json } from './values.js';
 
 export const isClr = (credential: Json) => ([] as unknown[]).concat(credential.type ?? []).includes('ClrCredential');
 
-export async function checkNested(credential: Json, verifyNested: (input: VerifyInput) => Promise<Verdict>): Promise<{ check: CheckOf<'nested'>; failed?: Verdict }> {
+export async function checkNested(
+  credential: Json,
+  verifyNested: (input: VerifyInput) => Promise<Verdict>,
+): Promise<{ check: CheckOf<'nested'>; failed?: Verdict }> {
   const subject = ([] as unknown[]).concat(credential.credentialSubject ?? [])[0] as Json | undefined;
   const nested = ([] as unknown[]).concat(subject?.verifiableCredential ?? []);
   for (const [i, item] of nested.entries()) {
@@ -27,7 +30,12 @@ export async function checkNested(credential: Json, verifyNested: (input: Verify
     if (!verdict.verified) {
       const reason = verdict.checks.find((c) => c.ok !== true && c.check !== 'schema' && c.check !== 'issuer');
       return {
-        check: { check: 'nested', ok: false, code: 'nested-failed', detail: `The nested credential ${where} (${verdict.credential.id ?? 'no id'}) does not hold: ${reason?.detail ?? verdict.state}` },
+        check: {
+          check: 'nested',
+          ok: false,
+          code: 'nested-failed',
+          detail: `The nested credential ${where} (${verdict.credential.id ?? 'no id'}) does not hold: ${reason?.detail ?? verdict.state}`,
+        },
         failed: verdict,
       };
     }

@@ -51,8 +51,20 @@ export function createPresentationVerifier({ keys, verifyCredential }: { keys: K
       const purpose = new jsigs.purposes.AuthenticationProofPurpose({ challenge: options.challenge, ...(options.domain ? { domain: options.domain } : {}) });
       const result = await jsigs.verify(presentation, { suite, purpose, documentLoader });
       return result.verified
-        ? { check: 'proof', ok: true, code: 'signature-valid', detail: holder ? 'The holder signed this presentation for this challenge and domain' : 'The presentation is signed, for this challenge and domain, with the key it names (it names no holder)' }
-        : { check: 'proof', ok: false, code: 'signature-invalid', detail: `The presentation proof does not hold: ${result.error?.errors?.[0]?.message ?? result.error?.message ?? 'invalid'}` };
+        ? {
+            check: 'proof',
+            ok: true,
+            code: 'signature-valid',
+            detail: holder
+              ? 'The holder signed this presentation for this challenge and domain'
+              : 'The presentation is signed, for this challenge and domain, with the key it names (it names no holder)',
+          }
+        : {
+            check: 'proof',
+            ok: false,
+            code: 'signature-invalid',
+            detail: `The presentation proof does not hold: ${result.error?.errors?.[0]?.message ?? result.error?.message ?? 'invalid'}`,
+          };
     } catch (error) {
       return { check: 'proof', ok: false, code: 'signature-invalid', detail: `The presentation proof could not be checked: ${(error as Error).message}` };
     }

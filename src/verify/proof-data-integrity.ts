@@ -23,7 +23,12 @@ export function createDataIntegrityCheck({ keys, signer }: { keys: KeyResolver; 
     // key, and at least one must be the issuer's.
     for (const proof of proofs) {
       if (proof?.type !== 'DataIntegrityProof' || proof?.cryptosuite !== 'eddsa-rdfc-2022') {
-        return { check: 'proof', ok: false, code: 'unsupported-proof', detail: `Unsupported proof: ${text(proof?.type)} ${text(proof?.cryptosuite ?? '')}`.trim() };
+        return {
+          check: 'proof',
+          ok: false,
+          code: 'unsupported-proof',
+          detail: `Unsupported proof: ${text(proof?.type)} ${text(proof?.cryptosuite ?? '')}`.trim(),
+        };
       }
     }
     const controllerOf = (proof: Json) => (typeof proof.verificationMethod === 'string' ? proof.verificationMethod.split('#')[0] : undefined);
@@ -32,7 +37,12 @@ export function createDataIntegrityCheck({ keys, signer }: { keys: KeyResolver; 
     }
     for (const proof of proofs) {
       if (!controllerOf(proof) || !(await keys.verificationMethod(proof.verificationMethod))) {
-        return { check: 'proof', ok: false, code: 'unknown-key', detail: `The signing key ${text(proof.verificationMethod)} is not one of ours nor registered here` };
+        return {
+          check: 'proof',
+          ok: false,
+          code: 'unknown-key',
+          detail: `The signing key ${text(proof.verificationMethod)} is not one of ours nor registered here`,
+        };
       }
     }
     // Keys are resolved here (database, registry); the canonicalisation and signature check, which

@@ -10,7 +10,10 @@ import type { CheckOf } from './verdict.js';
  * Compiled ahead of time (schemas/vendor/1edtech/build-validators.ts): compiling here would hold the
  * event loop ~340 ms on the first verification; loading the generated code takes ~30 ms, at start.
  */
-const validators = createRequire(import.meta.url)('../../schemas/generated/ob-validators.cjs') as { achievement: ValidateFunction; endorsement: ValidateFunction };
+const validators = createRequire(import.meta.url)('../../schemas/generated/ob-validators.cjs') as {
+  achievement: ValidateFunction;
+  endorsement: ValidateFunction;
+};
 
 export interface SchemaResult {
   /** true valid, false invalid, null when no official schema applies. */
@@ -22,11 +25,12 @@ export interface SchemaResult {
 /** Which official schema applies follows from the credential's types. */
 export function checkOpenBadgeSchema(credential: Record<string, unknown>): SchemaResult {
   const types = ([] as unknown[]).concat(credential.type ?? []);
-  const validate = types.includes('OpenBadgeCredential') || types.includes('AchievementCredential')
-    ? validators.achievement
-    : types.includes('EndorsementCredential')
-      ? validators.endorsement
-      : undefined;
+  const validate =
+    types.includes('OpenBadgeCredential') || types.includes('AchievementCredential')
+      ? validators.achievement
+      : types.includes('EndorsementCredential')
+        ? validators.endorsement
+        : undefined;
   if (!validate) return { ok: null, detail: 'Not an Open Badge; no official schema applies' };
   if (validate(credential)) return { ok: true, detail: 'Matches the official Open Badges 3.0 schema' };
   const errors = (validate.errors ?? []).slice(0, 10).map((e) => `${e.instancePath || '/'} ${e.message}`);

@@ -22,10 +22,21 @@ const active = (): StatusOutcome => ({ check: { check: 'status', ok: true, code:
 /** From our own row: no need to read the list. */
 function statusOfOurRow(row: StoredStatus): StatusOutcome {
   if (row.revoked_at) {
-    return { check: { check: 'status', ok: false, code: 'revoked', detail: `Revoked by the issuer on ${row.revoked_at.toISOString().slice(0, 10)}${row.revocation_reason ? `: ${row.revocation_reason}` : ''}` }, reason: row.revocation_reason };
+    return {
+      check: {
+        check: 'status',
+        ok: false,
+        code: 'revoked',
+        detail: `Revoked by the issuer on ${row.revoked_at.toISOString().slice(0, 10)}${row.revocation_reason ? `: ${row.revocation_reason}` : ''}`,
+      },
+      reason: row.revocation_reason,
+    };
   }
   if (row.suspended_at) {
-    return { check: { check: 'status', ok: false, code: 'suspended', detail: `Suspended by the issuer${row.suspension_reason ? `: ${row.suspension_reason}` : ''}` }, reason: row.suspension_reason };
+    return {
+      check: { check: 'status', ok: false, code: 'suspended', detail: `Suspended by the issuer${row.suspension_reason ? `: ${row.suspension_reason}` : ''}` },
+      reason: row.suspension_reason,
+    };
   }
   return active();
 }
@@ -64,7 +75,9 @@ export function createStatusCheck({ status, registry, urls }: { status: StatusSe
       }
       const list = await knownList(text(entry.statusListCredential ?? ''), idOf(credential.issuer));
       if (!list) {
-        return { check: { check: 'status', ok: null, code: 'status-unknown', detail: 'Could not determine the status: the status list is not one this service knows' } };
+        return {
+          check: { check: 'status', ok: null, code: 'status-unknown', detail: 'Could not determine the status: the status list is not one this service knows' },
+        };
       }
       let bit: boolean;
       try {
@@ -74,7 +87,14 @@ export function createStatusCheck({ status, registry, urls }: { status: StatusSe
       }
       if (bit) {
         const purpose = entry.statusPurpose ?? list.credentialSubject?.statusPurpose;
-        return { check: { check: 'status', ok: false, code: purpose === 'suspension' ? 'suspended' : 'revoked', detail: purpose === 'suspension' ? 'Suspended (status list)' : 'Revoked (status list)' } };
+        return {
+          check: {
+            check: 'status',
+            ok: false,
+            code: purpose === 'suspension' ? 'suspended' : 'revoked',
+            detail: purpose === 'suspension' ? 'Suspended (status list)' : 'Revoked (status list)',
+          },
+        };
       }
     }
     return active();

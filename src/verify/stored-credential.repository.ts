@@ -13,5 +13,9 @@ export function readStoredStatus(db: Db, credentialId: string): Promise<StoredSt
 
 /** The signed document as stored, with the status. */
 export function readStoredCredential(db: Db, credentialId: string): Promise<(StoredStatus & { document: unknown }) | undefined> {
-  return db.selectFrom('credentials').where('id', '=', credentialId).select(['document', ...STATUS_COLUMNS]).executeTakeFirst();
+  return db
+    .selectFrom('credentials')
+    .where('id', '=', credentialId)
+    .select(['document', ...STATUS_COLUMNS])
+    .executeTakeFirst();
 }

@@ -57,7 +57,13 @@ export function createStoredCredentials({ db, urls, statusChanges }: { db: Db; u
   }
 
   function remember(credentialId: string, document: Json): StoredDocument {
-    const stored = { json: JSON.stringify(document), stable: stableStringify(document), schema: checkOpenBadgeSchema(document), signed: !securedByJwtAlone(document), issuerId: idOf(document.issuer) };
+    const stored = {
+      json: JSON.stringify(document),
+      stable: stableStringify(document),
+      schema: checkOpenBadgeSchema(document),
+      signed: !securedByJwtAlone(document),
+      issuerId: idOf(document.issuer),
+    };
     documents.set(credentialId, stored);
     return stored;
   }

@@ -5,8 +5,10 @@ import { text, type Json } from './values.js';
 export function checkValidity(credential: Json, now: Date): CheckOf<'validity'> {
   const from = credential.validFrom ?? credential.issuanceDate;
   const until = credential.validUntil ?? credential.expirationDate;
-  if (from !== undefined && Number.isNaN(Date.parse(text(from)))) return { check: 'validity', ok: false, code: 'dates-invalid', detail: 'validFrom is not a date' };
-  if (until !== undefined && Number.isNaN(Date.parse(text(until)))) return { check: 'validity', ok: false, code: 'dates-invalid', detail: 'validUntil is not a date' };
+  if (from !== undefined && Number.isNaN(Date.parse(text(from))))
+    return { check: 'validity', ok: false, code: 'dates-invalid', detail: 'validFrom is not a date' };
+  if (until !== undefined && Number.isNaN(Date.parse(text(until))))
+    return { check: 'validity', ok: false, code: 'dates-invalid', detail: 'validUntil is not a date' };
   if (from !== undefined && Date.parse(text(from)) > now.getTime()) {
     return { check: 'validity', ok: false, code: 'not-yet-valid', detail: `Not valid before ${from}` };
   }

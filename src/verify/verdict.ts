@@ -10,7 +10,18 @@
  * for a presentation.
  */
 export const CHECK_CODES_BY_CHECK = {
-  proof: ['signature-valid', 'signature-invalid', 'unknown-context', 'no-proof', 'unsupported-proof', 'key-not-issuers', 'unknown-key', 'jwt-claims-mismatch', 'holder-invalid', 'no-challenge'],
+  proof: [
+    'signature-valid',
+    'signature-invalid',
+    'unknown-context',
+    'no-proof',
+    'unsupported-proof',
+    'key-not-issuers',
+    'unknown-key',
+    'jwt-claims-mismatch',
+    'holder-invalid',
+    'no-challenge',
+  ],
   status: ['active', 'no-status', 'revoked', 'suspended', 'status-unsupported', 'status-invalid', 'status-unknown'],
   validity: ['in-period', 'not-yet-valid', 'expired', 'dates-invalid'],
   schema: ['schema-valid', 'schema-invalid', 'schema-none'],

@@ -46,7 +46,8 @@ export function createVerifyService(deps: {
     const issuerId = idOf(credential.issuer);
     const ours = await stored.find(stored.ourCredentialId(idOf(credential)), issuerId);
     // Posted back as we gave it out (the usual case), or the same with its keys in another order.
-    const identical = !jwt && ours?.stored.signed === true && (JSON.stringify(credential) === ours.stored.json || stableStringify(credential) === ours.stored.stable);
+    const identical =
+      !jwt && ours?.stored.signed === true && (JSON.stringify(credential) === ours.stored.json || stableStringify(credential) === ours.stored.stable);
     let proof: CheckOf<'proof'>;
     if (identical) {
       // Identical to the document we signed and stored: its signature was checked at issuance,

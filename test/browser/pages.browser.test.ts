@@ -224,7 +224,12 @@ describe('revocation', { timeout: 60_000 }, () => {
     expect(before.status()).toBe(200);
     expect(statusBit((await before.json()).credentialSubject.encodedList, index)).toBe(false);
 
-    const revoke = await b.t.app.inject({ method: 'POST', url: `/v1/credentials/${revoked.id}/revoke`, headers: issuer.headers, payload: { reason: '잘못 발급됨' } });
+    const revoke = await b.t.app.inject({
+      method: 'POST',
+      url: `/v1/credentials/${revoked.id}/revoke`,
+      headers: issuer.headers,
+      payload: { reason: '잘못 발급됨' },
+    });
     expect(revoke.statusCode, revoke.body).toBe(200);
 
     await page.reload();

@@ -67,7 +67,15 @@ function cli(args: string[], options: { token?: string; url?: string; timeoutMs?
   });
 }
 
-const countCredentials = async () => Number((await t.db.selectFrom('credentials').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+const countCredentials = async () =>
+  Number(
+    (
+      await t.db
+        .selectFrom('credentials')
+        .select((eb) => eb.fn.countAll().as('n'))
+        .executeTakeFirstOrThrow()
+    ).n,
+  );
 const readResults = (path: string) => parse(readFileSync(path), { bom: true, columns: true }) as Record<string, string>[];
 
 const SURNAMES = ['김', '이', '박', '최', '정', '강', '조', '윤', '장', '임'];
@@ -126,7 +134,10 @@ describe('ieum, the command line', () => {
     expect((await cli(['frobnicate'])).code).toBe(2);
 
     const closed = await freePort();
-    const unreachable = await cli(['revoke', '--credential', '0b7c6a52-3c5e-4a6e-9d55-1b2f7f1c9e10'], { token: 'secret-token-not-shown', url: `http://127.0.0.1:${closed}` });
+    const unreachable = await cli(['revoke', '--credential', '0b7c6a52-3c5e-4a6e-9d55-1b2f7f1c9e10'], {
+      token: 'secret-token-not-shown',
+      url: `http://127.0.0.1:${closed}`,
+    });
     expect(unreachable.code).toBe(2);
     expect(unreachable.stderr.trim().split('\n')).toHaveLength(1);
     expect(unreachable.stderr).toContain('connection refused');
@@ -134,7 +145,23 @@ describe('ieum, the command line', () => {
   });
 
   it('creates an institution with the operator token, and says the API key is shown once', async () => {
-    const run = await cli(['issuer', 'create', '--slug', 'seoul-women', '--name', '서울여성능력개발원', '--url', 'https://women.seoul.example', '--email', 'badges@women.seoul.example', '--description', '경력단절 여성의 IT 재취업 교육'], { token: ADMIN_TOKEN });
+    const run = await cli(
+      [
+        'issuer',
+        'create',
+        '--slug',
+        'seoul-women',
+        '--name',
+        '서울여성능력개발원',
+        '--url',
+        'https://women.seoul.example',
+        '--email',
+        'badges@women.seoul.example',
+        '--description',
+        '경력단절 여성의 IT 재취업 교육',
+      ],
+      { token: ADMIN_TOKEN },
+    );
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toContain(`DID:        did:web:127.0.0.1%3A${new URL(base).port}:issuers:seoul-women`);
     expect(run.stdout).toContain('shown only this once');
@@ -142,7 +169,9 @@ describe('ieum, the command line', () => {
     token = /^API key:\s+(\S+)$/m.exec(run.stdout)![1]!;
     expect(token).toMatch(/^ieum_/);
 
-    const again = await cli(['issuer', 'create', '--slug', 'seoul-women', '--name', 'x', '--url', 'https://x.example', '--email', 'x@example.com'], { token: ADMIN_TOKEN });
+    const again = await cli(['issuer', 'create', '--slug', 'seoul-women', '--name', 'x', '--url', 'https://x.example', '--email', 'x@example.com'], {
+      token: ADMIN_TOKEN,
+    });
     expect(again.code).toBe(1);
     expect(again.stderr.trim().split('\n')).toHaveLength(1);
     expect(again.stderr).toMatch(/^ieum: .*\[HTTP 409\]$/m);
@@ -158,7 +187,27 @@ describe('ieum, the command line', () => {
   });
 
   it('creates an achievement and prints its id', async () => {
-    const run = await cli(['achievement', 'create', '--kind', 'course', '--name', '백엔드 개발자 입문과정', '--description', 'Node.js와 PostgreSQL로 웹 서비스를 만드는 과정', '--criteria', '출석 80% 이상, 최종 프로젝트 통과', '--hours', '450', '--tag', '백엔드', '--tag', 'Node.js'], { token });
+    const run = await cli(
+      [
+        'achievement',
+        'create',
+        '--kind',
+        'course',
+        '--name',
+        '백엔드 개발자 입문과정',
+        '--description',
+        'Node.js와 PostgreSQL로 웹 서비스를 만드는 과정',
+        '--criteria',
+        '출석 80% 이상, 최종 프로젝트 통과',
+        '--hours',
+        '450',
+        '--tag',
+        '백엔드',
+        '--tag',
+        'Node.js',
+      ],
+      { token },
+    );
     expect(run.code, run.stderr).toBe(0);
     achievementId = run.stdout.trim();
     expect(achievementId).toMatch(UUID);
@@ -170,48 +219,72 @@ describe('ieum, the command line', () => {
     expect(bad.stderr.trim()).toBe('ieum: --hours must be a positive number, not "many"');
   });
 
-  it('issues a cohort of 1,200 in chunks, with one result line per row, and issues nothing twice when run again', async () => {
-    const { text, lineOf } = cohortCsv(1200);
-    const input = join(work, 'cohort.csv');
-    writeFileSync(input, text);
-    const out = join(work, 'cohort.results.csv');
+  it(
+    'issues a cohort of 1,200 in chunks, with one result line per row, and issues nothing twice when run again',
+    async () => {
+      const { text, lineOf } = cohortCsv(1200);
+      const input = join(work, 'cohort.csv');
+      writeFileSync(input, text);
+      const out = join(work, 'cohort.results.csv');
 
-    const first = await cli(['issue', '--achievement', achievementId, '--csv', input, '--chunk', '500'], { token });
-    expect(first.code, first.stderr).toBe(1);
-    expect(first.stdout.trim()).toBe(`1200 rows: 1198 issued, 0 replayed (issued before), 2 failed; results in ${out}`);
-    expect(first.stdout + first.stderr).not.toContain(token);
-    expect(await countCredentials()).toBe(1198);
+      const first = await cli(['issue', '--achievement', achievementId, '--csv', input, '--chunk', '500'], { token });
+      expect(first.code, first.stderr).toBe(1);
+      expect(first.stdout.trim()).toBe(`1200 rows: 1198 issued, 0 replayed (issued before), 2 failed; results in ${out}`);
+      expect(first.stdout + first.stderr).not.toContain(token);
+      expect(await countCredentials()).toBe(1198);
 
-    const results = readResults(out);
-    expect(results).toHaveLength(1200);
-    results.forEach((r, i) => {
-      expect(r.row).toBe(String(i + 1));
-      expect(r.line).toBe(String(lineOf[i + 1]));
-    });
-    expect(results[6]).toMatchObject({ name: '이, 서연', email: 'learner7@example.com', error: '' });
-    expect(results[299]!.credential_url).toBe('');
-    expect(results[299]!.error).toContain('recipient.email');
-    expect(results[899]!.credential_url).toBe('');
-    expect(results[899]!.error).toBe(`recipient: the same e-mail as row 5 (line ${lineOf[5]}) of this file`);
-    const issued = results.filter((r) => r.error === '');
-    expect(issued).toHaveLength(1198);
-    for (const r of issued) expect(r.credential_url).toMatch(new RegExp(`^${base}/c/[0-9a-f-]{36}$`));
-    expect(new Set(issued.map((r) => r.credential_url)).size).toBe(1198);
-    // Each chunk's Idempotency-Key comes from the file's SHA-256, the achievement and the chunk.
-    const sha = createHash('sha256').update(text).digest('hex');
-    const keyed = await t.db.selectFrom('credentials').select('idempotency_key').where('idempotency_key', 'like', `ieum-cli:${sha}:${achievementId}:500:%`).execute();
-    expect(keyed).toHaveLength(1198);
+      const results = readResults(out);
+      expect(results).toHaveLength(1200);
+      results.forEach((r, i) => {
+        expect(r.row).toBe(String(i + 1));
+        expect(r.line).toBe(String(lineOf[i + 1]));
+      });
+      expect(results[6]).toMatchObject({ name: '이, 서연', email: 'learner7@example.com', error: '' });
+      expect(results[299]!.credential_url).toBe('');
+      expect(results[299]!.error).toContain('recipient.email');
+      expect(results[899]!.credential_url).toBe('');
+      expect(results[899]!.error).toBe(`recipient: the same e-mail as row 5 (line ${lineOf[5]}) of this file`);
+      const issued = results.filter((r) => r.error === '');
+      expect(issued).toHaveLength(1198);
+      for (const r of issued) expect(r.credential_url).toMatch(new RegExp(`^${base}/c/[0-9a-f-]{36}$`));
+      expect(new Set(issued.map((r) => r.credential_url)).size).toBe(1198);
+      // Each chunk's Idempotency-Key comes from the file's SHA-256, the achievement and the chunk.
+      const sha = createHash('sha256').update(text).digest('hex');
+      const keyed = await t.db
+        .selectFrom('credentials')
+        .select('idempotency_key')
+        .where('idempotency_key', 'like', `ieum-cli:${sha}:${achievementId}:500:%`)
+        .execute();
+      expect(keyed).toHaveLength(1198);
 
-    const again = await cli(['issue', '--achievement', achievementId, '--csv', input, '--chunk', '500'], { token });
-    expect(again.code, again.stderr).toBe(1);
-    expect(again.stdout.trim()).toBe(`1200 rows: 0 issued, 1198 replayed (issued before), 2 failed; results in ${out}`);
-    expect(again.stderr).toContain('row 300 (line 302)');
-    expect(await countCredentials()).toBe(1198);
-    expect(readResults(out).map((r) => r.credential_url)).toEqual(results.map((r) => r.credential_url));
-  }, 2 * CHILD_TIMEOUT_MS + 30_000);
+      const again = await cli(['issue', '--achievement', achievementId, '--csv', input, '--chunk', '500'], { token });
+      expect(again.code, again.stderr).toBe(1);
+      expect(again.stdout.trim()).toBe(`1200 rows: 0 issued, 1198 replayed (issued before), 2 failed; results in ${out}`);
+      expect(again.stderr).toContain('row 300 (line 302)');
+      expect(await countCredentials()).toBe(1198);
+      expect(readResults(out).map((r) => r.credential_url)).toEqual(results.map((r) => r.credential_url));
+    },
+    2 * CHILD_TIMEOUT_MS + 30_000,
+  );
 
   it('records training hours from a CSV and issues the credential when the total reaches the required hours', async () => {
-    const created = await cli(['achievement', 'create', '--kind', 'training_hours', '--name', '2026 도시재생 코디네이터 직무교육', '--description', '연간 직무교육 이수시간', '--criteria', '연 60시간 이상 이수', '--required-hours', '60'], { token });
+    const created = await cli(
+      [
+        'achievement',
+        'create',
+        '--kind',
+        'training_hours',
+        '--name',
+        '2026 도시재생 코디네이터 직무교육',
+        '--description',
+        '연간 직무교육 이수시간',
+        '--criteria',
+        '연 60시간 이상 이수',
+        '--required-hours',
+        '60',
+      ],
+      { token },
+    );
     expect(created.code, created.stderr).toBe(0);
     const hoursAchievement = created.stdout.trim();
     const input = join(work, 'sessions.csv');

@@ -35,12 +35,38 @@ beforeAll(async () => {
   issuer = await createIssuer(t.app, { slug: 'seoul-women' });
   const course = await createAchievement(t.app, issuer);
   const study = await createAchievement(t.app, issuer, { kind: 'study_group', name: '알고리즘 스터디', description: '주 1회 알고리즘 문제 풀이', hours: 60 });
-  const hours = await createAchievement(t.app, issuer, { kind: 'training_hours', name: '직무교육 이수시간', description: '연간 직무교육', hours: 30, requiredHours: 30 });
+  const hours = await createAchievement(t.app, issuer, {
+    kind: 'training_hours',
+    name: '직무교육 이수시간',
+    description: '연간 직무교육',
+    hours: 30,
+    requiredHours: 30,
+  });
   const recipient = { name: '김민지', email: EMAIL };
-  const first = await issueCredential(t.app, issuer, course.id, { recipient, creditsEarned: 450, activityStartDate: '2026-03-02', activityEndDate: '2026-08-28' });
-  const second = await issueCredential(t.app, issuer, study.id, { recipient, creditsEarned: 60, activityStartDate: '2026-04-01', activityEndDate: '2026-06-30' });
-  const third = await issueCredential(t.app, issuer, hours.id, { recipient, creditsEarned: 30, activityStartDate: '2026-01-05', activityEndDate: '2026-12-30' });
-  const revoked = await t.app.inject({ method: 'POST', url: `/v1/credentials/${third.id}/revoke`, headers: issuer.headers, payload: { reason: '잘못 발급됨' } });
+  const first = await issueCredential(t.app, issuer, course.id, {
+    recipient,
+    creditsEarned: 450,
+    activityStartDate: '2026-03-02',
+    activityEndDate: '2026-08-28',
+  });
+  const second = await issueCredential(t.app, issuer, study.id, {
+    recipient,
+    creditsEarned: 60,
+    activityStartDate: '2026-04-01',
+    activityEndDate: '2026-06-30',
+  });
+  const third = await issueCredential(t.app, issuer, hours.id, {
+    recipient,
+    creditsEarned: 30,
+    activityStartDate: '2026-01-05',
+    activityEndDate: '2026-12-30',
+  });
+  const revoked = await t.app.inject({
+    method: 'POST',
+    url: `/v1/credentials/${third.id}/revoke`,
+    headers: issuer.headers,
+    payload: { reason: '잘못 발급됨' },
+  });
   expect(revoked.statusCode, revoked.body).toBe(200);
   // Someone else at the same institution: never part of her record.
   await issueCredential(t.app, issuer, course.id, { recipient: { name: '이서연', email: 'seoyeon@example.com' }, creditsEarned: 450 });
@@ -93,7 +119,12 @@ describe('POST /v1/learners/{id}/clr', () => {
     expect(subject.id).toBeUndefined();
     const [identity] = subject.identifier;
     expect(identity).toMatchObject({ type: 'IdentityObject', identityType: 'emailAddress', hashed: true });
-    expect(identity.identityHash).toBe('sha256$' + createHash('sha256').update(EMAIL + identity.salt).digest('hex'));
+    expect(identity.identityHash).toBe(
+      'sha256$' +
+        createHash('sha256')
+          .update(EMAIL + identity.salt)
+          .digest('hex'),
+    );
     // Not in the record, nor in the JWT: the nested credentials carry only hashes too.
     expect(JSON.stringify(clr.credential)).not.toContain(EMAIL);
   });
@@ -130,7 +161,10 @@ describe('POST /v1/learners/{id}/clr', () => {
   const tampering: [string, (c: any) => void][] = [
     ['the hours of a nested credential', (c) => (c.credentialSubject.verifiableCredential[0].credentialSubject.creditsEarned = 900)],
     ['the achievement of a nested credential', (c) => (c.credentialSubject.verifiableCredential[1].credentialSubject.achievement.name = '데이터 분석가 과정')],
-    ['the proof of a nested credential', (c) => (c.credentialSubject.verifiableCredential[0].proof[0].proofValue = c.credentialSubject.verifiableCredential[1].proof[0].proofValue)],
+    [
+      'the proof of a nested credential',
+      (c) => (c.credentialSubject.verifiableCredential[0].proof[0].proofValue = c.credentialSubject.verifiableCredential[1].proof[0].proofValue),
+    ],
     ['a nested credential left out', (c) => c.credentialSubject.verifiableCredential.pop()],
     ['the stated hours', (c) => (c.description = c.description.replace('510', '900'))],
   ];
@@ -144,7 +178,12 @@ describe('POST /v1/learners/{id}/clr', () => {
   });
 
   it('leaves out suspended credentials and never nests an earlier CLR', async () => {
-    const suspended = await t.app.inject({ method: 'POST', url: `/v1/credentials/${kept[1]!.id}/suspend`, headers: issuer.headers, payload: { reason: '이의 신청 검토 중' } });
+    const suspended = await t.app.inject({
+      method: 'POST',
+      url: `/v1/credentials/${kept[1]!.id}/suspend`,
+      headers: issuer.headers,
+      payload: { reason: '이의 신청 검토 중' },
+    });
     expect(suspended.statusCode, suspended.body).toBe(200);
     try {
       const res = await postClr(learnerId);
@@ -247,7 +286,11 @@ describe('the CLR 2.0 context', () => {
       method: 'POST',
       url: '/v1/known-issuers',
       headers: admin,
-      payload: { id: sample.issuer.id, name: sample.issuer.name, verificationMethods: [{ id: proof.verificationMethod, type: 'Multikey', publicKeyMultibase: proof.verificationMethod.split('#')[1] }] },
+      payload: {
+        id: sample.issuer.id,
+        name: sample.issuer.name,
+        verificationMethods: [{ id: proof.verificationMethod, type: 'Multikey', publicKeyMultibase: proof.verificationMethod.split('#')[1] }],
+      },
     });
     expect(registered.statusCode, registered.body).toBe(201);
     const verdict = (await verify(sample)).json();
@@ -271,7 +314,12 @@ describe('what a CLR nests is verified, each credential on its own', () => {
     expect(before).toMatchObject({ verified: true, state: 'verified' });
     expect(checkOf(before, 'nested')).toMatchObject({ ok: true, code: 'nested-valid' });
 
-    const revoked = await t.app.inject({ method: 'POST', url: `/v1/credentials/${second.id}/revoke`, headers: issuer.headers, payload: { reason: '잘못 발급됨' } });
+    const revoked = await t.app.inject({
+      method: 'POST',
+      url: `/v1/credentials/${second.id}/revoke`,
+      headers: issuer.headers,
+      payload: { reason: '잘못 발급됨' },
+    });
     expect(revoked.statusCode).toBe(200);
     const after = (await verify(record.credential)).json();
     expect(checkOf(after, 'proof')).toMatchObject({ ok: true });
@@ -291,7 +339,11 @@ describe('what a CLR nests is verified, each credential on its own', () => {
     const { proof: _proof, ...unsigned } = structuredClone(clr.credential);
     unsigned.issuer = { ...unsigned.issuer, id: did };
     unsigned.credentialSubject.verifiableCredential[0].credentialSubject.creditsEarned = 900;
-    const resigned = await vcLib.issue({ credential: unsigned, suite: new DataIntegrityProof({ signer: key.signer(), cryptosuite }), documentLoader: createDocumentLoader() });
+    const resigned = await vcLib.issue({
+      credential: unsigned,
+      suite: new DataIntegrityProof({ signer: key.signer(), cryptosuite }),
+      documentLoader: createDocumentLoader(),
+    });
     const verdict = (await verify(resigned)).json();
     expect(checkOf(verdict, 'proof')).toMatchObject({ ok: true });
     expect(checkOf(verdict, 'nested')).toMatchObject({ ok: false, code: 'nested-failed' });

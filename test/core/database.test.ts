@@ -19,10 +19,14 @@ describe('a database error', () => {
   it('carries its code and constraint, not the SQL text', async () => {
     const issuer = { id: randomUUID(), slug: `db-${randomUUID().slice(0, 8)}`, name: '기관', url: 'https://x.example', email: 'x@example.com' };
     await t.db.insertInto('issuers').values(issuer).execute();
-    const error = await t.db.insertInto('issuers').values({ ...issuer, id: randomUUID() }).execute().then(
-      () => undefined,
-      (e: unknown) => e as Record<string, unknown>,
-    );
+    const error = await t.db
+      .insertInto('issuers')
+      .values({ ...issuer, id: randomUUID() })
+      .execute()
+      .then(
+        () => undefined,
+        (e: unknown) => e as Record<string, unknown>,
+      );
     expect(error).toMatchObject({ code: '23505' });
     expect(String(error!.constraint)).toMatch(/slug/);
     expect(error!.query).toBeUndefined();
@@ -34,13 +38,24 @@ describe('a statement run again and again', () => {
     await sql`create table repeat_rows (id int primary key, label text, at timestamptz)`.execute(t.db);
     const at = new Date('2026-12-01T09:00:00.000Z');
     for (let i = 0; i < 20; i++) {
-      await t.db.insertInto('repeat_rows' as never).values({ id: i, label: i % 2 ? `홀수 ${i}` : null, at: new Date(at.getTime() + i * 1000) } as never).execute();
+      await t.db
+        .insertInto('repeat_rows' as never)
+        .values({ id: i, label: i % 2 ? `홀수 ${i}` : null, at: new Date(at.getTime() + i * 1000) } as never)
+        .execute();
     }
     for (let i = 0; i < 20; i++) {
-      const row = await t.db.selectFrom('repeat_rows' as never).selectAll().where('id' as never, '=', i as never).executeTakeFirst() as { id: number; label: string | null; at: Date } | undefined;
+      const row = (await t.db
+        .selectFrom('repeat_rows' as never)
+        .selectAll()
+        .where('id' as never, '=', i as never)
+        .executeTakeFirst()) as { id: number; label: string | null; at: Date } | undefined;
       expect(row).toEqual({ id: i, label: i % 2 ? `홀수 ${i}` : null, at: new Date(at.getTime() + i * 1000) });
     }
-    const updated = await t.db.updateTable('repeat_rows' as never).set({ label: 'x' } as never).where('id' as never, '<', 5 as never).executeTakeFirst();
+    const updated = await t.db
+      .updateTable('repeat_rows' as never)
+      .set({ label: 'x' } as never)
+      .where('id' as never, '<', 5 as never)
+      .executeTakeFirst();
     expect(Number(updated.numUpdatedRows)).toBe(5);
   });
 
@@ -54,7 +69,10 @@ describe('a statement run again and again', () => {
   });
 
   it('fails on bad SQL with the database code, and the next statement runs', async () => {
-    const error = await sql`select * frm nowhere`.execute(t.db).then(() => undefined, (e: unknown) => e as Record<string, unknown>);
+    const error = await sql`select * frm nowhere`.execute(t.db).then(
+      () => undefined,
+      (e: unknown) => e as Record<string, unknown>,
+    );
     expect(error).toMatchObject({ code: '42601' });
     expect((await sql<{ n: number }>`select 1 + 1 as n`.execute(t.db)).rows).toEqual([{ n: 2 }]);
   });
@@ -80,7 +98,10 @@ describe('a statement run again and again', () => {
     const longSum = (k: number) => {
       const terms = Array.from({ length: 2_000 }, (_, i) => sql`(${i + k}::int, ${i % 3 === 0 ? null : `이름 ${i} "인용" \\ 😀`}::text)`);
       // The literal k makes each text distinct.
-      return sql<{ n: number; names: number }>`select sum(x)::int as n, count(name)::int as names from (values ${sql.join(terms)}) as v(x, name) where ${sql.lit(k)} >= 0`;
+      return sql<{
+        n: number;
+        names: number;
+      }>`select sum(x)::int as n, count(name)::int as names from (values ${sql.join(terms)}) as v(x, name) where ${sql.lit(k)} >= 0`;
     };
     for (const k of [...Array.from({ length: 20 }, (_, k) => k), 0, 19]) {
       const { rows } = await longSum(k).execute(t.db);

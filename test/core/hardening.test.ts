@@ -50,7 +50,7 @@ describe('rate limits', () => {
 });
 
 describe('the audit trail', () => {
-  it("shows an institution who issued, revoked, suspended and rotated, from which key — and only its own", async () => {
+  it('shows an institution who issued, revoked, suspended and rotated, from which key — and only its own', async () => {
     await t.app.inject({ method: 'POST', url: `/v1/credentials/${credential.id}/suspend`, headers: issuer.headers, payload: { reason: '확인 중' } });
     await t.app.inject({ method: 'POST', url: `/v1/credentials/${credential.id}/unsuspend`, headers: issuer.headers, payload: {} });
     await t.app.inject({ method: 'POST', url: `/v1/credentials/${credential.id}/revoke`, headers: issuer.headers, payload: { reason: '오발급' } });
@@ -59,7 +59,15 @@ describe('the audit trail', () => {
     const res = await t.app.inject({ method: 'GET', url: '/v1/audit', headers: issuer.headers });
     expect(res.statusCode).toBe(200);
     const actions = res.json().items.map((e: any) => e.action);
-    for (const action of ['issuer.created', 'api-key.created', 'credential.issued', 'credential.suspended', 'credential.unsuspended', 'credential.revoked', 'keys.rotated']) {
+    for (const action of [
+      'issuer.created',
+      'api-key.created',
+      'credential.issued',
+      'credential.suspended',
+      'credential.unsuspended',
+      'credential.revoked',
+      'keys.rotated',
+    ]) {
       expect(actions).toContain(action);
     }
     const revoked = res.json().items.find((e: any) => e.action === 'credential.revoked');

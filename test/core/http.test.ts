@@ -36,10 +36,24 @@ beforeAll(async () => {
 afterAll(() => t.close());
 
 const countRows = async (table: 'credentials' | 'learners' | 'issuers' | 'achievements' | 'api_keys' | 'audit_events') =>
-  Number((await t.db.selectFrom(table).select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+  Number(
+    (
+      await t.db
+        .selectFrom(table)
+        .select((eb) => eb.fn.countAll().as('n'))
+        .executeTakeFirstOrThrow()
+    ).n,
+  );
 /** Status indexes handed out, over every list. */
 const allocatedIndexes = async () =>
-  Number((await t.db.selectFrom('status_lists').select((eb) => eb.fn.coalesce(eb.fn.sum<number>('allocated'), eb.lit(0)).as('n')).executeTakeFirstOrThrow()).n);
+  Number(
+    (
+      await t.db
+        .selectFrom('status_lists')
+        .select((eb) => eb.fn.coalesce(eb.fn.sum<number>('allocated'), eb.lit(0)).as('n'))
+        .executeTakeFirstOrThrow()
+    ).n,
+  );
 
 describe('health and documentation', () => {
   it('answers 200 while the database answers', async () => {
@@ -88,7 +102,20 @@ describe('authorisation', () => {
 
   beforeAll(async () => {
     hoursAchievement = (await createAchievement(t.app, issuer, { kind: 'training_hours', requiredHours: 100 })).id;
-    const recorded = (await t.app.inject({ method: 'POST', url: '/v1/training-hours', headers: issuer.headers, payload: { achievementId: hoursAchievement, learner: { name: '김민지', email: 'minji.kim@example.com' }, hours: 3, activity: '교육', date: '2026-01-05' } })).json();
+    const recorded = (
+      await t.app.inject({
+        method: 'POST',
+        url: '/v1/training-hours',
+        headers: issuer.headers,
+        payload: {
+          achievementId: hoursAchievement,
+          learner: { name: '김민지', email: 'minji.kim@example.com' },
+          hours: 3,
+          activity: '교육',
+          date: '2026-01-05',
+        },
+      })
+    ).json();
     learnerId = recorded.learnerId;
     sessionId = recorded.session.id;
   });
@@ -98,27 +125,79 @@ describe('authorisation', () => {
     { method: 'POST', url: `/v1/issuers/${issuer.slug}/api-keys`, payload: {}, admin: [201], ...ADMIN_ONLY },
     { method: 'DELETE', url: `/v1/issuers/${issuer.slug}/api-keys/00000000-0000-4000-8000-000000000000`, admin: [404], ...ADMIN_ONLY },
     { method: 'POST', url: `/v1/issuers/${issuer.slug}/keys/rotate`, admin: [200], own: [200], other: [403] },
-    { method: 'POST', url: '/v1/known-issuers', payload: { id: 'https://x.org/i', name: 'n', verificationMethods: [{ id: 'https://x.org/i#k', type: 'Multikey', publicKeyMultibase: 'z6MkjZRZv3aez3r18pB1RBFJR1kwUVJ5jHt92JmQwXbd5hwi' }] }, admin: [201], ...ADMIN_ONLY },
+    {
+      method: 'POST',
+      url: '/v1/known-issuers',
+      payload: {
+        id: 'https://x.org/i',
+        name: 'n',
+        verificationMethods: [{ id: 'https://x.org/i#k', type: 'Multikey', publicKeyMultibase: 'z6MkjZRZv3aez3r18pB1RBFJR1kwUVJ5jHt92JmQwXbd5hwi' }],
+      },
+      admin: [201],
+      ...ADMIN_ONLY,
+    },
     { method: 'GET', url: '/v1/known-issuers', admin: [200], ...ADMIN_ONLY },
     { method: 'GET', url: '/v1/known-status-lists', admin: [200], ...ADMIN_ONLY },
-    { method: 'POST', url: '/v1/achievements', payload: { kind: 'course', name: 'n', description: 'd', criteria: { narrative: 'n' } }, ...ISSUER_ONLY, own: [201], other: [201] },
+    {
+      method: 'POST',
+      url: '/v1/achievements',
+      payload: { kind: 'course', name: 'n', description: 'd', criteria: { narrative: 'n' } },
+      ...ISSUER_ONLY,
+      own: [201],
+      other: [201],
+    },
     { method: 'GET', url: '/v1/achievements', ...ISSUER_ONLY, own: [200], other: [200] },
     { method: 'GET', url: `/v1/achievements/${achievementId}`, ...ISSUER_ONLY, own: [200], other: [404] },
     { method: 'POST', url: '/v1/credentials', payload: { achievementId, recipient: { name: 'a', email: 'a@b.co' } }, ...ISSUER_ONLY, own: [201], other: [404] },
-    { method: 'POST', url: '/v1/credentials/batch', payload: { achievementId, items: [{ recipient: { name: 'a', email: 'batch@b.co' } }] }, ...ISSUER_ONLY, own: [200], other: [404] },
+    {
+      method: 'POST',
+      url: '/v1/credentials/batch',
+      payload: { achievementId, items: [{ recipient: { name: 'a', email: 'batch@b.co' } }] },
+      ...ISSUER_ONLY,
+      own: [200],
+      other: [404],
+    },
     { method: 'GET', url: '/v1/credentials', ...ISSUER_ONLY, own: [200], other: [200] },
     { method: 'GET', url: `/v1/credentials/${credentialId}`, ...ISSUER_ONLY, own: [200], other: [404] },
     { method: 'GET', url: `/v1/credentials/${credentialId}/verify`, ...ISSUER_ONLY, own: [200], other: [404] },
     { method: 'POST', url: `/v1/credentials/${credentialId}/suspend`, payload: {}, ...ISSUER_ONLY, own: [200], other: [404] },
     { method: 'POST', url: `/v1/credentials/${credentialId}/unsuspend`, payload: {}, ...ISSUER_ONLY, own: [200], other: [404] },
-    { method: 'POST', url: '/v1/training-hours', payload: { achievementId: hoursAchievement, learner: { name: 'a', email: 'h@b.co' }, hours: 1, activity: 'a', date: '2026-01-06' }, ...ISSUER_ONLY, own: [201], other: [404] },
+    {
+      method: 'POST',
+      url: '/v1/training-hours',
+      payload: { achievementId: hoursAchievement, learner: { name: 'a', email: 'h@b.co' }, hours: 1, activity: 'a', date: '2026-01-06' },
+      ...ISSUER_ONLY,
+      own: [201],
+      other: [404],
+    },
     { method: 'POST', url: `/v1/training-hours/${sessionId}/void`, payload: { reason: '중복' }, ...ISSUER_ONLY, own: [200], other: [404] },
     { method: 'GET', url: `/v1/learners/${learnerId}`, ...ISSUER_ONLY, own: [200], other: [404] },
     { method: 'GET', url: `/v1/learners/${learnerId}/hours`, ...ISSUER_ONLY, own: [200], other: [404] },
     { method: 'POST', url: `/v1/learners/${learnerId}/clr`, payload: {}, ...ISSUER_ONLY, own: [201], other: [404] },
     { method: 'GET', url: '/v1/audit', ...ISSUER_ONLY, own: [200], other: [200] },
-    { method: 'POST', url: '/credentials/issue', payload: { credential: { '@context': ['https://www.w3.org/ns/credentials/v2'], type: ['VerifiableCredential'], issuer: issuer.did, credentialSubject: { name: 'x' } } }, ...ISSUER_ONLY, own: [201], other: [400] },
-    { method: 'POST', url: '/credentials/status', payload: { credentialId, credentialStatus: [{ type: 'BitstringStatusListEntry', status: 'active' }] }, ...ISSUER_ONLY, own: [409], other: [404] },
+    {
+      method: 'POST',
+      url: '/credentials/issue',
+      payload: {
+        credential: {
+          '@context': ['https://www.w3.org/ns/credentials/v2'],
+          type: ['VerifiableCredential'],
+          issuer: issuer.did,
+          credentialSubject: { name: 'x' },
+        },
+      },
+      ...ISSUER_ONLY,
+      own: [201],
+      other: [400],
+    },
+    {
+      method: 'POST',
+      url: '/credentials/status',
+      payload: { credentialId, credentialStatus: [{ type: 'BitstringStatusListEntry', status: 'active' }] },
+      ...ISSUER_ONLY,
+      own: [409],
+      other: [404],
+    },
   ];
 
   it('gives every authenticated route the expected status for every kind of caller', async () => {
@@ -133,7 +212,12 @@ describe('authorisation', () => {
         ['its own key', issuer.headers, route.own],
       ];
       for (const [caller, headers, allowed] of callers) {
-        const res = await t.app.inject({ method: route.method, url: route.url, headers, ...(route.payload !== undefined ? { payload: route.payload as object } : {}) });
+        const res = await t.app.inject({
+          method: route.method,
+          url: route.url,
+          headers,
+          ...(route.payload !== undefined ? { payload: route.payload as object } : {}),
+        });
         if (!allowed.includes(res.statusCode)) wrong.push(`${route.method} ${route.url} as ${caller}: ${res.statusCode} ${res.body.slice(0, 120)}`);
         if (res.statusCode >= 400 && !/application\/problem\+json/.test(String(res.headers['content-type']))) {
           wrong.push(`${route.method} ${route.url} as ${caller}: ${res.statusCode} as ${res.headers['content-type']}, not problem+json`);
@@ -170,7 +254,10 @@ describe('authorisation', () => {
     let refused = 0;
     for (const route of table()) {
       const { url, invalid } = invalidRequest(route);
-      for (const [caller, headers, expected] of [['the operator token', admin, route.admin], ['an institution key', issuer.headers, route.own]] as const) {
+      for (const [caller, headers, expected] of [
+        ['the operator token', admin, route.admin],
+        ['an institution key', issuer.headers, route.own],
+      ] as const) {
         if (expected.join() !== '403') continue;
         refused++;
         const res = await t.app.inject({ method: route.method, url, headers, ...invalid });
@@ -198,7 +285,12 @@ describe('authorisation', () => {
     expect(list.json().items.map((i: { id: string }) => i.id)).not.toContain(credentialId);
     const revoke = await t.app.inject({ method: 'POST', url: `/v1/credentials/${credentialId}/revoke`, headers: other.headers, payload: {} });
     expect(revoke.statusCode).toBe(404);
-    const theirAchievement = await t.app.inject({ method: 'POST', url: '/v1/credentials', headers: other.headers, payload: { achievementId, recipient: { name: 'a', email: 'a@b.co' } } });
+    const theirAchievement = await t.app.inject({
+      method: 'POST',
+      url: '/v1/credentials',
+      headers: other.headers,
+      payload: { achievementId, recipient: { name: 'a', email: 'a@b.co' } },
+    });
     expect(theirAchievement.statusCode).toBe(404);
   });
 });
@@ -212,8 +304,18 @@ describe('bad input', () => {
     ['an unknown recipient field', { recipient: { name: 'a', email: 'a@b.co', phone: '010' } }, 400, 'recipient.phone'],
     ['an empty name', { recipient: { name: '', email: 'a@b.co' } }, 400, 'recipient.name'],
     ['a javascript: evidence URL', { recipient: { name: 'a', email: 'a@b.co' }, evidence: [{ url: 'javascript:alert(1)' }] }, 400, 'evidence.0.url'],
-    ['validUntil before validFrom', { recipient: { name: 'a', email: 'a@b.co' }, validFrom: '2026-01-02T00:00:00Z', validUntil: '2026-01-01T00:00:00Z' }, 400, 'validUntil'],
-    ['an activity that ends before it starts', { recipient: { name: 'a', email: 'a@b.co' }, activityStartDate: '2026-05-01', activityEndDate: '2026-04-01' }, 400, 'activityEndDate'],
+    [
+      'validUntil before validFrom',
+      { recipient: { name: 'a', email: 'a@b.co' }, validFrom: '2026-01-02T00:00:00Z', validUntil: '2026-01-01T00:00:00Z' },
+      400,
+      'validUntil',
+    ],
+    [
+      'an activity that ends before it starts',
+      { recipient: { name: 'a', email: 'a@b.co' }, activityStartDate: '2026-05-01', activityEndDate: '2026-04-01' },
+      400,
+      'activityEndDate',
+    ],
     ['an impossible date', { recipient: { name: 'a', email: 'a@b.co' }, validFrom: '2026-13-45T00:00:00Z' }, 400, 'validFrom'],
     ['a non-uuid achievement id', { achievementId: '42' }, 400, 'achievementId'],
     ['an achievement that does not exist', { achievementId: '00000000-0000-4000-8000-000000000000' }, 404, ''],
@@ -249,9 +351,19 @@ describe('bad input', () => {
   });
 
   it('refuses malformed JSON, a wrong content type and prototype-pollution keys with 4xx', async () => {
-    const broken = await t.app.inject({ method: 'POST', url: '/v1/credentials', headers: { ...issuer.headers, 'content-type': 'application/json' }, payload: '{"achievementId":' });
+    const broken = await t.app.inject({
+      method: 'POST',
+      url: '/v1/credentials',
+      headers: { ...issuer.headers, 'content-type': 'application/json' },
+      payload: '{"achievementId":',
+    });
     expect(broken.statusCode).toBe(400);
-    const wrongType = await t.app.inject({ method: 'POST', url: '/v1/credentials', headers: { ...issuer.headers, 'content-type': 'text/plain' }, payload: 'hello' });
+    const wrongType = await t.app.inject({
+      method: 'POST',
+      url: '/v1/credentials',
+      headers: { ...issuer.headers, 'content-type': 'text/plain' },
+      payload: 'hello',
+    });
     expect(wrongType.statusCode).toBe(415);
     const proto = await t.app.inject({
       method: 'POST',
@@ -264,7 +376,12 @@ describe('bad input', () => {
 
   it('refuses a duplicate slug with 409 and writes nothing', async () => {
     const before = await countRows('issuers');
-    const res = await t.app.inject({ method: 'POST', url: '/v1/issuers', headers: admin, payload: { slug: issuer.slug, name: 'n', url: 'https://x.org', email: 'a@x.org' } });
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/v1/issuers',
+      headers: admin,
+      payload: { slug: issuer.slug, name: 'n', url: 'https://x.org', email: 'a@x.org' },
+    });
     expect(res.statusCode).toBe(409);
     expect(res.json().field).toBe('slug');
     expect(await countRows('issuers')).toBe(before);
@@ -282,13 +399,23 @@ describe('bad input', () => {
   });
 
   it('refuses a training_hours achievement without requiredHours', async () => {
-    const res = await t.app.inject({ method: 'POST', url: '/v1/achievements', headers: issuer.headers, payload: { kind: 'training_hours', name: '직무교육', description: 'd', criteria: { narrative: 'n' } } });
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/v1/achievements',
+      headers: issuer.headers,
+      payload: { kind: 'training_hours', name: '직무교육', description: 'd', criteria: { narrative: 'n' } },
+    });
     expect(res.statusCode).toBe(400);
     expect(res.json().field).toBe('requiredHours');
   });
 
   it('answers an unknown route and an unknown id with problem+json 404', async () => {
-    for (const url of ['/nope', '/issuers/no-such-institution', '/achievements/00000000-0000-4000-8000-000000000000', '/status/00000000-0000-4000-8000-000000000000']) {
+    for (const url of [
+      '/nope',
+      '/issuers/no-such-institution',
+      '/achievements/00000000-0000-4000-8000-000000000000',
+      '/status/00000000-0000-4000-8000-000000000000',
+    ]) {
       const res = await t.app.inject({ method: 'GET', url });
       expect(res.statusCode, url).toBe(404);
       expect(res.headers['content-type']).toMatch(/problem\+json/);

@@ -43,7 +43,13 @@ function createProxy(target: { host: string; port: number }) {
       sockets.clear();
       server!.close(() => resolve());
     });
-  return { open, cut, get port() { return port; } };
+  return {
+    open,
+    cut,
+    get port() {
+      return port;
+    },
+  };
 }
 
 describe.skipIf(!onPostgres())('a PostgreSQL outage', () => {
@@ -79,7 +85,12 @@ describe.skipIf(!onPostgres())('a PostgreSQL outage', () => {
     const during = await Promise.all([
       app.inject({ method: 'GET', url: '/health' }),
       app.inject({ method: 'GET', url: `/v1/credentials/${credential.id}`, headers: issuer.headers }),
-      app.inject({ method: 'POST', url: '/v1/credentials', headers: issuer.headers, payload: { achievementId: achievement.id, recipient: { name: '김민지', email: 'outage@example.com' } } }),
+      app.inject({
+        method: 'POST',
+        url: '/v1/credentials',
+        headers: issuer.headers,
+        payload: { achievementId: achievement.id, recipient: { name: '김민지', email: 'outage@example.com' } },
+      }),
       app.inject({ method: 'POST', url: '/v1/verify', payload: { credential: credential.credential } }),
     ]);
     for (const res of during) {
@@ -88,8 +99,16 @@ describe.skipIf(!onPostgres())('a PostgreSQL outage', () => {
     }
 
     await proxy.open();
-    await waitUntil('/health answers 200 again', async () => (await app.inject({ method: 'GET', url: '/health' })).statusCode === 200, { tries: 50, pauseMs: 100 });
-    const after = await app.inject({ method: 'POST', url: '/v1/credentials', headers: issuer.headers, payload: { achievementId: achievement.id, recipient: { name: '김민지', email: 'after@example.com' } } });
+    await waitUntil('/health answers 200 again', async () => (await app.inject({ method: 'GET', url: '/health' })).statusCode === 200, {
+      tries: 50,
+      pauseMs: 100,
+    });
+    const after = await app.inject({
+      method: 'POST',
+      url: '/v1/credentials',
+      headers: issuer.headers,
+      payload: { achievementId: achievement.id, recipient: { name: '김민지', email: 'after@example.com' } },
+    });
     expect(after.statusCode).toBe(201);
     // Nothing from the outage was half-written.
     const rows = await direct.selectFrom('credentials').select('id').execute();

@@ -79,8 +79,7 @@ describe(`lists of ${CAPACITY} entries`, () => {
   });
   afterAll(() => t.close());
 
-  const slotsOf = (ids: string[]) =>
-    t.db.selectFrom('credentials').select(['id', 'status_list_id', 'status_index']).where('id', 'in', ids).execute();
+  const slotsOf = (ids: string[]) => t.db.selectFrom('credentials').select(['id', 'status_list_id', 'status_index']).where('id', 'in', ids).execute();
   const listsOf = () =>
     t.db.selectFrom('status_lists').select(['id', 'allocated', 'is_full', 'capacity']).where('issuer_id', '=', issuerId).orderBy('created_at').execute();
 
@@ -93,7 +92,8 @@ describe(`lists of ${CAPACITY} entries`, () => {
     });
     expect(cohort.statusCode, cohort.body).toBe(200);
     const ids: string[] = cohort.json().results.map((r: { id: string }) => r.id);
-    for (let i = 0; i < 12; i++) ids.push((await issueCredential(t.app, issuer, achievementId, { recipient: { name: '한 명', email: `s${i}@example.com` } })).id);
+    for (let i = 0; i < 12; i++)
+      ids.push((await issueCredential(t.app, issuer, achievementId, { recipient: { name: '한 명', email: `s${i}@example.com` } })).id);
     expect(ids.length).toBe(37);
 
     const slots = await slotsOf(ids);
@@ -102,7 +102,12 @@ describe(`lists of ${CAPACITY} entries`, () => {
     expect(new Set(slots.map((s) => `${s.status_list_id}/${s.status_index}`)).size).toBe(37);
 
     const lists = await listsOf();
-    expect(lists.map((l) => [l.allocated, l.is_full])).toEqual([[10, true], [10, true], [10, true], [7, false]]);
+    expect(lists.map((l) => [l.allocated, l.is_full])).toEqual([
+      [10, true],
+      [10, true],
+      [10, true],
+      [7, false],
+    ]);
     const full = lists.filter((l) => l.is_full).map((l) => byList.get(l.id)!);
     for (const indexes of full) expect([...indexes].sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
     // Issued in order, the cohort's first list would read 0..9 if indexes ran in order.
@@ -113,7 +118,12 @@ describe(`lists of ${CAPACITY} entries`, () => {
 
   it('publish a revocation at the credential’s own index', async () => {
     const issued = await issueCredential(t.app, issuer, achievementId, { recipient: { name: '취소 대상', email: 'revoke@example.com' } });
-    const revoke = await t.app.inject({ method: 'POST', url: `/v1/credentials/${issued.id}/revoke`, headers: issuer.headers, payload: { reason: '중복 발급' } });
+    const revoke = await t.app.inject({
+      method: 'POST',
+      url: `/v1/credentials/${issued.id}/revoke`,
+      headers: issuer.headers,
+      payload: { reason: '중복 발급' },
+    });
     expect(revoke.statusCode, revoke.body).toBe(200);
     const status = issued.credential.credentialStatus;
     const list = await t.app.inject({ method: 'GET', url: new URL(status.statusListCredential).pathname });
@@ -127,7 +137,9 @@ describe(`lists of ${CAPACITY} entries`, () => {
   });
 
   it('hand out nothing twice to two instances allocating at once, and nothing for a rolled-back allocation', async () => {
-    const services = [0, 1].map(() => createStatusService({ db: t.db, urls: createUrls(PUBLIC), keys: createKeyStore(t.db, randomBytes(32)), capacity: CAPACITY }));
+    const services = [0, 1].map(() =>
+      createStatusService({ db: t.db, urls: createUrls(PUBLIC), keys: createKeyStore(t.db, randomBytes(32)), capacity: CAPACITY }),
+    );
     const before = await listsOf();
     const rounds = await Promise.all(
       services.flatMap((service) => [7, 13, 1, 24].map((n) => t.db.transaction().execute((trx) => service.allocate(trx, issuerId, n)))),
@@ -176,7 +188,11 @@ describe('migration 0006', () => {
 
   const ok = async (step: Promise<{ error?: unknown }>) => expect((await step).error).toBeUndefined();
   const tableExists = async (name: string) =>
-    (await sql<{ n: number }>`select count(*)::int as n from information_schema.tables where table_name = ${name} and table_schema = current_schema()`.execute(db)).rows[0]!.n === 1;
+    (
+      await sql<{ n: number }>`select count(*)::int as n from information_schema.tables where table_name = ${name} and table_schema = current_schema()`.execute(
+        db,
+      )
+    ).rows[0]!.n === 1;
 
   it('closes lists filled at random, drops their allocations, and goes back down', async () => {
     await ok(migrator.migrateTo('0005_uncompressed_documents'));
@@ -191,19 +207,26 @@ describe('migration 0006', () => {
     const closed = await db.selectFrom('status_lists').select(['is_full', 'allocated', 'shuffle_seed']).where('id', '=', listId).executeTakeFirstOrThrow();
     expect(closed).toEqual({ is_full: true, allocated: 0, shuffle_seed: null });
     // An open list without a seed could not follow an order, so the schema refuses one.
-    await expect(sql`insert into status_lists (id, issuer_id, purpose, capacity) values (${randomUUID()}, ${issuerId}, 'revocation', 10)`.execute(db)).rejects.toThrow(/status_lists_open_has_seed/);
+    await expect(
+      sql`insert into status_lists (id, issuer_id, purpose, capacity) values (${randomUUID()}, ${issuerId}, 'revocation', 10)`.execute(db),
+    ).rejects.toThrow(/status_lists_open_has_seed/);
     await expect(sql`update status_lists set allocated = 11 where id = ${listId}`.execute(db)).rejects.toThrow(/status_lists_allocated_in_range/);
 
     // Going down: a list opened since, and a credential at index 3 of the old list.
     const openedSince = randomUUID();
-    await sql`insert into status_lists (id, issuer_id, purpose, capacity, shuffle_seed) values (${openedSince}, ${issuerId}, 'revocation', 10, ${randomBytes(32)})`.execute(db);
+    await sql`insert into status_lists (id, issuer_id, purpose, capacity, shuffle_seed) values (${openedSince}, ${issuerId}, 'revocation', 10, ${randomBytes(32)})`.execute(
+      db,
+    );
     const learnerId = randomUUID();
     await sql`insert into learners (id, issuer_id, name) values (${learnerId}, ${issuerId}, '학습자')`.execute(db);
     await sql`insert into credentials (id, issuer_id, learner_id, document, jwt, status_list_id, status_index, valid_from)
       values (${randomUUID()}, ${issuerId}, ${learnerId}, '{}', 'e30..c2ln', ${listId}, 3, now())`.execute(db);
     await ok(migrator.migrateDown());
     expect(await tableExists('status_allocations')).toBe(true);
-    const { rows: allocations } = await sql<{ status_list_id: string; status_index: number }>`select status_list_id, status_index from status_allocations`.execute(db);
+    const { rows: allocations } = await sql<{
+      status_list_id: string;
+      status_index: number;
+    }>`select status_list_id, status_index from status_allocations`.execute(db);
     expect(allocations).toEqual([{ status_list_id: listId, status_index: 3 }]);
     const { rows: open } = await sql<{ n: number }>`select count(*)::int as n from status_lists where not is_full`.execute(db);
     expect(open[0]!.n).toBe(0);

@@ -10,7 +10,11 @@ afterEach(() => t?.close());
 
 /** A bad token from `client` as the proxy at 127.0.0.1 (app.inject's address) reports it. */
 const badToken = (client: string) =>
-  t!.app.inject({ method: 'GET', url: '/v1/achievements/00000000-0000-4000-8000-000000000000', headers: { authorization: 'Bearer wrong-token', 'x-forwarded-for': client } });
+  t!.app.inject({
+    method: 'GET',
+    url: '/v1/achievements/00000000-0000-4000-8000-000000000000',
+    headers: { authorization: 'Bearer wrong-token', 'x-forwarded-for': client },
+  });
 
 describe('TRUST_PROXY', () => {
   it.each([

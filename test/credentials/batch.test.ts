@@ -17,8 +17,21 @@ const koreanName = (i: number) => `${SURNAMES[i % 10]}${GIVEN[Math.floor(i / 10)
 const batch = (body: unknown, headers: Record<string, string> = {}, query = '') =>
   t.app.inject({ method: 'POST', url: `/v1/credentials/batch${query}`, headers: { ...issuer.headers, ...headers }, payload: body as any });
 const csv = (text: string, headers: Record<string, string> = {}) =>
-  t.app.inject({ method: 'POST', url: `/v1/credentials/batch?achievementId=${achievementId}`, headers: { ...issuer.headers, 'content-type': 'text/csv', ...headers }, payload: text });
-const countCredentials = async () => Number((await t.db.selectFrom('credentials').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+  t.app.inject({
+    method: 'POST',
+    url: `/v1/credentials/batch?achievementId=${achievementId}`,
+    headers: { ...issuer.headers, 'content-type': 'text/csv', ...headers },
+    payload: text,
+  });
+const countCredentials = async () =>
+  Number(
+    (
+      await t.db
+        .selectFrom('credentials')
+        .select((eb) => eb.fn.countAll().as('n'))
+        .executeTakeFirstOrThrow()
+    ).n,
+  );
 
 beforeAll(async () => {
   t = await buildTestApp();
@@ -126,7 +139,12 @@ describe('a cohort as CSV', () => {
     await sql`create trigger refuse_learner before insert on learners for each row execute function refuse_learner()`.execute(t.db);
     const lines = ['name,email'];
     for (let i = 0; i < 1_200; i++) lines.push(`${koreanName(i)},${i === 700 ? 'refused' : `chunked${i}`}@example.com`);
-    const stored = () => t.db.selectFrom('credentials').select(['idempotency_key', 'status_list_id', 'status_index']).where('idempotency_key', 'like', 'chunked-cohort:%').execute();
+    const stored = () =>
+      t.db
+        .selectFrom('credentials')
+        .select(['idempotency_key', 'status_list_id', 'status_index'])
+        .where('idempotency_key', 'like', 'chunked-cohort:%')
+        .execute();
 
     const failed = await csv(lines.join('\n'), { 'idempotency-key': 'chunked-cohort' });
     expect(failed.statusCode, failed.body.slice(0, 300)).toBeGreaterThanOrEqual(500);
@@ -135,7 +153,15 @@ describe('a cohort as CSV', () => {
     expect(kept.map((r) => Number(r.idempotency_key!.split(':')[1])).sort((a, b) => a - b)).toEqual(Array.from({ length: 500 }, (_, i) => i));
     // The answer says which rows were issued, by row and id, so that they are not issued twice.
     const incomplete = failed.json();
-    expect(incomplete).toMatchObject({ type: 'https://ieum.dev/problems/batch-incomplete', status: 500, total: 1_200, issued: 500, replayed: 0, failed: 0, notIssued: 700 });
+    expect(incomplete).toMatchObject({
+      type: 'https://ieum.dev/problems/batch-incomplete',
+      status: 500,
+      total: 1_200,
+      issued: 500,
+      replayed: 0,
+      failed: 0,
+      notIssued: 700,
+    });
     expect(incomplete.detail).toMatch(/500 of 1200 rows were issued .*same Idempotency-Key/);
     expect(incomplete.results.map((r: any) => r.index)).toEqual(Array.from({ length: 500 }, (_, i) => i));
     expect(incomplete.results[0]).toMatchObject({ line: 2, url: `${PUBLIC}/c/${incomplete.results[0].id}` });
@@ -163,7 +189,12 @@ describe('a cohort as CSV', () => {
       const lines = ['name,email'];
       for (let i = 0; i < 3_000; i++) lines.push(`${koreanName(i)},signfail${i}@example.com`);
       const written = () => own.db.selectFrom('credentials').select(['idempotency_key', 'learner_id']).where('issuer_id', '=', issuerId).execute();
-      const answer = own.app.inject({ method: 'POST', url: `/v1/credentials/batch?achievementId=${achievement}`, headers: { ...who.headers, 'content-type': 'text/csv', 'idempotency-key': 'signfail' }, payload: lines.join('\n') });
+      const answer = own.app.inject({
+        method: 'POST',
+        url: `/v1/credentials/batch?achievementId=${achievement}`,
+        headers: { ...who.headers, 'content-type': 'text/csv', 'idempotency-key': 'signfail' },
+        payload: lines.join('\n'),
+      });
       let finished = false;
       void answer.finally(() => (finished = true));
       // The signer stops once the first chunk is stored, with the rest of the cohort still to sign.
@@ -184,7 +215,12 @@ describe('a cohort as CSV', () => {
       expect(rows.map((r) => Number(r.idempotency_key!.split(':')[1])).sort((a, b) => a - b)).toEqual(Array.from({ length: rows.length }, (_, i) => i));
       const learners = await own.db.selectFrom('learners').select('id').where('issuer_id', '=', issuerId).execute();
       expect(new Set(learners.map((l) => l.id))).toEqual(new Set(rows.map((r) => r.learner_id)));
-      const audited = await own.db.selectFrom('audit_events').select('subject').where('issuer_id', '=', issuerId).where('action', '=', 'credential.issued').execute();
+      const audited = await own.db
+        .selectFrom('audit_events')
+        .select('subject')
+        .where('issuer_id', '=', issuerId)
+        .where('action', '=', 'credential.issued')
+        .execute();
       expect(audited).toHaveLength(rows.length);
     } finally {
       await own.close();
@@ -200,7 +236,11 @@ describe('a cohort as CSV', () => {
     const body = res.json();
     expect(body).toMatchObject({ total: 10_000, issued: 10_000, failed: 0 });
     expect(await countCredentials()).toBe(before + 10_000);
-    const rows = await t.db.selectFrom('credentials').select(['status_list_id', 'status_index', 'document']).where('idempotency_key', 'like', 'big-cohort:%').execute();
+    const rows = await t.db
+      .selectFrom('credentials')
+      .select(['status_list_id', 'status_index', 'document'])
+      .where('idempotency_key', 'like', 'big-cohort:%')
+      .execute();
     expect(rows).toHaveLength(10_000);
     expect(new Set(rows.map((r) => `${r.status_list_id}#${r.status_index}`)).size).toBe(10_000);
     for (const row of rows) expect(ob3SchemaErrors(row.document)).toEqual([]);

@@ -45,7 +45,12 @@ describe('issuing one credential', () => {
     const identity = c.credentialSubject.identifier[0];
     expect(identity).toMatchObject({ type: 'IdentityObject', identityType: 'emailAddress', hashed: true });
     const { createHash } = await import('node:crypto');
-    expect(identity.identityHash).toBe('sha256$' + createHash('sha256').update('minji.kim@example.com' + identity.salt).digest('hex'));
+    expect(identity.identityHash).toBe(
+      'sha256$' +
+        createHash('sha256')
+          .update('minji.kim@example.com' + identity.salt)
+          .digest('hex'),
+    );
 
     expect(ob3SchemaErrors(c)).toEqual([]);
     const result = await verifyWithLibrary(t.app, PUBLIC, c);
@@ -54,12 +59,20 @@ describe('issuing one credential', () => {
 
     const { header, payload } = await verifyJwtWithDidKey(t.app, issued.jwt);
     expect(header).toMatchObject({ alg: 'EdDSA', typ: 'vc+jwt', kid: c.proof[0].verificationMethod });
-    expect(payload).toMatchObject({ iss: c.issuer.id, jti: c.id, nbf: Math.floor(Date.parse(c.validFrom) / 1000), exp: Date.parse('2031-08-28T00:00:00Z') / 1000 });
+    expect(payload).toMatchObject({
+      iss: c.issuer.id,
+      jti: c.id,
+      nbf: Math.floor(Date.parse(c.validFrom) / 1000),
+      exp: Date.parse('2031-08-28T00:00:00Z') / 1000,
+    });
     expect(payload.credentialSubject).toEqual(c.credentialSubject);
   });
 
   it('signs the JWT with RS256 when asked, with the RSA key of the DID document', async () => {
-    const issued = await issueCredential(t.app, issuer, achievementId, { jwtAlgorithm: 'RS256', recipient: { name: 'Jane', did: 'did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK' } });
+    const issued = await issueCredential(t.app, issuer, achievementId, {
+      jwtAlgorithm: 'RS256',
+      recipient: { name: 'Jane', did: 'did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK' },
+    });
     const { header, payload } = await verifyJwtWithDidKey(t.app, issued.jwt);
     expect(header.alg).toBe('RS256');
     expect(header.kid).toMatch(/#rs256-1$/);
@@ -84,7 +97,13 @@ describe('issuing one credential', () => {
     const name = '박지우 "Jiwoo" 🎓 \\ 끝';
     const narrative = '첫째 줄\n\\ 둘째 줄';
     for (const jwtAlgorithm of ['EdDSA', 'RS256'] as const) {
-      const issued = await issueCredential(t.app, issuer, achievementId, { jwtAlgorithm, recipient: { name, email: `jiwoo-${jwtAlgorithm}@example.com` }, narrative, validUntil: '2030-01-01T00:00:00Z', creditsEarned: 12.5 });
+      const issued = await issueCredential(t.app, issuer, achievementId, {
+        jwtAlgorithm,
+        recipient: { name, email: `jiwoo-${jwtAlgorithm}@example.com` },
+        narrative,
+        validUntil: '2030-01-01T00:00:00Z',
+        creditsEarned: 12.5,
+      });
       const row = await t.db.selectFrom('credentials').select('jwt').where('id', '=', issued.id).executeTakeFirstOrThrow();
       const [header, , signature] = issued.jwt.split('.');
       expect(row.jwt).toBe(`${header}..${signature}`);
@@ -99,21 +118,34 @@ describe('issuing one credential', () => {
   });
 
   it('stores concurrent issues together, each request with its own answer', async () => {
-    const before = await t.db.selectFrom('credentials').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    const before = await t.db
+      .selectFrom('credentials')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
     const post = (payload: Record<string, unknown>, headers: Record<string, string> = {}) =>
       t.app.inject({ method: 'POST', url: '/v1/credentials', headers: { ...issuer.headers, ...headers }, payload: { achievementId, ...payload } });
     const requests = [
       // The same person ten times at once (one learner row), twenty others, and one Idempotency-Key
       // sent twice with different bodies: one of the two is refused, alone.
       ...Array.from({ length: 10 }, (_, i) => post({ recipient: { name: `같은 사람 ${i}`, email: 'same.person@example.com' } })),
-      ...Array.from({ length: 20 }, (_, i) => post({ recipient: { name: `학습자 ${i}`, email: `crowd${i}@example.com` }, securing: i % 2 ? ['jwt'] : undefined })),
+      ...Array.from({ length: 20 }, (_, i) =>
+        post({ recipient: { name: `학습자 ${i}`, email: `crowd${i}@example.com` }, securing: i % 2 ? ['jwt'] : undefined }),
+      ),
       post({ recipient: { name: 'A', email: 'key-a@example.com' } }, { 'idempotency-key': 'same-key-twice' }),
       post({ recipient: { name: 'B', email: 'key-b@example.com' } }, { 'idempotency-key': 'same-key-twice' }),
     ];
     const answers = await Promise.all(requests);
     expect(answers.slice(0, 30).map((a) => a.statusCode)).toEqual(Array(30).fill(201));
-    expect(answers.slice(30).map((a) => a.statusCode).sort()).toEqual([201, 422]);
-    const after = await t.db.selectFrom('credentials').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    expect(
+      answers
+        .slice(30)
+        .map((a) => a.statusCode)
+        .sort(),
+    ).toEqual([201, 422]);
+    const after = await t.db
+      .selectFrom('credentials')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
     expect(Number(after.n) - Number(before.n)).toBe(31);
     const same = await t.db.selectFrom('learners').select('id').where('email', '=', 'same.person@example.com').execute();
     expect(same).toHaveLength(1);
@@ -129,7 +161,8 @@ describe('issuing one credential', () => {
   });
 
   it('finds each learner by its own kind of identity when concurrent issues are stored together', async () => {
-    const post = (recipient: Record<string, string>) => t.app.inject({ method: 'POST', url: '/v1/credentials', headers: issuer.headers, payload: { achievementId, recipient } });
+    const post = (recipient: Record<string, string>) =>
+      t.app.inject({ method: 'POST', url: '/v1/credentials', headers: issuer.headers, payload: { achievementId, recipient } });
     const did = 'did:key:z6MkgroupedLearnerDid';
     const people: Record<string, string>[] = [
       { name: '학번만', externalId: ' S-2026-001 ' },
@@ -142,7 +175,12 @@ describe('issuing one credential', () => {
     const answers = await Promise.all(people.map(post));
     expect(answers.map((a) => a.statusCode)).toEqual(Array(6).fill(201));
     const learnerOf = async (answer: (typeof answers)[number]) =>
-      (await t.db.selectFrom('credentials').innerJoin('learners', 'learners.id', 'credentials.learner_id').select(['learners.id', 'learners.email', 'learners.did', 'learners.external_id']).where('credentials.id', '=', answer.json().id).executeTakeFirstOrThrow());
+      await t.db
+        .selectFrom('credentials')
+        .innerJoin('learners', 'learners.id', 'credentials.learner_id')
+        .select(['learners.id', 'learners.email', 'learners.did', 'learners.external_id'])
+        .where('credentials.id', '=', answer.json().id)
+        .executeTakeFirstOrThrow();
     const learners = await Promise.all(answers.map(learnerOf));
     // One learner per person, whichever identity it was found by; the latest name wins.
     expect(learners[0]).toEqual(learners[1]);
@@ -212,7 +250,11 @@ describe('Idempotency-Key', () => {
     expect(again.statusCode).toBe(201);
     expect(again.headers['idempotent-replayed']).toBe('true');
     expect(again.json()).toEqual(first);
-    const count = await t.db.selectFrom('credentials').select((eb) => eb.fn.countAll().as('n')).where('idempotency_key', '=', 'cohort-7-minji').executeTakeFirstOrThrow();
+    const count = await t.db
+      .selectFrom('credentials')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .where('idempotency_key', '=', 'cohort-7-minji')
+      .executeTakeFirstOrThrow();
     expect(Number(count.n)).toBe(1);
   });
 
@@ -284,7 +326,12 @@ describe('revocation through the status list', () => {
     const notModified = await t.app.inject({ method: 'GET', url: path, headers: { 'if-none-match': before.headers['etag'] as string } });
     expect(notModified.statusCode).toBe(304);
 
-    const revoke = await t.app.inject({ method: 'POST', url: `/v1/credentials/${issued.id}/revoke`, headers: issuer.headers, payload: { reason: '잘못 발급됨' } });
+    const revoke = await t.app.inject({
+      method: 'POST',
+      url: `/v1/credentials/${issued.id}/revoke`,
+      headers: issuer.headers,
+      payload: { reason: '잘못 발급됨' },
+    });
     expect(revoke.statusCode, revoke.body).toBe(200);
     expect(revoke.json()).toMatchObject({ state: 'revoked', revocationReason: '잘못 발급됨' });
     const after = await t.app.inject({ method: 'GET', url: path });
@@ -301,7 +348,12 @@ describe('revocation through the status list', () => {
 
   it('suspends and lifts a suspension, keeping the published list untouched', async () => {
     const issued = await issueCredential(t.app, issuer, achievementId);
-    const suspend = await t.app.inject({ method: 'POST', url: `/v1/credentials/${issued.id}/suspend`, headers: issuer.headers, payload: { reason: '확인 중' } });
+    const suspend = await t.app.inject({
+      method: 'POST',
+      url: `/v1/credentials/${issued.id}/suspend`,
+      headers: issuer.headers,
+      payload: { reason: '확인 중' },
+    });
     expect(suspend.json()).toMatchObject({ state: 'suspended', suspensionReason: '확인 중' });
     const read = await t.app.inject({ method: 'GET', url: `/v1/credentials/${issued.id}`, headers: issuer.headers });
     expect(read.json().status.state).toBe('suspended');
@@ -311,7 +363,11 @@ describe('revocation through the status list', () => {
   });
 
   it('never gives two credentials the same index', async () => {
-    const issued = await Promise.all(Array.from({ length: 30 }, (_, i) => issueCredential(t.app, issuer, achievementId, { recipient: { name: `학습자 ${i}`, email: `learner${i}@example.com` } })));
+    const issued = await Promise.all(
+      Array.from({ length: 30 }, (_, i) =>
+        issueCredential(t.app, issuer, achievementId, { recipient: { name: `학습자 ${i}`, email: `learner${i}@example.com` } }),
+      ),
+    );
     const slots = issued.map((c) => `${c.credential.credentialStatus.statusListCredential}#${c.credential.credentialStatus.statusListIndex}`);
     expect(new Set(slots).size).toBe(30);
   });

@@ -25,7 +25,10 @@ const checkOf = (verdict: any, name: string) => verdict.checks.find((c: any) => 
 
 describe("securing: ['jwt']", () => {
   it('issues a JWT that jose verifies with the DID document, an OB 3.0 credential, and no proof', async () => {
-    const issued = await issueCredential(t.app, issuer, achievementId, { securing: ['jwt'], recipient: { name: '최유나 "Yuna" 🌱', email: 'yuna@example.com' } });
+    const issued = await issueCredential(t.app, issuer, achievementId, {
+      securing: ['jwt'],
+      recipient: { name: '최유나 "Yuna" 🌱', email: 'yuna@example.com' },
+    });
     expect(issued.credential.proof).toBeUndefined();
     const { header, payload } = await verifyJwtWithDidKey(t.app, issued.jwt);
     expect(header).toMatchObject({ alg: 'EdDSA', typ: 'vc+jwt' });
@@ -39,7 +42,11 @@ describe("securing: ['jwt']", () => {
   });
 
   it('signs RS256 JWTs alone too', async () => {
-    const issued = await issueCredential(t.app, issuer, achievementId, { securing: ['jwt'], jwtAlgorithm: 'RS256', recipient: { name: 'R', email: 'rs@example.com' } });
+    const issued = await issueCredential(t.app, issuer, achievementId, {
+      securing: ['jwt'],
+      jwtAlgorithm: 'RS256',
+      recipient: { name: 'R', email: 'rs@example.com' },
+    });
     expect((await verifyJwtWithDidKey(t.app, issued.jwt)).header.alg).toBe('RS256');
   });
 
@@ -50,7 +57,10 @@ describe("securing: ['jwt']", () => {
     const byJson = (await verify({ credential: issued.credential })).json();
     expect(byJson.verified).toBe(false);
     expect(checkOf(byJson, 'proof').ok).toBe(false);
-    const tampered = issued.jwt.replace(/\.([^.]+)\./, (_m, p: string) => `.${Buffer.from(Buffer.from(p, 'base64url').toString().replace('"V"', '"W"')).toString('base64url')}.`);
+    const tampered = issued.jwt.replace(
+      /\.([^.]+)\./,
+      (_m, p: string) => `.${Buffer.from(Buffer.from(p, 'base64url').toString().replace('"V"', '"W"')).toString('base64url')}.`,
+    );
     expect((await verify({ jwt: tampered })).json().verified).toBe(false);
   });
 
@@ -81,7 +91,12 @@ describe("securing: ['jwt']", () => {
 
   it('shows a revocation on the page and in the verdict', async () => {
     const issued = await issueCredential(t.app, issuer, achievementId, { securing: ['jwt'], recipient: { name: 'X', email: 'revoked@example.com' } });
-    const revoke = await t.app.inject({ method: 'POST', url: `/v1/credentials/${issued.id}/revoke`, headers: issuer.headers, payload: { reason: '착오 발급' } });
+    const revoke = await t.app.inject({
+      method: 'POST',
+      url: `/v1/credentials/${issued.id}/revoke`,
+      headers: issuer.headers,
+      payload: { reason: '착오 발급' },
+    });
     expect(revoke.statusCode).toBe(200);
     const verdict = (await verify({ jwt: issued.jwt })).json();
     expect(verdict.verified).toBe(false);
@@ -116,7 +131,12 @@ describe("securing: ['jwt']", () => {
 
   it('refuses a securing that names no JWT, repeats itself or is unknown, naming the field', async () => {
     for (const securing of [['data-integrity'], ['jwt', 'jwt'], ['x509'], [], 'paper']) {
-      const res = await t.app.inject({ method: 'POST', url: '/v1/credentials', headers: issuer.headers, payload: { achievementId, recipient: { name: 'a', email: 'a@example.com' }, securing } as any });
+      const res = await t.app.inject({
+        method: 'POST',
+        url: '/v1/credentials',
+        headers: issuer.headers,
+        payload: { achievementId, recipient: { name: 'a', email: 'a@example.com' }, securing } as any,
+      });
       expect(res.statusCode, JSON.stringify(securing)).toBe(400);
       expect(res.json().detail, JSON.stringify(securing)).toContain('securing');
     }
@@ -131,10 +151,17 @@ describe('a batch secured by JWTs alone', () => {
       { recipient: { name: '나', email: 'na@example.com' }, securing: ['data-integrity', 'jwt'] },
       { recipient: { name: '다', email: 'da@example.com' }, jwtAlgorithm: 'RS256' },
     ];
-    const res = await t.app.inject({ method: 'POST', url: '/v1/credentials/batch', headers: issuer.headers, payload: { achievementId, securing: ['jwt'], items } });
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/v1/credentials/batch',
+      headers: issuer.headers,
+      payload: { achievementId, securing: ['jwt'], items },
+    });
     expect(res.statusCode, res.body).toBe(200);
     expect(res.json().issued).toBe(3);
-    const read = await Promise.all(res.json().results.map((r: any) => t.app.inject({ method: 'GET', url: `/v1/credentials/${r.id}`, headers: issuer.headers }).then((x) => x.json())));
+    const read = await Promise.all(
+      res.json().results.map((r: any) => t.app.inject({ method: 'GET', url: `/v1/credentials/${r.id}`, headers: issuer.headers }).then((x) => x.json())),
+    );
     expect(read.map((r) => Array.isArray(r.credential.proof))).toEqual([false, true, false]);
     for (const r of read) {
       const { payload, header } = await verifyJwtWithDidKey(t.app, r.jwt);
@@ -146,14 +173,24 @@ describe('a batch secured by JWTs alone', () => {
 
   it('takes ?securing=jwt with CSV', async () => {
     const csv = 'name,email\n라,ra@example.com\n마,ma@example.com\n';
-    const res = await t.app.inject({ method: 'POST', url: `/v1/credentials/batch?achievementId=${achievementId}&securing=jwt`, headers: { ...issuer.headers, 'content-type': 'text/csv' }, payload: csv });
+    const res = await t.app.inject({
+      method: 'POST',
+      url: `/v1/credentials/batch?achievementId=${achievementId}&securing=jwt`,
+      headers: { ...issuer.headers, 'content-type': 'text/csv' },
+      payload: csv,
+    });
     expect(res.statusCode, res.body).toBe(200);
     for (const r of res.json().results) {
       const got = (await t.app.inject({ method: 'GET', url: `/v1/credentials/${r.id}`, headers: issuer.headers })).json();
       expect(got.credential.proof).toBeUndefined();
       expect(decodeJwt(got.jwt).jti).toBe(got.credential.id);
     }
-    const bad = await t.app.inject({ method: 'POST', url: `/v1/credentials/batch?achievementId=${achievementId}&securing=paper`, headers: { ...issuer.headers, 'content-type': 'text/csv' }, payload: csv });
+    const bad = await t.app.inject({
+      method: 'POST',
+      url: `/v1/credentials/batch?achievementId=${achievementId}&securing=paper`,
+      headers: { ...issuer.headers, 'content-type': 'text/csv' },
+      payload: csv,
+    });
     expect(bad.statusCode).toBe(400);
   });
 });

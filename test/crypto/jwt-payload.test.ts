@@ -35,11 +35,19 @@ const credential: fc.Arbitrary<Record<string, unknown>> = fc
     validUntil: fc.option(fc.constant('2099-01-01T00:00:00Z'), { nil: undefined }),
     subjectId: fc.option(fc.constant('did:key:z6MkjZRZv3aez3r18pB1RBFJR1kwUVJ5jHt92JmQwXbd5hwi'), { nil: undefined }),
     name: text,
-    extra: fc.dictionary(fc.oneof(fc.string({ maxLength: 8 }), fc.constantFrom('iss', 'jti', 'nbf', 'sub', 'exp', '0', '12')), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 4 }),
+    extra: fc.dictionary(fc.oneof(fc.string({ maxLength: 8 }), fc.constantFrom('iss', 'jti', 'nbf', 'sub', 'exp', '0', '12')), fc.jsonValue({ maxDepth: 2 }), {
+      maxKeys: 4,
+    }),
     proof: fc.option(fc.constant([{ type: 'DataIntegrityProof', proofValue: 'z3' }]), { nil: undefined }),
   })
   .map(({ issuer, validUntil, subjectId, name, extra, proof }) => {
-    const c: Record<string, unknown> = { '@context': ['https://www.w3.org/ns/credentials/v2'], id: `urn:uuid:${randomUUID()}`, type: ['VerifiableCredential'], issuer, validFrom: '2026-03-02T09:00:00Z' };
+    const c: Record<string, unknown> = {
+      '@context': ['https://www.w3.org/ns/credentials/v2'],
+      id: `urn:uuid:${randomUUID()}`,
+      type: ['VerifiableCredential'],
+      issuer,
+      validFrom: '2026-03-02T09:00:00Z',
+    };
     if (validUntil) c.validUntil = validUntil;
     c.name = name;
     c.credentialSubject = subjectId ? { id: subjectId, name } : { name };
@@ -51,7 +59,13 @@ const credential: fc.Arbitrary<Record<string, unknown>> = fc
 describe.skipIf(onPostgres())('JWT payload', () => {
   it('is the credential without its proof, then the claims, byte for byte; jose verifies it and the stored form gives it back (500 credentials)', async () => {
     const { privateKey, publicKey } = generateKeyPairSync('ed25519');
-    const key = await signingKeyFromJwk({ rowId: randomUUID(), algorithm: 'Ed25519', verificationMethod: 'did:web:badges.example.kr#ed25519-1', controller: 'did:web:badges.example.kr', privateJwk: privateKey.export({ format: 'jwk' }) });
+    const key = await signingKeyFromJwk({
+      rowId: randomUUID(),
+      algorithm: 'Ed25519',
+      verificationMethod: 'did:web:badges.example.kr#ed25519-1',
+      controller: 'did:web:badges.example.kr',
+      privateJwk: privateKey.export({ format: 'jwk' }),
+    });
     const verifier = await importJWK(publicKey.export({ format: 'jwk' }) as never, 'EdDSA');
     await fc.assert(
       fc.asyncProperty(credential, async (c) => {

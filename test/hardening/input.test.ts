@@ -121,8 +121,17 @@ describe('JSON bodies are not coerced', () => {
   });
 
   it('still reads numbers typed in CSV cells, column by column', async () => {
-    const csv = 'name,email,creditsEarned,groupName,sessionsAttended,sessionsTotal\n' + '라,csv-a@example.com,12.5,알고리즘,3,12\n' + '마,csv-b@example.com,열두,알고리즘,3,12\n' + '바,csv-c@example.com,12,알고리즘,3.5,12\n';
-    const res = await t.app.inject({ method: 'POST', url: `/v1/credentials/batch?achievementId=${group}`, headers: { ...issuer.headers, 'content-type': 'text/csv' }, payload: csv });
+    const csv =
+      'name,email,creditsEarned,groupName,sessionsAttended,sessionsTotal\n' +
+      '라,csv-a@example.com,12.5,알고리즘,3,12\n' +
+      '마,csv-b@example.com,열두,알고리즘,3,12\n' +
+      '바,csv-c@example.com,12,알고리즘,3.5,12\n';
+    const res = await t.app.inject({
+      method: 'POST',
+      url: `/v1/credentials/batch?achievementId=${group}`,
+      headers: { ...issuer.headers, 'content-type': 'text/csv' },
+      payload: csv,
+    });
     expect(res.statusCode, res.body).toBe(200);
     const body = res.json();
     expect(body).toMatchObject({ issued: 1, failed: 2 });
@@ -209,7 +218,11 @@ describe('names and identifiers', () => {
     ['a study group name that is blank', () => credential({ studyGroup: { name: ' ' } }, group), 'studyGroup.name'],
     ['an activity that is blank', () => session({ activity: '\t ' }), 'activity'],
     ['an e-mail whose local part is 65 characters', () => credential({ recipient: { name: '가', email: `${'a'.repeat(65)}@example.com` } }), 'recipient.email'],
-    ['an e-mail of 255 characters', () => credential({ recipient: { name: '가', email: `a@${'b'.repeat(61)}.${'c'.repeat(63)}.${'d'.repeat(63)}.${'e'.repeat(61)}.kr` } }), 'recipient.email'],
+    [
+      'an e-mail of 255 characters',
+      () => credential({ recipient: { name: '가', email: `a@${'b'.repeat(61)}.${'c'.repeat(63)}.${'d'.repeat(63)}.${'e'.repeat(61)}.kr` } }),
+      'recipient.email',
+    ],
     ['an institution e-mail whose local part is 65 characters', () => institution({ email: `${'a'.repeat(65)}@example.com` }), 'email'],
   ])('%s → 400', async (_what, request, field) => {
     await expectRefused(request(), field);
@@ -273,7 +286,8 @@ describe('achievement and institution images', () => {
   const truncated = png().subarray(0, 40);
   const badCrc = Buffer.from(png());
   badCrc[29] = badCrc[29]! ^ 0xff;
-  const svg = (inner: string, size = 'width="10" height="10"') => `<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" ${size}>${inner}</svg>`;
+  const svg = (inner: string, size = 'width="10" height="10"') =>
+    `<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" ${size}>${inner}</svg>`;
   const hostileSvgs = [
     ['an image from a local file', svg('<image xlink:href="/etc/hostname.png" width="10" height="10"/>')],
     ['an image from a relative path', svg('<image href="red.png" width="10" height="10"/>')],
@@ -316,7 +330,10 @@ describe('achievement and institution images', () => {
   });
 
   it('accepts an http(s) URL, a real PNG and a JPEG, and serves the PNG as the badge', async () => {
-    for (const image of ['https://cdn.example/badges/backend-2026.png?v=2', dataUri('jpeg', Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 16, 0x4a, 0x46, 0x49, 0x46, 0, 0xff, 0xd9]))]) {
+    for (const image of [
+      'https://cdn.example/badges/backend-2026.png?v=2',
+      dataUri('jpeg', Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 16, 0x4a, 0x46, 0x49, 0x46, 0, 0xff, 0xd9])),
+    ]) {
       expect((await t.app.inject({ method: 'POST', ...achievement({ image }) })).statusCode).toBe(201);
     }
     const own = await createAchievement(t.app, issuer, { image: dataUri('png', png(8, 8)) });
@@ -359,7 +376,10 @@ describe('achievement and institution images', () => {
   it('re-renders an institution SVG logo the same way', async () => {
     const res = await t.app.inject({
       method: 'POST',
-      ...institution({ slug: 'svg-logo', image: dataUri('svg+xml', '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect width="10" height="10" fill="navy"/></svg>') }),
+      ...institution({
+        slug: 'svg-logo',
+        image: dataUri('svg+xml', '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect width="10" height="10" fill="navy"/></svg>'),
+      }),
     });
     expect(res.statusCode, res.body).toBe(201);
     expect(res.json().profile.image.id).toMatch(/^data:image\/png;base64,/);

@@ -25,12 +25,14 @@ async function call(base: string, method: string, path: string, token: string, b
 async function pooled<T>(count: number, width: number, job: (i: number) => Promise<T>): Promise<T[]> {
   const results = new Array<T>(count);
   let next = 0;
-  await Promise.all(Array.from({ length: width }, async () => {
-    while (next < count) {
-      const i = next++;
-      results[i] = await job(i);
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: width }, async () => {
+      while (next < count) {
+        const i = next++;
+        results[i] = await job(i);
+      }
+    }),
+  );
   return results;
 }
 
@@ -50,7 +52,12 @@ describe.skipIf(!onPostgres())('several service processes on one PostgreSQL', ()
     [a, b] = await Promise.all([startService(env), startService(env)]);
     client = new pg.Client({ connectionString: database.url });
     await client.connect();
-    const issuer = await call(a.url, 'POST', '/v1/issuers', ADMIN_TOKEN, { slug: 'two-process', name: '동시성 시험기관', url: 'https://x.example', email: 'x@example.com' });
+    const issuer = await call(a.url, 'POST', '/v1/issuers', ADMIN_TOKEN, {
+      slug: 'two-process',
+      name: '동시성 시험기관',
+      url: 'https://x.example',
+      email: 'x@example.com',
+    });
     expect(issuer.status).toBe(201);
     token = issuer.body.apiKey.token;
   }, 120_000);
@@ -62,23 +69,43 @@ describe.skipIf(!onPostgres())('several service processes on one PostgreSQL', ()
   }, 60_000);
 
   it('issues 1,000 credentials concurrently through two processes: 1,000 rows, 1,000 distinct indexes', async () => {
-    const achievement = await call(b.url, 'POST', '/v1/achievements', token, { kind: 'course', name: '동시 발급 과정', description: 'd', criteria: { narrative: 'n' } });
+    const achievement = await call(b.url, 'POST', '/v1/achievements', token, {
+      kind: 'course',
+      name: '동시 발급 과정',
+      description: 'd',
+      criteria: { narrative: 'n' },
+    });
     const answers = await pooled(1000, 32, (i) =>
-      call(i % 2 === 0 ? a.url : b.url, 'POST', '/v1/credentials', token, { achievementId: achievement.body.id, recipient: { name: `학습자 ${i}`, email: `p${i}@example.com` } }),
+      call(i % 2 === 0 ? a.url : b.url, 'POST', '/v1/credentials', token, {
+        achievementId: achievement.body.id,
+        recipient: { name: `학습자 ${i}`, email: `p${i}@example.com` },
+      }),
     );
     expect(answers.filter((r) => r.status !== 201).map((r) => `${r.status} ${JSON.stringify(r.body)}`)).toEqual([]);
-    const rows = await client.query('select count(*)::int as n, count(distinct (status_list_id, status_index))::int as slots from credentials where achievement_id = $1', [achievement.body.id]);
+    const rows = await client.query(
+      'select count(*)::int as n, count(distinct (status_list_id, status_index))::int as slots from credentials where achievement_id = $1',
+      [achievement.body.id],
+    );
     expect(rows.rows[0]).toEqual({ n: 1000, slots: 1000 });
   }, 180_000);
 
   it('awards hours once when both processes cross the threshold at the same moment', async () => {
-    const achievement = await call(a.url, 'POST', '/v1/achievements', token, { kind: 'training_hours', name: '연간 직무교육', description: 'd', criteria: { narrative: 'n' }, requiredHours: 60 });
+    const achievement = await call(a.url, 'POST', '/v1/achievements', token, {
+      kind: 'training_hours',
+      name: '연간 직무교육',
+      description: 'd',
+      criteria: { narrative: 'n' },
+      requiredHours: 60,
+    });
     for (let round = 0; round < 5; round++) {
       const learner = { name: '이지현', email: `race${round}@example.com` };
       const session = (date: string) => ({ achievementId: achievement.body.id, learner, hours: 20, activity: '교육', date });
       await call(a.url, 'POST', '/v1/training-hours', token, session('2026-03-01'));
       await call(b.url, 'POST', '/v1/training-hours', token, session('2026-03-02'));
-      const both = await Promise.all([call(a.url, 'POST', '/v1/training-hours', token, session('2026-03-03')), call(b.url, 'POST', '/v1/training-hours', token, session('2026-03-04'))]);
+      const both = await Promise.all([
+        call(a.url, 'POST', '/v1/training-hours', token, session('2026-03-03')),
+        call(b.url, 'POST', '/v1/training-hours', token, session('2026-03-04')),
+      ]);
       expect(both.map((r) => r.status)).toEqual([201, 201]);
       expect(both.filter((r) => r.body.credential?.issuedNow)).toHaveLength(1);
     }
@@ -87,25 +114,39 @@ describe.skipIf(!onPostgres())('several service processes on one PostgreSQL', ()
   }, 120_000);
 
   it('loses nothing and duplicates nothing when killed -9 in the middle of a 5,000-row batch', async () => {
-    const achievement = await call(a.url, 'POST', '/v1/achievements', token, { kind: 'course', name: '중단 시험 과정', description: 'd', criteria: { narrative: 'n' } });
+    const achievement = await call(a.url, 'POST', '/v1/achievements', token, {
+      kind: 'course',
+      name: '중단 시험 과정',
+      description: 'd',
+      criteria: { narrative: 'n' },
+    });
     const lines = ['name,email'];
     for (let i = 0; i < 5000; i++) lines.push(`수강생${i},crash${i}@example.com`);
     const csv = lines.join('\n');
     const key = 'crash-cohort-1';
-    const inFlight = call(a.url, 'POST', `/v1/credentials/batch?achievementId=${achievement.body.id}`, token, csv, { 'content-type': 'text/csv', 'idempotency-key': key }).catch((error) => ({ status: 0, body: String(error) }));
-    const count = async () => (await client.query('select count(*)::int as n from credentials where achievement_id = $1', [achievement.body.id])).rows[0].n as number;
+    const inFlight = call(a.url, 'POST', `/v1/credentials/batch?achievementId=${achievement.body.id}`, token, csv, {
+      'content-type': 'text/csv',
+      'idempotency-key': key,
+    }).catch((error) => ({ status: 0, body: String(error) }));
+    const count = async () =>
+      (await client.query('select count(*)::int as n from credentials where achievement_id = $1', [achievement.body.id])).rows[0].n as number;
     await waitUntil('the first chunk of 500 rows stored', async () => (await count()) >= 500, { tries: 600, pauseMs: 50 });
     await a.kill();
     expect((await inFlight).status).toBe(0);
     // A statement the killed process had already sent still runs to its end on the server: count
     // only once no other session of this database is busy.
-    const busy = async () => (await client.query("select count(*)::int as n from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid() and state <> 'idle'")).rows[0].n as number;
+    const busy = async () =>
+      (await client.query("select count(*)::int as n from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid() and state <> 'idle'"))
+        .rows[0].n as number;
     await waitUntil('no other session of this database busy', async () => (await busy()) === 0, { tries: 600, pauseMs: 50 });
     const survived = await count();
     expect(survived).toBeGreaterThan(0);
     expect(survived).toBeLessThan(5000);
     // What was committed is whole: every row has its document, JWT and a unique slot.
-    const check = await client.query('select count(distinct idempotency_key)::int as keys, count(distinct (status_list_id, status_index))::int as slots from credentials where achievement_id = $1', [achievement.body.id]);
+    const check = await client.query(
+      'select count(distinct idempotency_key)::int as keys, count(distinct (status_list_id, status_index))::int as slots from credentials where achievement_id = $1',
+      [achievement.body.id],
+    );
     expect(check.rows[0]).toEqual({ keys: survived, slots: survived });
 
     a = await startService({ DATABASE_URL: database.url, KEY_ENCRYPTION_KEY: KEK, ADMIN_TOKEN, PUBLIC_URL: publicUrl });
@@ -114,7 +155,10 @@ describe.skipIf(!onPostgres())('several service processes on one PostgreSQL', ()
       const verdict = await call(a.url, 'POST', '/v1/verify', token, { credential: row.document });
       expect(verdict.body.verified).toBe(true);
     }
-    const retry = await call(a.url, 'POST', `/v1/credentials/batch?achievementId=${achievement.body.id}`, token, csv, { 'content-type': 'text/csv', 'idempotency-key': key });
+    const retry = await call(a.url, 'POST', `/v1/credentials/batch?achievementId=${achievement.body.id}`, token, csv, {
+      'content-type': 'text/csv',
+      'idempotency-key': key,
+    });
     expect(retry.status).toBe(200);
     expect(retry.body).toMatchObject({ total: 5000, failed: 0, replayed: survived, issued: 5000 - survived });
     expect(await count()).toBe(5000);

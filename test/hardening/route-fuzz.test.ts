@@ -24,7 +24,14 @@ beforeAll(async () => {
   const achievement = await createAchievement(t.app, issuer);
   const hoursAchievement = await createAchievement(t.app, issuer, { kind: 'training_hours', requiredHours: 60 });
   const credential = await issueCredential(t.app, issuer, achievement.id);
-  const hours = (await t.app.inject({ method: 'POST', url: '/v1/training-hours', headers: issuer.headers, payload: { achievementId: hoursAchievement.id, learner: { name: '이지현', email: 'fuzz@example.com' }, hours: 2, activity: 'x', date: '2026-01-02' } })).json();
+  const hours = (
+    await t.app.inject({
+      method: 'POST',
+      url: '/v1/training-hours',
+      headers: issuer.headers,
+      payload: { achievementId: hoursAchievement.id, learner: { name: '이지현', email: 'fuzz@example.com' }, hours: 2, activity: 'x', date: '2026-01-02' },
+    })
+  ).json();
   ids = {
     achievement: achievement.id,
     hoursAchievement: hoursAchievement.id,
@@ -38,7 +45,20 @@ afterAll(() => t.close());
 
 /** Every row in every table, and every status index handed out: a rejected request must leave this unchanged. */
 async function rowCount(): Promise<number> {
-  const tables = ['issuers', 'signing_keys', 'api_keys', 'achievements', 'learners', 'credentials', 'status_lists', 'training_hours', 'hours_awards', 'known_issuers', 'known_status_lists', 'audit_events'];
+  const tables = [
+    'issuers',
+    'signing_keys',
+    'api_keys',
+    'achievements',
+    'learners',
+    'credentials',
+    'status_lists',
+    'training_hours',
+    'hours_awards',
+    'known_issuers',
+    'known_status_lists',
+    'audit_events',
+  ];
   const counts = [...tables.map((table) => `(select count(*) from ${table})`), '(select coalesce(sum(allocated), 0) from status_lists)'];
   const { rows } = await sql<{ n: number }>`select ${sql.raw(counts.join(' + '))} as n`.execute(t.db);
   return Number(rows[0]!.n);
@@ -53,23 +73,54 @@ const routes: Route[] = [
   { method: 'POST', url: () => '/v1/achievements', body: () => ({ kind: 'course', name: 'n', description: 'd', criteria: { narrative: 'n' } }) },
   { method: 'GET', url: () => `/v1/achievements/${ids.achievement}` },
   { method: 'POST', url: () => '/v1/credentials', body: () => ({ achievementId: ids.achievement, recipient: { name: 'a', email: 'a@example.com' } }) },
-  { method: 'POST', url: () => '/v1/credentials/batch', body: () => ({ achievementId: ids.achievement, items: [{ recipient: { name: 'a', email: 'b@example.com' } }] }) },
+  {
+    method: 'POST',
+    url: () => '/v1/credentials/batch',
+    body: () => ({ achievementId: ids.achievement, items: [{ recipient: { name: 'a', email: 'b@example.com' } }] }),
+  },
   { method: 'GET', url: () => '/v1/credentials?limit=5' },
   { method: 'GET', url: () => `/v1/credentials/${ids.credential}` },
   { method: 'POST', url: () => `/v1/credentials/${ids.credential}/suspend`, body: () => ({ reason: 'r' }) },
   { method: 'POST', url: () => `/v1/credentials/${ids.credential}/unsuspend`, body: () => ({}) },
-  { method: 'POST', url: () => '/v1/training-hours', body: () => ({ achievementId: ids.hoursAchievement, learner: { name: 'a', email: 'c@example.com' }, hours: 1, activity: 'a', date: '2026-02-03' }) },
+  {
+    method: 'POST',
+    url: () => '/v1/training-hours',
+    body: () => ({ achievementId: ids.hoursAchievement, learner: { name: 'a', email: 'c@example.com' }, hours: 1, activity: 'a', date: '2026-02-03' }),
+  },
   { method: 'POST', url: () => `/v1/training-hours/${ids.session}/void`, body: () => ({ reason: 'r' }) },
   { method: 'GET', url: () => `/v1/learners/${ids.learner}` },
   { method: 'GET', url: () => `/v1/learners/${ids.learner}/hours` },
   { method: 'POST', url: () => `/v1/learners/${ids.learner}/clr`, body: () => ({}) },
   { method: 'POST', url: () => '/v1/verify', body: () => ({ jwt: 'a.b.c' }) },
-  { method: 'POST', url: () => '/v1/known-issuers', body: () => ({ id: 'https://x.org/i', name: 'n', verificationMethods: [{ id: 'https://x.org/i#k', type: 'Multikey', publicKeyMultibase: 'z6MkjZRZv3aez3r18pB1RBFJR1kwUVJ5jHt92JmQwXbd5hwi' }] }) },
+  {
+    method: 'POST',
+    url: () => '/v1/known-issuers',
+    body: () => ({
+      id: 'https://x.org/i',
+      name: 'n',
+      verificationMethods: [{ id: 'https://x.org/i#k', type: 'Multikey', publicKeyMultibase: 'z6MkjZRZv3aez3r18pB1RBFJR1kwUVJ5jHt92JmQwXbd5hwi' }],
+    }),
+  },
   { method: 'POST', url: () => '/v1/known-status-lists', body: () => ({ credential: { type: ['BitstringStatusListCredential'], id: 'https://x.org/l' } }) },
   { method: 'GET', url: () => '/v1/audit?limit=3' },
-  { method: 'POST', url: () => '/credentials/issue', body: () => ({ credential: { '@context': ['https://www.w3.org/ns/credentials/v2'], type: ['VerifiableCredential'], issuer: issuer.did, credentialSubject: { name: 'x' } } }) },
+  {
+    method: 'POST',
+    url: () => '/credentials/issue',
+    body: () => ({
+      credential: {
+        '@context': ['https://www.w3.org/ns/credentials/v2'],
+        type: ['VerifiableCredential'],
+        issuer: issuer.did,
+        credentialSubject: { name: 'x' },
+      },
+    }),
+  },
   { method: 'POST', url: () => '/credentials/verify', body: () => ({ verifiableCredential: {} }) },
-  { method: 'POST', url: () => '/credentials/status', body: () => ({ credentialId: ids.credential, credentialStatus: [{ type: 'BitstringStatusListEntry', status: 'suspended' }] }) },
+  {
+    method: 'POST',
+    url: () => '/credentials/status',
+    body: () => ({ credentialId: ids.credential, credentialStatus: [{ type: 'BitstringStatusListEntry', status: 'suspended' }] }),
+  },
   { method: 'GET', url: () => `/c/${ids.credential}` },
   { method: 'GET', url: () => `/status/${ids.list}` },
   { method: 'GET', url: () => `/issuers/${issuer.slug}/did.json` },
@@ -78,10 +129,42 @@ const routes: Route[] = [
 const hostileValue = fc.oneof(
   fc.jsonValue({ maxDepth: 3 }),
   fc.string({ maxLength: 50 }),
-  fc.constantFrom('', '__proto__', 'constructor', '<script>alert(1)</script>', 'javascript:alert(1)', '../../etc/passwd', 'x'.repeat(5000), '\u0000', '😀', '김'.repeat(300), -1, 1e308, Number.MAX_SAFE_INTEGER, true, null, [], {}),
+  fc.constantFrom(
+    '',
+    '__proto__',
+    'constructor',
+    '<script>alert(1)</script>',
+    'javascript:alert(1)',
+    '../../etc/passwd',
+    'x'.repeat(5000),
+    '\u0000',
+    '😀',
+    '김'.repeat(300),
+    -1,
+    1e308,
+    Number.MAX_SAFE_INTEGER,
+    true,
+    null,
+    [],
+    {},
+  ),
   // Issue 19's shapes: what a coercing parser took for numbers, names that read backwards or are
   // not text at all, dates a century off, an e-mail past RFC 5321's lengths.
-  fc.constantFrom('5', [5], '450', '   ', '\u202Eevil.exe', 'a\u2066b', '\uD800', 'e\u0301', '1900-01-01', '2099-12-31', `${'a'.repeat(300)}@example.com`, 'data:image/png;base64,AAAA', 'https://x.org/"onload="'),
+  fc.constantFrom(
+    '5',
+    [5],
+    '450',
+    '   ',
+    '\u202Eevil.exe',
+    'a\u2066b',
+    '\uD800',
+    'e\u0301',
+    '1900-01-01',
+    '2099-12-31',
+    `${'a'.repeat(300)}@example.com`,
+    'data:image/png;base64,AAAA',
+    'https://x.org/"onload="',
+  ),
   fc.constant({ __proto__: { polluted: true } }),
 );
 
@@ -106,10 +189,20 @@ describe('every route under fuzzing', () => {
         fc.nat(),
         hostileValue,
         fc.nat(3),
-        fc.constantFrom('application/json', 'application/json', 'application/json', 'text/csv', 'text/plain', 'application/x-www-form-urlencoded', 'application/vc+jwt', 'image/png'),
+        fc.constantFrom(
+          'application/json',
+          'application/json',
+          'application/json',
+          'text/csv',
+          'text/plain',
+          'application/x-www-form-urlencoded',
+          'application/vc+jwt',
+          'image/png',
+        ),
         async (routeIndex, who, pick, value, mode, contentType) => {
           const route = routes[routeIndex]!;
-          const headers: Record<string, string> = who === 'admin' ? { ...admin } : who === 'issuer' ? { ...issuer.headers } : who === 'bad' ? { authorization: 'Bearer ieum_nope' } : {};
+          const headers: Record<string, string> =
+            who === 'admin' ? { ...admin } : who === 'issuer' ? { ...issuer.headers } : who === 'bad' ? { authorization: 'Bearer ieum_nope' } : {};
           let payload: string | Buffer | undefined;
           if (route.method !== 'GET') {
             const body = mode === 3 ? value : breakBody(route.body?.() ?? {}, pick, value, mode);
@@ -146,7 +239,12 @@ function pngWith(text: string, compressed: boolean): Buffer {
   const ihdr = Buffer.from([0, 0, 0, 1, 0, 0, 0, 1, 8, 6, 0, 0, 0]);
   const body = compressed ? deflateSync(text) : Buffer.from(text);
   const itxt = Buffer.concat([Buffer.from('openbadgecredential\0', 'latin1'), Buffer.from([compressed ? 1 : 0, 0, 0, 0]), body]);
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('iTXt', itxt), chunk('IEND', Buffer.alloc(0))]);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr),
+    chunk('iTXt', itxt),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
 }
 
 describe('the verify routes under hostile forms and images', () => {
@@ -162,7 +260,11 @@ describe('the verify routes under hostile forms and images', () => {
       fc.asyncProperty(text, fc.boolean(), fc.nat(6), fc.nat(3 * 1024 * 1024), async (content, compressed, shape, size) => {
         const boundary = 'fuzz-boundary';
         const part = (name: string, body: string | Buffer, filename?: string) =>
-          Buffer.concat([Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${name}"${filename ? `; filename="${filename}"` : ''}\r\n\r\n`), Buffer.from(body), Buffer.from('\r\n')]);
+          Buffer.concat([
+            Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${name}"${filename ? `; filename="${filename}"` : ''}\r\n\r\n`),
+            Buffer.from(body),
+            Buffer.from('\r\n'),
+          ]);
         const image = pngWith(content, compressed);
         const forms: Buffer[] = [
           Buffer.concat([part('text', content), Buffer.from(`--${boundary}--\r\n`)]),
@@ -174,7 +276,12 @@ describe('the verify routes under hostile forms and images', () => {
         ];
         const res =
           shape < forms.length
-            ? await t.app.inject({ method: 'POST', url: '/verify', headers: { 'content-type': `multipart/form-data; boundary=${boundary}` }, payload: forms[shape]! })
+            ? await t.app.inject({
+                method: 'POST',
+                url: '/verify',
+                headers: { 'content-type': `multipart/form-data; boundary=${boundary}` },
+                payload: forms[shape]!,
+              })
             : await t.app.inject({ method: 'POST', url: '/v1/verify', headers: { 'content-type': 'image/png' }, payload: image });
         if (res.statusCode >= 500) failures.push(`shape ${shape} → ${res.statusCode} ${res.body.slice(0, 200)}`);
         expect(failures).toEqual([]);

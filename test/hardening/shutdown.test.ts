@@ -18,7 +18,11 @@ const env = { DATA_DIR: path.join(dir, 'data'), KEYS_DIR: path.join(dir, 'keys')
 const items = Array.from({ length: 2000 }, (_, i) => ({ recipient: { name: `수강생${i}`, email: `s${i}@example.com` } }));
 
 async function jsonAt(base: string, method: string, url: string, token: string, body: unknown, headers: Record<string, string> = {}) {
-  const res = await fetch(base + url, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+  const res = await fetch(base + url, {
+    method,
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
   return res.json() as Promise<any>;
 }
 

@@ -35,7 +35,15 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-const countRows = async () => Number((await t.db.selectFrom('credentials').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+const countRows = async () =>
+  Number(
+    (
+      await t.db
+        .selectFrom('credentials')
+        .select((eb) => eb.fn.countAll().as('n'))
+        .executeTakeFirstOrThrow()
+    ).n,
+  );
 
 const plainCredential = (did: string, id?: string) => ({
   '@context': ['https://www.w3.org/ns/credentials/v2'],
@@ -57,7 +65,12 @@ describe('a credential id belongs to one institution', () => {
     expect(res.json().field).toBe('credential.id');
     expect(await countRows()).toBe(before);
     // B's revocation of that id reaches nothing; A's credential still verifies.
-    const revoke = await t.app.inject({ method: 'POST', url: '/credentials/status', headers: b.headers, payload: { credentialId: theirs.credential.id, credentialStatus: [{ type: 'BitstringStatusListEntry', status: 'revoked' }] } });
+    const revoke = await t.app.inject({
+      method: 'POST',
+      url: '/credentials/status',
+      headers: b.headers,
+      payload: { credentialId: theirs.credential.id, credentialStatus: [{ type: 'BitstringStatusListEntry', status: 'revoked' }] },
+    });
     expect(revoke.statusCode).toBe(404);
     const verdict = (await t.app.inject({ method: 'POST', url: '/v1/verify', payload: { credential: theirs.credential } })).json();
     expect(verdict.state).toBe('verified');
@@ -79,7 +92,12 @@ describe('a credential id belongs to one institution', () => {
     expect(await countRows()).toBe(before);
     // The owner's status route finds it; the other's does not.
     const status = (issuer: TestIssuer) =>
-      t.app.inject({ method: 'POST', url: '/credentials/status', headers: issuer.headers, payload: { credentialId: id, credentialStatus: [{ type: 'BitstringStatusListEntry', status: 'suspended' }] } });
+      t.app.inject({
+        method: 'POST',
+        url: '/credentials/status',
+        headers: issuer.headers,
+        payload: { credentialId: id, credentialStatus: [{ type: 'BitstringStatusListEntry', status: 'suspended' }] },
+      });
     expect((await status(b)).statusCode).toBe(404);
     expect((await status(a)).statusCode).toBe(200);
   });
@@ -111,7 +129,12 @@ describe('a look-alike signed by someone else borrows nothing of ours', () => {
     // The same on the page: amber, never 검증됨, no link to A's page.
     const boundary = '----ieum';
     const form = `--${boundary}\r\nContent-Disposition: form-data; name="text"\r\n\r\n${JSON.stringify(lookAlike)}\r\n--${boundary}--\r\n`;
-    const page = await t.app.inject({ method: 'POST', url: '/verify', headers: { 'content-type': `multipart/form-data; boundary=${boundary}` }, payload: form });
+    const page = await t.app.inject({
+      method: 'POST',
+      url: '/verify',
+      headers: { 'content-type': `multipart/form-data; boundary=${boundary}` },
+      payload: form,
+    });
     expect(page.statusCode).toBe(200);
     expect(page.body).toContain('data-state="unrecognized-issuer"');
     expect(page.body).toContain('class="verdict warn"');
@@ -164,8 +187,12 @@ async function handMadeProof(credential: Record<string, any>, key: any, previous
     ...(previous.length > 0 ? { previousProof: previous.map((p) => p.id) } : {}),
   };
   const { proof: _all, ...unsigned } = credential;
-  const canon = (doc: unknown) => jsonld.canonize(doc, { algorithm: 'URDNA2015', format: 'application/n-quads', documentLoader, safe: true } as any) as Promise<string>;
-  const hash = async (doc: unknown) => createHash('sha256').update(await canon(doc)).digest();
+  const canon = (doc: unknown) =>
+    jsonld.canonize(doc, { algorithm: 'URDNA2015', format: 'application/n-quads', documentLoader, safe: true } as any) as Promise<string>;
+  const hash = async (doc: unknown) =>
+    createHash('sha256')
+      .update(await canon(doc))
+      .digest();
   const document = previous.length > 0 ? { ...unsigned, proof: previous } : unsigned;
   const data = Buffer.concat([await hash({ '@context': credential['@context'], ...options }), await hash(document)]);
   const signature: Uint8Array = await key.signer().sign({ data });
@@ -187,7 +214,10 @@ describe('a proof set verifies only when every proof does (Data Integrity §4.4)
     expect(await proofCheck({ ...credential, proof: [issuers] })).toMatchObject({ ok: true, code: 'signature-valid' });
     expect(await proofCheck({ ...credential, proof: [issuers, endorsement] })).toMatchObject({ ok: true, code: 'signature-valid' });
 
-    expect(await proofCheck({ ...credential, proof: [issuers, { ...endorsement, previousProof: 'urn:uuid:not-in-this-set' }] })).toMatchObject({ ok: false, code: 'signature-invalid' });
+    expect(await proofCheck({ ...credential, proof: [issuers, { ...endorsement, previousProof: 'urn:uuid:not-in-this-set' }] })).toMatchObject({
+      ok: false,
+      code: 'signature-invalid',
+    });
     expect(await proofCheck({ ...credential, proof: [endorsement] })).toMatchObject({ ok: false });
     const tamperedIssuers = { ...issuers, created: '2026-01-01T00:00:00Z' };
     expect(await proofCheck({ ...credential, proof: [tamperedIssuers, endorsement] })).toMatchObject({ ok: false, code: 'signature-invalid' });
@@ -197,7 +227,10 @@ describe('a proof set verifies only when every proof does (Data Integrity §4.4)
     const { credential } = await issueCredential(t.app, a, achievementId);
     const good = credential.proof[0];
     expect(await proofCheck(credential)).toMatchObject({ ok: true, code: 'signature-valid' });
-    expect(await proofCheck({ ...credential, proof: [good, { ...good, created: '2026-01-01T00:00:00Z' }] })).toMatchObject({ ok: false, code: 'signature-invalid' });
+    expect(await proofCheck({ ...credential, proof: [good, { ...good, created: '2026-01-01T00:00:00Z' }] })).toMatchObject({
+      ok: false,
+      code: 'signature-invalid',
+    });
   });
 
   it('proofs by others alone are not the issuer’s', async () => {
@@ -233,7 +266,12 @@ describe('untrusted input is bounded before it is parsed', () => {
   });
 
   it('a PNG whose credential nests too deeply within the size limit is refused', async () => {
-    const res = await t.app.inject({ method: 'POST', url: '/v1/verify', headers: { 'content-type': 'image/png' }, payload: pngWithCompressedCredential('{"a":' + '['.repeat(100_000)) });
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/v1/verify',
+      headers: { 'content-type': 'image/png' },
+      payload: pngWithCompressedCredential('{"a":' + '['.repeat(100_000)),
+    });
     expect(res.statusCode, res.body).toBe(400);
     expect(res.json()).toMatchObject({ field: 'image' });
     expect(res.json().detail).toContain(`more than ${MAX_JSON_DEPTH} levels`);
@@ -243,8 +281,16 @@ describe('untrusted input is bounded before it is parsed', () => {
   const deepText = (levels: number) => '{"type":["Profile"],"parentOrg":'.repeat(levels) + '{"id":"https://example.org/root"}' + '}'.repeat(levels);
   const deep = (levels: number) => JSON.parse(deepText(levels));
   it.each([
-    ['/credentials/issue (issuer.parentOrg 10,000 deep)', '/credentials/issue', () => JSON.stringify({ credential: { ...plainCredential(a.did), issuer: '@' } }).replace('"@"', `{"id":"${a.did}","parentOrg":${deepText(10_000)}}`)],
-    ['/v1/verify (a credential 10,000 deep)', '/v1/verify', () => JSON.stringify({ credential: { ...plainCredential(a.did), issuer: '@' } }).replace('"@"', deepText(10_000))],
+    [
+      '/credentials/issue (issuer.parentOrg 10,000 deep)',
+      '/credentials/issue',
+      () => JSON.stringify({ credential: { ...plainCredential(a.did), issuer: '@' } }).replace('"@"', `{"id":"${a.did}","parentOrg":${deepText(10_000)}}`),
+    ],
+    [
+      '/v1/verify (a credential 10,000 deep)',
+      '/v1/verify',
+      () => JSON.stringify({ credential: { ...plainCredential(a.did), issuer: '@' } }).replace('"@"', deepText(10_000)),
+    ],
   ])('%s is a 400 naming the body', async (_what, url, body) => {
     const before = await countRows();
     const res = await t.app.inject({ method: 'POST', url, headers: { ...a.headers, 'content-type': 'application/json' }, payload: body() });
@@ -261,7 +307,11 @@ describe('untrusted input is bounded before it is parsed', () => {
   });
 
   it('a credential nested as deep as the limit allows is still read', async () => {
-    const res = await t.app.inject({ method: 'POST', url: '/v1/verify', payload: { credential: { ...plainCredential(a.did), evidence: deep(MAX_JSON_DEPTH / 2 - 4) } } });
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/v1/verify',
+      payload: { credential: { ...plainCredential(a.did), evidence: deep(MAX_JSON_DEPTH / 2 - 4) } },
+    });
     expect(res.statusCode, res.body).toBe(200);
     expect(res.json().state).toBe('invalid');
   });
@@ -271,7 +321,9 @@ describe('limits are 4xx problem+json, never 500 or Fastify’s own JSON', () =>
   const boundary = 'ieum-limits';
   const part = (name: string, body: string | Buffer, filename?: string) =>
     Buffer.concat([
-      Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${name}"${filename ? `; filename="${filename}"\r\nContent-Type: application/json` : ''}\r\n\r\n`),
+      Buffer.from(
+        `--${boundary}\r\nContent-Disposition: form-data; name="${name}"${filename ? `; filename="${filename}"\r\nContent-Type: application/json` : ''}\r\n\r\n`,
+      ),
       Buffer.from(body),
       Buffer.from('\r\n'),
     ]);

@@ -12,14 +12,7 @@ import { chromium, type BrowserContext, type BrowserContextOptions } from 'playw
 import { buildTestApp, type TestApp } from './app.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
-export const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--no-first-run',
-];
+export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'];
 
 /** A port nothing listens on right now: listen on port 0, read what the system chose, close. */
 export async function freePort(): Promise<number> {

@@ -84,9 +84,7 @@ export async function verifyJwtWithDidKey(app: FastifyInstance, jwt: string) {
   const method = res.json().verificationMethod.find((m: { id: string }) => m.id === kid);
   if (!method) throw new Error(`kid ${kid} is not in the DID document`);
   const key =
-    method.type === 'Multikey'
-      ? await importJWK(await multikeyToJwk(method.publicKeyMultibase), 'EdDSA')
-      : await importJWK(method.publicKeyJwk, 'RS256');
+    method.type === 'Multikey' ? await importJWK(await multikeyToJwk(method.publicKeyMultibase), 'EdDSA') : await importJWK(method.publicKeyJwk, 'RS256');
   const { payload, protectedHeader } = await compactVerify(jwt, key, { algorithms: ['EdDSA', 'RS256'] });
   return { header: protectedHeader, payload: JSON.parse(new TextDecoder().decode(payload)) };
 }

@@ -8,7 +8,8 @@ let t: TestApp;
 let centre: TestIssuer;
 let hoursAchievement: string;
 
-const record = (issuer: TestIssuer, body: Record<string, unknown>) => t.app.inject({ method: 'POST', url: '/v1/training-hours', headers: issuer.headers, payload: body });
+const record = (issuer: TestIssuer, body: Record<string, unknown>) =>
+  t.app.inject({ method: 'POST', url: '/v1/training-hours', headers: issuer.headers, payload: body });
 const session = (email: string, hours: number, date: string, extra: Record<string, unknown> = {}) => ({
   achievementId: hoursAchievement,
   learner: { name: '이지현', email },
@@ -48,22 +49,38 @@ describe('the training-hours ledger', () => {
     expect(ob3SchemaErrors(stored.credential)).toEqual([]);
     expect((await verifyWithLibrary(t.app, PUBLIC, stored.credential)).verified).toBe(true);
 
-    const list = (await t.app.inject({ method: 'GET', url: `/v1/credentials?achievementId=${hoursAchievement}&learner=jihyun@example.com`, headers: centre.headers })).json();
+    const list = (
+      await t.app.inject({ method: 'GET', url: `/v1/credentials?achievementId=${hoursAchievement}&learner=jihyun@example.com`, headers: centre.headers })
+    ).json();
     expect(list.items).toHaveLength(1);
 
     const hours = (await t.app.inject({ method: 'GET', url: `/v1/learners/${third.learnerId}/hours`, headers: centre.headers })).json();
     expect(hours.sessions).toHaveLength(4);
-    expect(hours.totals).toEqual([{ achievementId: hoursAchievement, achievementName: '도시재생 코디네이터 연간 직무교육 60시간', year: 2026, totalHours: 64, requiredHours: 60, credentialId: third.credential.id }]);
+    expect(hours.totals).toEqual([
+      {
+        achievementId: hoursAchievement,
+        achievementName: '도시재생 코디네이터 연간 직무교육 60시간',
+        year: 2026,
+        totalHours: 64,
+        requiredHours: 60,
+        credentialId: third.credential.id,
+      },
+    ]);
   });
 
   it('gives one credential when two sessions cross the threshold at the same moment', async () => {
     await record(centre, session('race@example.com', 20, '2026-02-01'));
     await record(centre, session('race@example.com', 20, '2026-02-02'));
-    const answers = await Promise.all([record(centre, session('race@example.com', 20, '2026-02-03')), record(centre, session('race@example.com', 20, '2026-02-04'))]);
+    const answers = await Promise.all([
+      record(centre, session('race@example.com', 20, '2026-02-03')),
+      record(centre, session('race@example.com', 20, '2026-02-04')),
+    ]);
     expect(answers.map((a) => a.statusCode)).toEqual([201, 201]);
     const issuedNow = answers.filter((a) => a.json().credential?.issuedNow === true);
     expect(issuedNow).toHaveLength(1);
-    const list = (await t.app.inject({ method: 'GET', url: `/v1/credentials?achievementId=${hoursAchievement}&learner=race@example.com`, headers: centre.headers })).json();
+    const list = (
+      await t.app.inject({ method: 'GET', url: `/v1/credentials?achievementId=${hoursAchievement}&learner=race@example.com`, headers: centre.headers })
+    ).json();
     expect(list.items).toHaveLength(1);
   });
 
@@ -83,7 +100,9 @@ describe('the training-hours ledger', () => {
     const stored = (await t.app.inject({ method: 'GET', url: `/v1/credentials/${issuedNow[0].credential.id}`, headers: centre.headers })).json();
     expect(stored.credential.credentialSubject.creditsEarned).toBe(issuedNow[0].totalHours);
     expect(issuedNow[0].totalHours).toBeGreaterThanOrEqual(60);
-    const list = (await t.app.inject({ method: 'GET', url: `/v1/credentials?achievementId=${hoursAchievement}&learner=overtaken@example.com`, headers: centre.headers })).json();
+    const list = (
+      await t.app.inject({ method: 'GET', url: `/v1/credentials?achievementId=${hoursAchievement}&learner=overtaken@example.com`, headers: centre.headers })
+    ).json();
     expect(list.items).toHaveLength(1);
   });
 
@@ -99,8 +118,18 @@ describe('the training-hours ledger', () => {
 
   it('counts a session resent with the same Idempotency-Key once', async () => {
     const body = session('resend@example.com', 8, '2026-07-01');
-    const first = await t.app.inject({ method: 'POST', url: '/v1/training-hours', headers: { ...centre.headers, 'idempotency-key': 'sheet-7-row-3' }, payload: body });
-    const again = await t.app.inject({ method: 'POST', url: '/v1/training-hours', headers: { ...centre.headers, 'idempotency-key': 'sheet-7-row-3' }, payload: body });
+    const first = await t.app.inject({
+      method: 'POST',
+      url: '/v1/training-hours',
+      headers: { ...centre.headers, 'idempotency-key': 'sheet-7-row-3' },
+      payload: body,
+    });
+    const again = await t.app.inject({
+      method: 'POST',
+      url: '/v1/training-hours',
+      headers: { ...centre.headers, 'idempotency-key': 'sheet-7-row-3' },
+      payload: body,
+    });
     expect(again.statusCode).toBe(201);
     expect(again.headers['idempotent-replayed']).toBe('true');
     expect(again.json().session.id).toBe(first.json().session.id);
@@ -117,7 +146,9 @@ describe('the training-hours ledger', () => {
   it('voiding a session below the threshold reports it and does not revoke', async () => {
     const ids: string[] = [];
     for (const date of ['2026-04-01', '2026-04-02', '2026-04-03']) ids.push((await record(centre, session('void@example.com', 20, date))).json().session.id);
-    const issued = (await t.app.inject({ method: 'GET', url: `/v1/credentials?achievementId=${hoursAchievement}&learner=void@example.com`, headers: centre.headers })).json().items[0];
+    const issued = (
+      await t.app.inject({ method: 'GET', url: `/v1/credentials?achievementId=${hoursAchievement}&learner=void@example.com`, headers: centre.headers })
+    ).json().items[0];
     const voided = await t.app.inject({ method: 'POST', url: `/v1/training-hours/${ids[0]}/void`, headers: centre.headers, payload: { reason: '중복 입력' } });
     expect(voided.statusCode, voided.body).toBe(200);
     expect(voided.json()).toMatchObject({ totalHours: 40, belowThreshold: true, credentialId: issued.id, session: { voided: true, voidReason: '중복 입력' } });
@@ -153,11 +184,17 @@ describe('the training-hours ledger', () => {
     [{ activity: '' }, 'activity'],
     [{ learner: { name: '이름만' } }, 'learner'],
   ])('refuses %o naming %s, writing nothing', async (change, field) => {
-    const before = await t.db.selectFrom('training_hours').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
+    const before = await t.db
+      .selectFrom('training_hours')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .executeTakeFirstOrThrow();
     const res = await record(centre, { ...session('bad@example.com', 2, '2026-01-05'), ...change });
     expect(res.statusCode, res.body).toBe(400);
     expect(res.json().field).toBe(field);
-    const after = await t.db.selectFrom('training_hours').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
+    const after = await t.db
+      .selectFrom('training_hours')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .executeTakeFirstOrThrow();
     expect(Number(after.n)).toBe(Number(before.n));
   });
 
@@ -176,7 +213,14 @@ describe('the training-hours ledger', () => {
 describe('study groups', () => {
   let group: string;
   beforeAll(async () => {
-    group = (await createAchievement(t.app, centre, { kind: 'study_group', name: '2026 봄 시즌 스터디그룹', hours: undefined, description: '여성 IT 커뮤니티 스터디그룹 활동' })).id;
+    group = (
+      await createAchievement(t.app, centre, {
+        kind: 'study_group',
+        name: '2026 봄 시즌 스터디그룹',
+        hours: undefined,
+        description: '여성 IT 커뮤니티 스터디그룹 활동',
+      })
+    ).id;
   });
 
   it('records role, group, topic and attendance as an OB result', async () => {
@@ -200,14 +244,24 @@ describe('study groups', () => {
     [{ studyGroup: { name: 'g', sessionsAttended: 13, sessionsTotal: 12 } }, 'studyGroup.sessionsAttended'],
     [{ activityStartDate: '2026-06-01', activityEndDate: '2026-05-01' }, 'activityEndDate'],
   ])('refuses %o', async (change, field) => {
-    const res = await t.app.inject({ method: 'POST', url: '/v1/credentials', headers: centre.headers, payload: { achievementId: group, recipient: { name: 'a', email: 'a@example.com' }, ...change } });
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/v1/credentials',
+      headers: centre.headers,
+      payload: { achievementId: group, recipient: { name: 'a', email: 'a@example.com' }, ...change },
+    });
     expect(res.statusCode).toBe(400);
     expect(res.json().field).toBe(field);
   });
 
   it('refuses study group details on a course', async () => {
     const course = await createAchievement(t.app, centre);
-    const res = await t.app.inject({ method: 'POST', url: '/v1/credentials', headers: centre.headers, payload: { achievementId: course.id, recipient: { name: 'a', email: 'a@example.com' }, studyGroup: { name: 'g' } } });
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/v1/credentials',
+      headers: centre.headers,
+      payload: { achievementId: course.id, recipient: { name: 'a', email: 'a@example.com' }, studyGroup: { name: 'g' } },
+    });
     expect(res.statusCode).toBe(400);
     expect(res.json().field).toBe('studyGroup');
   });

@@ -29,9 +29,13 @@ beforeAll(async () => {
     const url = typeof input === 'string' ? input : input instanceof URL ? input.toString() : input.url;
     if (url.startsWith(PUBLIC)) {
       const res = await t.app.inject({ method: (init?.method as 'GET') ?? 'GET', url: url.slice(PUBLIC.length) || '/' });
-      return new Response(new Uint8Array(res.rawPayload), { status: res.statusCode, headers: { 'content-type': String(res.headers['content-type'] ?? 'application/json') } });
+      return new Response(new Uint8Array(res.rawPayload), {
+        status: res.statusCode,
+        headers: { 'content-type': String(res.headers['content-type'] ?? 'application/json') },
+      });
     }
-    if (schemas[url]) return new Response(readFileSync(path.join(conformanceDir, 'ob3', schemas[url]!)), { status: 200, headers: { 'content-type': 'application/json' } });
+    if (schemas[url])
+      return new Response(readFileSync(path.join(conformanceDir, 'ob3', schemas[url]!)), { status: 200, headers: { 'content-type': 'application/json' } });
     unexpected.push(url);
     return new Response('not reachable in tests', { status: 404 });
   });

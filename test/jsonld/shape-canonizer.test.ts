@@ -12,7 +12,6 @@ import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import * as vc from '@digitalbazaar/vc';
 import { DataIntegrityProof } from '@digitalbazaar/data-integrity';
-import * as Ed25519Multikey from '@digitalbazaar/ed25519-multikey';
 import { cryptosuite } from '@digitalbazaar/eddsa-rdfc-2022-cryptosuite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildCredential, type CredentialFacts } from '../../src/credentials/credential.document.js';
@@ -40,7 +39,21 @@ async function agree(canonize: (d: Record<string, unknown>) => Promise<string>, 
 /** Text a learner or an institution might type, and text meant to break escaping. */
 const text = fc.oneof(
   { weight: 3, arbitrary: fc.string({ minLength: 1, maxLength: 40, unit: 'binary' }) },
-  { weight: 2, arbitrary: fc.constantFrom('김민지', '백엔드 개발자 입문과정 👩‍💻', 'quote " and \\ backslash', 'line\nbreak\r\nand\ttab', '\u0007bell\u001f', 'ÿ\u00a0nbsp\u2028sep', '<b>&amp;</b>', '_:b0', 'https://not.an.iri/but text', 'did:key:z6Mk') },
+  {
+    weight: 2,
+    arbitrary: fc.constantFrom(
+      '김민지',
+      '백엔드 개발자 입문과정 👩‍💻',
+      'quote " and \\ backslash',
+      'line\nbreak\r\nand\ttab',
+      '\u0007bell\u001f',
+      'ÿ\u00a0nbsp\u2028sep',
+      '<b>&amp;</b>',
+      '_:b0',
+      'https://not.an.iri/but text',
+      'did:key:z6Mk',
+    ),
+  },
   { weight: 1, arbitrary: fc.string({ minLength: 1, maxLength: 12 }) },
 );
 const number = fc.oneof(
@@ -50,7 +63,7 @@ const number = fc.oneof(
 );
 const url = fc.oneof(fc.webUrl(), fc.constantFrom('https://example.org/evidence/1', 'https://예시.kr/증거?q=1#a', 'https://example.org/a%20b'));
 const date = fc.date({ min: new Date('2000-01-01'), max: new Date('2099-12-31'), noInvalidDate: true }).map((d) => d.toISOString().slice(0, 10));
-const optional = <T,>(arbitrary: fc.Arbitrary<T>) => fc.option(arbitrary, { nil: undefined });
+const optional = <T>(arbitrary: fc.Arbitrary<T>) => fc.option(arbitrary, { nil: undefined });
 
 let t: TestApp;
 const sources: { profile: Record<string, unknown>; achievements: Record<string, unknown>[] } = { profile: {}, achievements: [] };
@@ -74,32 +87,55 @@ describe.skipIf(onPostgres())('shape canonizer', () => {
   });
   afterAll(() => t?.close());
 
-  const facts: fc.Arbitrary<CredentialFacts> = fc.record({
-    which: fc.nat(),
-    recipient: fc.record({ name: text, email: optional(fc.emailAddress()), did: optional(fc.constantFrom('did:key:z6MkjZRZv3aez3r18pB1RBFJR1kwUVJ5jHt92JmQwXbd5hwi', 'did:web:learner.example')), externalId: optional(text) }, { requiredKeys: ['name'] }),
-    validUntil: optional(fc.constant('2099-01-01T00:00:00Z')),
-    evidence: optional(fc.array(fc.record({ url: optional(url), name: optional(text), narrative: optional(text), description: optional(text), genre: optional(text) }), { maxLength: 3 })),
-    subject: fc.record({
-      studyGroup: optional(fc.record({ name: text, topic: optional(text), sessionsAttended: optional(fc.nat(40)), sessionsTotal: optional(fc.nat(40)) }, { requiredKeys: ['name'] })),
-      activityStartDate: optional(date),
-      activityEndDate: optional(date),
-      role: optional(text),
-      term: optional(text),
-      creditsEarned: optional(number),
-      narrative: optional(text),
-      result: optional(fc.array(fc.record({ value: optional(text), status: optional(fc.constantFrom('Completed', 'Enrolled')), achievedLevel: optional(url) }), { maxLength: 2 })),
-    }),
-    index: fc.nat(131_071),
-    salt: fc.string({ unit: fc.constantFrom(...'0123456789abcdef'), minLength: 32, maxLength: 32 }),
-  }).map(({ which, index, ...rest }) => ({
-    ...rest,
-    id: 'x',
-    url: `https://badges.example.kr/c/${randomUUID()}`,
-    issuerProfile: sources.profile,
-    achievement: sources.achievements[which % sources.achievements.length]!,
-    validFrom: '2026-03-02T09:00:00Z',
-    status: { listUrl: 'https://badges.example.kr/status/6f1c1d1e-1111-4222-8333-944445555666', index },
-  }));
+  const facts: fc.Arbitrary<CredentialFacts> = fc
+    .record({
+      which: fc.nat(),
+      recipient: fc.record(
+        {
+          name: text,
+          email: optional(fc.emailAddress()),
+          did: optional(fc.constantFrom('did:key:z6MkjZRZv3aez3r18pB1RBFJR1kwUVJ5jHt92JmQwXbd5hwi', 'did:web:learner.example')),
+          externalId: optional(text),
+        },
+        { requiredKeys: ['name'] },
+      ),
+      validUntil: optional(fc.constant('2099-01-01T00:00:00Z')),
+      evidence: optional(
+        fc.array(fc.record({ url: optional(url), name: optional(text), narrative: optional(text), description: optional(text), genre: optional(text) }), {
+          maxLength: 3,
+        }),
+      ),
+      subject: fc.record({
+        studyGroup: optional(
+          fc.record(
+            { name: text, topic: optional(text), sessionsAttended: optional(fc.nat(40)), sessionsTotal: optional(fc.nat(40)) },
+            { requiredKeys: ['name'] },
+          ),
+        ),
+        activityStartDate: optional(date),
+        activityEndDate: optional(date),
+        role: optional(text),
+        term: optional(text),
+        creditsEarned: optional(number),
+        narrative: optional(text),
+        result: optional(
+          fc.array(fc.record({ value: optional(text), status: optional(fc.constantFrom('Completed', 'Enrolled')), achievedLevel: optional(url) }), {
+            maxLength: 2,
+          }),
+        ),
+      }),
+      index: fc.nat(131_071),
+      salt: fc.string({ unit: fc.constantFrom(...'0123456789abcdef'), minLength: 32, maxLength: 32 }),
+    })
+    .map(({ which, index, ...rest }) => ({
+      ...rest,
+      id: 'x',
+      url: `https://badges.example.kr/c/${randomUUID()}`,
+      issuerProfile: sources.profile,
+      achievement: sources.achievements[which % sources.achievements.length]!,
+      validFrom: '2026-03-02T09:00:00Z',
+      status: { listUrl: 'https://badges.example.kr/status/6f1c1d1e-1111-4222-8333-944445555666', index },
+    }));
 
   it('gives the library its own N-Quads for 600 credentials with any mix of optional fields', async () => {
     const canonizer = createShapeCanonizer({ documentLoader: contextLoader });
@@ -120,19 +156,39 @@ describe.skipIf(onPostgres())('shape canonizer', () => {
     ['externalId', 'studyGroup', 'role', 'term'],
     ['email', 'externalId', 'validUntil', 'evidence', 'creditsEarned', 'narrative'],
   ];
-  const cohortMember = fc.record({ f: facts, preset: fc.constantFrom(...presets), full: fc.record({ email: fc.emailAddress(), did: fc.constant('did:web:learner.example:u'), externalId: text, evidence: fc.array(fc.record({ url, name: text }), { minLength: 1, maxLength: 1 }), validUntil: fc.constant('2099-01-01T00:00:00Z'), activityStartDate: date, activityEndDate: date, creditsEarned: fc.integer({ min: 1, max: 1000 }), narrative: text, result: fc.constant([{ value: '3' }]), studyGroup: fc.record({ name: text }), role: text, term: text }) }).map(({ f, preset, full }) => {
-    const subject: CredentialFacts['subject'] = {};
-    const recipient: CredentialFacts['recipient'] = { name: f.recipient.name };
-    const out: CredentialFacts = { ...f, recipient, subject, evidence: undefined, validUntil: undefined };
-    for (const field of preset) {
-      if (field === 'email' || field === 'did' || field === 'externalId') recipient[field] = full[field];
-      else if (field === 'evidence' || field === 'validUntil') (out as unknown as Record<string, unknown>)[field] = full[field];
-      else (subject as Record<string, unknown>)[field] = full[field];
-    }
-    return { ...out, achievement: sources.achievements[0]! };
-  });
+  const cohortMember = fc
+    .record({
+      f: facts,
+      preset: fc.constantFrom(...presets),
+      full: fc.record({
+        email: fc.emailAddress(),
+        did: fc.constant('did:web:learner.example:u'),
+        externalId: text,
+        evidence: fc.array(fc.record({ url, name: text }), { minLength: 1, maxLength: 1 }),
+        validUntil: fc.constant('2099-01-01T00:00:00Z'),
+        activityStartDate: date,
+        activityEndDate: date,
+        creditsEarned: fc.integer({ min: 1, max: 1000 }),
+        narrative: text,
+        result: fc.constant([{ value: '3' }]),
+        studyGroup: fc.record({ name: text }),
+        role: text,
+        term: text,
+      }),
+    })
+    .map(({ f, preset, full }) => {
+      const subject: CredentialFacts['subject'] = {};
+      const recipient: CredentialFacts['recipient'] = { name: f.recipient.name };
+      const out: CredentialFacts = { ...f, recipient, subject, evidence: undefined, validUntil: undefined };
+      for (const field of preset) {
+        if (field === 'email' || field === 'did' || field === 'externalId') recipient[field] = full[field];
+        else if (field === 'evidence' || field === 'validUntil') (out as unknown as Record<string, unknown>)[field] = full[field];
+        else (subject as Record<string, unknown>)[field] = full[field];
+      }
+      return { ...out, achievement: sources.achievements[0]! };
+    });
 
-  it('reuses one compiled shape for a whole cohort, and each credential still gets the library\'s N-Quads (1,500 credentials)', async () => {
+  it("reuses one compiled shape for a whole cohort, and each credential still gets the library's N-Quads (1,500 credentials)", async () => {
     const canonizer = createShapeCanonizer({ documentLoader: contextLoader });
     await fc.assert(
       fc.asyncProperty(cohortMember, async (f) => agree(canonizer.canonize, buildCredential(f))),
@@ -147,21 +203,41 @@ describe.skipIf(onPostgres())('shape canonizer', () => {
   it('signs what @digitalbazaar/vc signs, byte for byte, and the library verifies it (300 credentials)', async () => {
     const did = 'did:web:badges.example.kr:issuers:sign-test';
     const { privateKey } = generateKeyPairSync('ed25519');
-    const key = await signingKeyFromJwk({ rowId: randomUUID(), algorithm: 'Ed25519', verificationMethod: `${did}#ed25519-1`, controller: did, privateJwk: privateKey.export({ format: 'jwk' }) });
+    const key = await signingKeyFromJwk({
+      rowId: randomUUID(),
+      algorithm: 'Ed25519',
+      verificationMethod: `${did}#ed25519-1`,
+      controller: did,
+      privateJwk: privateKey.export({ format: 'jwk' }),
+    });
     const method = await key.multikey!.export({ publicKey: true, includeContext: true });
-    const controller = { '@context': ['https://www.w3.org/ns/did/v1', 'https://w3id.org/security/multikey/v1'], id: did, verificationMethod: [method], assertionMethod: [method.id] };
+    const controller = {
+      '@context': ['https://www.w3.org/ns/did/v1', 'https://w3id.org/security/multikey/v1'],
+      id: did,
+      verificationMethod: [method],
+      assertionMethod: [method.id],
+    };
     const documentLoader = createDocumentLoader(async (url) => (url === did ? controller : url === method.id ? method : undefined));
     await fc.assert(
-      fc.asyncProperty(fc.oneof(cohortMember, facts), fc.date({ min: new Date('2020-01-01'), max: new Date('2040-01-01'), noInvalidDate: true }), async (f, created) => {
-        const unsigned = buildCredential({ ...f, issuerProfile: { ...f.issuerProfile, id: did } });
-        const ours = await signDataIntegrity(structuredClone(unsigned), key, created);
-        const suite = new DataIntegrityProof({ signer: key.multikey!.signer(), cryptosuite, date: created });
-        const theirs = await vc.issue({ credential: structuredClone(unsigned), suite, documentLoader: contextLoader });
-        expect(ours.proof).toEqual([theirs.proof]);
-        expect({ ...ours, proof: undefined }).toEqual({ ...theirs, proof: undefined });
-        const verified = await vc.verifyCredential({ credential: ours, suite: new DataIntegrityProof({ cryptosuite }), documentLoader, checkStatus: async () => ({ verified: true }) });
-        expect(verified.verified, JSON.stringify(verified.error)).toBe(true);
-      }),
+      fc.asyncProperty(
+        fc.oneof(cohortMember, facts),
+        fc.date({ min: new Date('2020-01-01'), max: new Date('2040-01-01'), noInvalidDate: true }),
+        async (f, created) => {
+          const unsigned = buildCredential({ ...f, issuerProfile: { ...f.issuerProfile, id: did } });
+          const ours = await signDataIntegrity(structuredClone(unsigned), key, created);
+          const suite = new DataIntegrityProof({ signer: key.multikey!.signer(), cryptosuite, date: created });
+          const theirs = await vc.issue({ credential: structuredClone(unsigned), suite, documentLoader: contextLoader });
+          expect(ours.proof).toEqual([theirs.proof]);
+          expect({ ...ours, proof: undefined }).toEqual({ ...theirs, proof: undefined });
+          const verified = await vc.verifyCredential({
+            credential: ours,
+            suite: new DataIntegrityProof({ cryptosuite }),
+            documentLoader,
+            checkStatus: async () => ({ verified: true }),
+          });
+          expect(verified.verified, JSON.stringify(verified.error)).toBe(true);
+        },
+      ),
       { numRuns: 300 },
     );
   }, 600_000);
@@ -171,10 +247,41 @@ describe.skipIf(onPostgres())('shape canonizer', () => {
     text,
     number,
     fc.boolean(),
-    fc.constantFrom('_:b1', 'relative/path', '#frag', 'xsd:string', 'obi:foo', 'dc:title', 'Profile', 'name', 'id', '@id', '@vocab', 'https://x y', 'https://example.org/<x>', 'urn:x-ieum-slot:0', 'http:no-slashes', 'mailto:a@b.c', 'did:web:x'),
+    fc.constantFrom(
+      '_:b1',
+      'relative/path',
+      '#frag',
+      'xsd:string',
+      'obi:foo',
+      'dc:title',
+      'Profile',
+      'name',
+      'id',
+      '@id',
+      '@vocab',
+      'https://x y',
+      'https://example.org/<x>',
+      'urn:x-ieum-slot:0',
+      'http:no-slashes',
+      'mailto:a@b.c',
+      'did:web:x',
+    ),
   );
   const tricky = fc.record({
-    path: fc.constantFrom(['id'], ['issuer', 'id'], ['credentialSubject', 'id'], ['credentialSubject', 'achievement', 'id'], ['credentialSubject', 'achievement', 'achievementType'], ['evidence', 0, 'id'], ['credentialSchema', 0, 'id'], ['credentialStatus', 'statusListCredential'], ['credentialSubject', 'achievement', 'creditsAvailable'], ['credentialSubject', 'name'], ['issuer', 'url'], ['credentialSubject', 'achievement', 'creator', 'id']),
+    path: fc.constantFrom(
+      ['id'],
+      ['issuer', 'id'],
+      ['credentialSubject', 'id'],
+      ['credentialSubject', 'achievement', 'id'],
+      ['credentialSubject', 'achievement', 'achievementType'],
+      ['evidence', 0, 'id'],
+      ['credentialSchema', 0, 'id'],
+      ['credentialStatus', 'statusListCredential'],
+      ['credentialSubject', 'achievement', 'creditsAvailable'],
+      ['credentialSubject', 'name'],
+      ['issuer', 'url'],
+      ['credentialSubject', 'achievement', 'creator', 'id'],
+    ),
     value: trickyValue,
     seed: facts,
   });
@@ -196,20 +303,57 @@ describe.skipIf(onPostgres())('shape canonizer', () => {
 
   it('agrees on documents whose shape cannot be compiled (@json, typed values, inline contexts)', async () => {
     const canonizer = createShapeCanonizer({ documentLoader: contextLoader });
-    const base = { '@context': ['https://www.w3.org/ns/credentials/v2'], id: 'urn:uuid:1', type: ['VerifiableCredential'], issuer: 'did:example:1', validFrom: '2026-01-01T00:00:00Z' };
+    const base = {
+      '@context': ['https://www.w3.org/ns/credentials/v2'],
+      id: 'urn:uuid:1',
+      type: ['VerifiableCredential'],
+      issuer: 'did:example:1',
+      validFrom: '2026-01-01T00:00:00Z',
+    };
     const documents: Record<string, unknown>[] = [
-      { ...base, '@context': [...base['@context'], { data: { '@id': 'https://ex.org/data', '@type': '@json' } }], credentialSubject: { data: { b: 'x', a: 1 } } },
-      { ...base, '@context': [...base['@context'], { n: { '@id': 'https://ex.org/n', '@type': 'http://www.w3.org/2001/XMLSchema#double' } }], credentialSubject: { n: '12' } },
+      {
+        ...base,
+        '@context': [...base['@context'], { data: { '@id': 'https://ex.org/data', '@type': '@json' } }],
+        credentialSubject: { data: { b: 'x', a: 1 } },
+      },
+      {
+        ...base,
+        '@context': [...base['@context'], { n: { '@id': 'https://ex.org/n', '@type': 'http://www.w3.org/2001/XMLSchema#double' } }],
+        credentialSubject: { n: '12' },
+      },
       { ...base, '@context': [...base['@context'], { ex: 'https://ex.org/', v: { '@id': 'ex:v', '@type': '@vocab' } }], credentialSubject: { v: 'ex:thing' } },
       { ...base, '@context': [...base['@context'], { ex: 'https://ex.org/', v: { '@id': 'ex:v', '@type': '@id' } }], credentialSubject: { v: 'ex:thing' } },
-      { ...base, '@context': [...base['@context'], { ex: 'https://ex.org/', l: { '@id': 'ex:l', '@container': '@list' } }], credentialSubject: { l: ['b', 'a', 'b'] } },
-      { ...base, '@context': [...base['@context'], { ex: 'https://ex.org/', m: { '@id': 'ex:m', '@container': '@language' } }], credentialSubject: { m: { ko: '가', en: 'a' } } },
+      {
+        ...base,
+        '@context': [...base['@context'], { ex: 'https://ex.org/', l: { '@id': 'ex:l', '@container': '@list' } }],
+        credentialSubject: { l: ['b', 'a', 'b'] },
+      },
+      {
+        ...base,
+        '@context': [...base['@context'], { ex: 'https://ex.org/', m: { '@id': 'ex:m', '@container': '@language' } }],
+        credentialSubject: { m: { ko: '가', en: 'a' } },
+      },
       { ...base, credentialSubject: { id: 'did:example:2' }, description: ['same', 'same'] },
-      { ...base, credentialSubject: [{ id: 'did:example:2', name: 'a' }, { id: 'did:example:2', name: 'a' }] },
+      {
+        ...base,
+        credentialSubject: [
+          { id: 'did:example:2', name: 'a' },
+          { id: 'did:example:2', name: 'a' },
+        ],
+      },
       // An inline context wrapped in `@context` (jsonld.js reads the one inside), as the W3C suites
       // send it: its prefix must be known, or `ex:thing` would pass for a plain IRI.
-      { ...base, '@context': [...base['@context'], { '@context': { ex: 'https://ex.org/', v: { '@id': 'ex:v', '@type': '@id' } } }], credentialSubject: { v: 'ex:thing' } },
-      { ...base, '@context': [...base['@context'], 'https://www.w3.org/ns/credentials/examples/v2'], type: ['VerifiableCredential', 'ExampleCredential'], credentialSubject: { id: 'did:example:2', degree: { type: 'ExampleDegree', name: 'ex:x' } } },
+      {
+        ...base,
+        '@context': [...base['@context'], { '@context': { ex: 'https://ex.org/', v: { '@id': 'ex:v', '@type': '@id' } } }],
+        credentialSubject: { v: 'ex:thing' },
+      },
+      {
+        ...base,
+        '@context': [...base['@context'], 'https://www.w3.org/ns/credentials/examples/v2'],
+        type: ['VerifiableCredential', 'ExampleCredential'],
+        credentialSubject: { id: 'did:example:2', degree: { type: 'ExampleDegree', name: 'ex:x' } },
+      },
     ];
     for (const document of documents) for (let i = 0; i < 2; i++) await agree(canonizer.canonize, document);
     expect(canonizer.stats.compiled).toBeGreaterThan(0);

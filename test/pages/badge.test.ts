@@ -157,9 +157,7 @@ describe('SVG baking (OB 3.0 §5.3.2)', () => {
 
   it('declares the namespace on the root and puts the element directly after its start tag', () => {
     const baked = bakeSvg(badgeSvg, credential);
-    expect(baked).toMatch(
-      /<svg [^>]*xmlns:openbadges="https:\/\/purl\.imsglobal\.org\/ob\/v3p0">\s*<openbadges:credential><!\[CDATA\[\{/,
-    );
+    expect(baked).toMatch(/<svg [^>]*xmlns:openbadges="https:\/\/purl\.imsglobal\.org\/ob\/v3p0">\s*<openbadges:credential><!\[CDATA\[\{/);
     // everything else is untouched
     const withoutElement = baked.replace(/<openbadges:credential>[\s\S]*<\/openbadges:credential>/, '');
     expect(withoutElement).toBe(badgeSvg.replace(/(<svg [^>]*)>/, '$1 xmlns:openbadges="https://purl.imsglobal.org/ob/v3p0">'));
@@ -287,6 +285,9 @@ describe('renderPng', () => {
       ).data;
     const [first, second] = await Promise.all([word('가나다'), word('라마바')]);
     expect(Buffer.compare(first, second), 'Hangul renders as identical boxes: install fonts-noto-cjk').not.toBe(0);
-    expect(first.some((byte, i) => i % 4 === 3 && byte > 0), 'no glyphs drawn: install fonts-noto-cjk').toBe(true);
+    expect(
+      first.some((byte, i) => i % 4 === 3 && byte > 0),
+      'no glyphs drawn: install fonts-noto-cjk',
+    ).toBe(true);
   });
 });

@@ -19,7 +19,10 @@ beforeAll(async () => {
   achievementId = (await createAchievement(t.app, issuer, { name: '도시재생 코디네이터 직무교육' })).id;
   issued = await issueCredential(t.app, issuer, achievementId, {
     role: '팀장',
-    evidence: [{ url: 'https://github.com/minji/project', name: '사이드 프로젝트' }, { url: 'javascript:alert(1)', name: 'x' }].slice(0, 1),
+    evidence: [
+      { url: 'https://github.com/minji/project', name: '사이드 프로젝트' },
+      { url: 'javascript:alert(1)', name: 'x' },
+    ].slice(0, 1),
   });
 });
 afterAll(() => t.close());
@@ -32,7 +35,8 @@ describe('the credential page', () => {
     const page = res.body;
     expect(page).toContain('<html lang="ko">');
     expect(page).toContain('id="verdict">검증됨<');
-    for (const text of ['김민지', '도시재생 코디네이터 직무교육', '서울시 도시재생지원센터', '팀장', '450 시간', '사이드 프로젝트']) expect(page).toContain(text);
+    for (const text of ['김민지', '도시재생 코디네이터 직무교육', '서울시 도시재생지원센터', '팀장', '450 시간', '사이드 프로젝트'])
+      expect(page).toContain(text);
     for (const check of ['proof', 'status', 'validity', 'schema', 'issuer']) expect(page).toContain(`data-check="${check}"`);
     expect(page).toContain(`src="/c/${issued.id}/qr.svg"`);
     expect(page).toContain('https://www.linkedin.com/profile/add?startTask=CERTIFICATION_NAME');
@@ -164,7 +168,11 @@ describe('the verify page', () => {
       if (typeof value === 'string') {
         parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`));
       } else {
-        parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${name}"; filename="${value.filename}"\r\nContent-Type: ${value.type}\r\n\r\n`), value.data, Buffer.from('\r\n'));
+        parts.push(
+          Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${name}"; filename="${value.filename}"\r\nContent-Type: ${value.type}\r\n\r\n`),
+          value.data,
+          Buffer.from('\r\n'),
+        );
       }
     }
     parts.push(Buffer.from(`--${boundary}--\r\n`));

@@ -50,7 +50,11 @@ async function canonical(document: unknown): Promise<string> {
 }
 
 function sameBytes(a: string, b: string): boolean {
-  const decode = (token: string) => token.split('.').map((part) => Buffer.from(part, 'base64url').toString('hex')).join('.');
+  const decode = (token: string) =>
+    token
+      .split('.')
+      .map((part) => Buffer.from(part, 'base64url').toString('hex'))
+      .join('.');
   return a.split('.').length === 3 && decode(a) === decode(b);
 }
 
@@ -89,21 +93,30 @@ describe('POST /v1/verify under fuzzing', () => {
 
   it('never answers 5xx to mutated JWTs and raw bodies of any content type', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.nat(), fc.string({ minLength: 1, maxLength: 3 }), fc.constantFrom('application/json', 'application/vc+jwt', 'image/png', 'image/svg+xml', 'text/plain', 'application/xml'), async (at, insert, contentType) => {
-        const position = at % jwt.length;
-        const changed = jwt.slice(0, position) + insert + jwt.slice(position + 1);
-        const res = await post(contentType === 'application/json' ? JSON.stringify({ jwt: changed }) : changed, contentType);
-        expect(res.statusCode).toBeLessThan(500);
-        // A changed token may verify only if it still decodes to the same bytes (base64url has slack in its last character).
-        const proofVerified = res.statusCode === 200 && res.json().checks[0].ok === true;
-        expect(!proofVerified || sameBytes(changed, jwt), `verified after a change: ${changed}`).toBe(true);
-      }),
+      fc.asyncProperty(
+        fc.nat(),
+        fc.string({ minLength: 1, maxLength: 3 }),
+        fc.constantFrom('application/json', 'application/vc+jwt', 'image/png', 'image/svg+xml', 'text/plain', 'application/xml'),
+        async (at, insert, contentType) => {
+          const position = at % jwt.length;
+          const changed = jwt.slice(0, position) + insert + jwt.slice(position + 1);
+          const res = await post(contentType === 'application/json' ? JSON.stringify({ jwt: changed }) : changed, contentType);
+          expect(res.statusCode).toBeLessThan(500);
+          // A changed token may verify only if it still decodes to the same bytes (base64url has slack in its last character).
+          const proofVerified = res.statusCode === 200 && res.json().checks[0].ok === true;
+          expect(!proofVerified || sameBytes(changed, jwt), `verified after a change: ${changed}`).toBe(true);
+        },
+      ),
       { numRuns: 1000 },
     );
   });
 
   it('refuses "__proto__" identifiers, which make jsonld.js write to Object.prototype', async () => {
-    for (const [place, value] of [['credentialSchema', ['__proto__']], ['evidence', ['__proto__']], ['type', ['VerifiableCredential', '__proto__']]] as const) {
+    for (const [place, value] of [
+      ['credentialSchema', ['__proto__']],
+      ['evidence', ['__proto__']],
+      ['type', ['VerifiableCredential', '__proto__']],
+    ] as const) {
       const changed = structuredClone(credential);
       changed[place] = value;
       const res = await post(JSON.stringify({ credential: changed }));

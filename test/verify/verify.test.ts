@@ -26,7 +26,11 @@ async function registerSampleIssuer(credential: any) {
     method: 'POST',
     url: '/v1/known-issuers',
     headers: admin,
-    payload: { id: issuerId, name: credential.issuer.name ?? 'Sample issuer', verificationMethods: [{ id: proof.verificationMethod, type: 'Multikey', publicKeyMultibase: fragment }] },
+    payload: {
+      id: issuerId,
+      name: credential.issuer.name ?? 'Sample issuer',
+      verificationMethods: [{ id: proof.verificationMethod, type: 'Multikey', publicKeyMultibase: fragment }],
+    },
   });
   expect(res.statusCode, res.body).toBe(201);
 }
@@ -51,7 +55,11 @@ describe('our own credentials', () => {
       expect(verdict).toMatchObject({ verified: true, state: 'verified' });
       expect(verdict.checks.map((c: any) => c.check)).toEqual(['proof', 'status', 'validity', 'schema', 'issuer']);
       expect(verdict.checks.every((c: any) => c.ok === true)).toBe(true);
-      expect(verdict.credential).toMatchObject({ issuer: { id: issuer.did, name: '서울여성능력개발원', recognized: true }, achievement: { name: '백엔드 개발자 입문과정' }, recipient: { name: '김민지', hashedEmail: true } });
+      expect(verdict.credential).toMatchObject({
+        issuer: { id: issuer.did, name: '서울여성능력개발원', recognized: true },
+        achievement: { name: '백엔드 개발자 입문과정' },
+        recipient: { name: '김민지', hashedEmail: true },
+      });
     }
   });
 
@@ -120,7 +128,9 @@ describe('our own credentials', () => {
     const expired = await issueCredential(t.app, issuer, achievementId, { validFrom: '2020-01-01T00:00:00Z', validUntil: '2021-01-01T00:00:00Z' });
     expect((await verify({ credential: expired.credential })).json()).toMatchObject({ verified: false, state: 'expired' });
     // validFrom may be up to a year ahead (src/dates.ts).
-    const future = await issueCredential(t.app, issuer, achievementId, { validFrom: new Date(Date.now() + 180 * 86_400_000).toISOString().replace(/\.\d{3}Z$/, 'Z') });
+    const future = await issueCredential(t.app, issuer, achievementId, {
+      validFrom: new Date(Date.now() + 180 * 86_400_000).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    });
     const verdict = (await verify({ credential: future.credential })).json();
     expect(verdict).toMatchObject({ verified: false, state: 'not-yet-valid' });
     expect(checkOf(verdict, 'proof').ok).toBe(true);
@@ -212,7 +222,12 @@ describe('credentials signed by others (1EdTech samples)', () => {
   });
 
   it('fails every sample when one character of a signed field changes', async () => {
-    for (const file of ['ob3-simple-eddsa-rdfc-2022.json', 'ob3-endorsement-eddsa-rdfc-2022.json', 'clr2-simple-eddsa-rdfc-2022.json', 'ob3-bitstring-revoked.json']) {
+    for (const file of [
+      'ob3-simple-eddsa-rdfc-2022.json',
+      'ob3-endorsement-eddsa-rdfc-2022.json',
+      'clr2-simple-eddsa-rdfc-2022.json',
+      'ob3-bitstring-revoked.json',
+    ]) {
       const credential = sample(file);
       await registerSampleIssuer(credential);
       const changed = structuredClone(credential);
@@ -249,7 +264,17 @@ describe('what is not a credential at all', () => {
 
 describe('the registry is the operator’s', () => {
   it('needs the operator token and can be listed and emptied', async () => {
-    const body = { id: 'did:key:z6MkjZRZv3aez3r18pB1RBFJR1kwUVJ5jHt92JmQwXbd5hwi', name: 'x', verificationMethods: [{ id: 'did:key:z6MkjZRZv3aez3r18pB1RBFJR1kwUVJ5jHt92JmQwXbd5hwi#z6MkjZRZv3aez3r18pB1RBFJR1kwUVJ5jHt92JmQwXbd5hwi', type: 'Multikey', publicKeyMultibase: 'z6MkjZRZv3aez3r18pB1RBFJR1kwUVJ5jHt92JmQwXbd5hwi' }] };
+    const body = {
+      id: 'did:key:z6MkjZRZv3aez3r18pB1RBFJR1kwUVJ5jHt92JmQwXbd5hwi',
+      name: 'x',
+      verificationMethods: [
+        {
+          id: 'did:key:z6MkjZRZv3aez3r18pB1RBFJR1kwUVJ5jHt92JmQwXbd5hwi#z6MkjZRZv3aez3r18pB1RBFJR1kwUVJ5jHt92JmQwXbd5hwi',
+          type: 'Multikey',
+          publicKeyMultibase: 'z6MkjZRZv3aez3r18pB1RBFJR1kwUVJ5jHt92JmQwXbd5hwi',
+        },
+      ],
+    };
     expect((await t.app.inject({ method: 'POST', url: '/v1/known-issuers', headers: issuer.headers, payload: body })).statusCode).toBe(403);
     expect((await t.app.inject({ method: 'POST', url: '/v1/known-issuers', payload: body })).statusCode).toBe(401);
     expect((await t.app.inject({ method: 'POST', url: '/v1/known-issuers', headers: admin, payload: body })).statusCode).toBe(201);
@@ -257,7 +282,12 @@ describe('the registry is the operator’s', () => {
     expect(list.items.map((i: any) => i.id)).toContain(body.id);
     const del = await t.app.inject({ method: 'DELETE', url: `/v1/known-issuers/${encodeURIComponent(body.id)}`, headers: admin });
     expect(del.statusCode).toBe(204);
-    const wrongKey = await t.app.inject({ method: 'POST', url: '/v1/known-issuers', headers: admin, payload: { ...body, verificationMethods: [{ ...body.verificationMethods[0], id: 'did:key:other#k' }] } });
+    const wrongKey = await t.app.inject({
+      method: 'POST',
+      url: '/v1/known-issuers',
+      headers: admin,
+      payload: { ...body, verificationMethods: [{ ...body.verificationMethods[0], id: 'did:key:other#k' }] },
+    });
     expect(wrongKey.statusCode).toBe(400);
   });
 });

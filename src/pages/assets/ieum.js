@@ -4,11 +4,14 @@ document.addEventListener('click', (event) => {
   if (!button) return;
   const field = document.querySelector(button.dataset.copy);
   if (!field) return;
-  navigator.clipboard.writeText(field.value).then(() => {
-    button.textContent = button.dataset.done;
-  }, () => {
-    field.select();
-  });
+  navigator.clipboard.writeText(field.value).then(
+    () => {
+      button.textContent = button.dataset.done;
+    },
+    () => {
+      field.select();
+    },
+  );
 });
 
 // Dropping a file anywhere on the verify page puts it in the file field and submits the form.
