@@ -4,17 +4,12 @@
  */
 import { createDataIntegrityProof, signJwt, verifyDataIntegrityProof, type UnsignedCredential } from './securing.js';
 import { signingKeyFromJwk, type SigningKey, type TransferableKey } from './keys.js';
+import { createCache } from '../cache.js';
 
-const keys = new Map<string, Promise<SigningKey>>();
+/** Opened keys by key row (immutable), as many as the key store keeps on the main thread. */
+const keys = createCache<Promise<SigningKey>>({ maxEntries: 2_000 });
 
-function keyOf(transferable: TransferableKey): Promise<SigningKey> {
-  let key = keys.get(transferable.rowId);
-  if (!key) {
-    key = signingKeyFromJwk(transferable);
-    keys.set(transferable.rowId, key);
-  }
-  return key;
-}
+const keyOf = (transferable: TransferableKey): Promise<SigningKey> => keys.getOrLoad(transferable.rowId, () => signingKeyFromJwk(transferable));
 
 export interface SignTask {
   credentials: UnsignedCredential[];

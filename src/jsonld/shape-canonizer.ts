@@ -27,6 +27,7 @@
  */
 import jsonld from 'jsonld';
 import * as rdfCanonize from 'rdf-canonize';
+import { createCache } from '../cache.js';
 import type { DocumentLoader } from './document-loader.js';
 
 interface NamedNode {
@@ -272,8 +273,11 @@ async function canonizeStandard(document: Record<string, unknown>, documentLoade
 export function createShapeCanonizer(options: { documentLoader: DocumentLoader; maxShapes?: number }): ShapeCanonizer {
   const { documentLoader } = options;
   const maxShapes = options.maxShapes ?? 256;
-  /** Shape → its template, or null when the shape cannot be compiled. Oldest first. */
-  const templates = new Map<string, Promise<Template | null>>();
+  /**
+   * Shape → its template, or null when the shape cannot be compiled. The first in goes first: a
+   * service sees few shapes, and a flood of new ones cannot grow this.
+   */
+  const templates = createCache<Promise<Template | null>>({ maxEntries: maxShapes });
   const stats = { compiled: 0, standard: 0, shapes: 0 };
 
   async function compile(document: Record<string, unknown>, slots: Slot[], kept: ReadonlySet<number>): Promise<Template | null> {
@@ -297,8 +301,6 @@ export function createShapeCanonizer(options: { documentLoader: DocumentLoader; 
     if (!template) {
       template = compile(document, slots, kept);
       stats.shapes++;
-      // The first in goes first: a service sees few shapes, and a flood of new ones cannot grow this.
-      if (templates.size >= maxShapes) templates.delete(templates.keys().next().value!);
       templates.set(key, template);
     }
     return template;
