@@ -61,7 +61,9 @@ describe("securing: ['jwt']", () => {
       /\.([^.]+)\./,
       (_m, p: string) => `.${Buffer.from(Buffer.from(p, 'base64url').toString().replace('"V"', '"W"')).toString('base64url')}.`,
     );
-    expect((await verify({ jwt: tampered })).json().verified).toBe(false);
+    const verdict = (await verify({ jwt: tampered })).json();
+    expect(verdict.verified).toBe(false);
+    expect(verdict.checks.find((c: { check: string }) => c.check === 'proof')).toMatchObject({ ok: false, code: 'signature-invalid' });
   });
 
   it('has a page that verifies it by its JWT, offers the JWT and bakes the JWT into the badges', async () => {

@@ -85,7 +85,7 @@ describe('our own credentials', () => {
     const verdict = (await verify({ credential: forged })).json();
     expect(verdict.verified).toBe(false);
     expect(verdict.state).toBe('invalid');
-    expect(checkOf(verdict, 'proof')).toMatchObject({ ok: false });
+    expect(checkOf(verdict, 'proof')).toMatchObject({ ok: false, code: 'signature-invalid' });
   });
 
   it('fails a JWT whose payload or header was changed', async () => {
