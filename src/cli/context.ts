@@ -1,4 +1,5 @@
 /** What every command gets: the streams, the environment, and a client made from --url/--token. */
+import { isUuid } from '../ids.js';
 import { ApiClient, DEFAULT_URL, parseBaseUrl } from './http.js';
 import { UsageError } from './errors.js';
 
@@ -71,8 +72,6 @@ export function numberValue(values: Values, name: string): number | undefined {
   return n;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /** A UUID, or a URL ending in one (a credential's /c/<uuid> link): returns the UUID, lower-case. */
 export function uuidValue(values: Values, name: string): string {
   const raw = requiredString(values, name).trim();
@@ -82,7 +81,7 @@ export function uuidValue(values: Values, name: string): string {
       .replace(/\/+$/, '')
       .split('/')
       .pop() ?? '';
-  if (UUID.test(raw)) return raw.toLowerCase();
-  if (/^https?:\/\//.test(raw) && UUID.test(last)) return last.toLowerCase();
+  if (isUuid(raw)) return raw.toLowerCase();
+  if (/^https?:\/\//.test(raw) && isUuid(last)) return last.toLowerCase();
   throw new UsageError(`--${name} must be an id (a UUID such as 0b7c6a52-3c5e-4a6e-9d55-1b2f7f1c9e10), not "${raw}"`);
 }

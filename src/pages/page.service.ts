@@ -2,6 +2,7 @@
  * What the public pages need about one credential: the stored document, its JWT, the live verdict,
  * and its badge images (the achievement's own image, or a generated one) with the credential baked in.
  */
+import { isUuid } from '../ids.js';
 import { bakePng, bakeSvg } from '../badges/baking.js';
 import { generatedBadgeSvg, renderPng } from '../badges/generated-badge.js';
 import { createCache } from '../cache.js';
@@ -16,8 +17,6 @@ import type { Verdict } from '../verify/verdict.js';
 import type { VerifyService } from '../verify/verify.service.js';
 import type { Lang } from './i18n.js';
 import { readPublicCredential } from './page.repository.js';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export interface PublicCredential {
   id: string;
@@ -74,7 +73,7 @@ export function createPageService(deps: { db: Db; urls: Urls; verify: VerifyServ
 
   return {
     async find(id: string): Promise<PublicCredential | undefined> {
-      if (!UUID.test(id)) return undefined;
+      if (!isUuid(id)) return undefined;
       const cached = foundCache.get(id.toLowerCase());
       if (cached) return cached;
       const row = await readPublicCredential(db, id.toLowerCase());

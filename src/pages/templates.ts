@@ -2,6 +2,7 @@
  * The public pages: a credential's page (and its print view), the verify page, the 404 page.
  * Server-rendered, no inline script or style (a strict CSP allows only same-origin files).
  */
+import type { Json } from '../ids.js';
 import { securedByJwtAlone } from '../credentials/credential.document.js';
 import type { Verdict } from '../verify/verdict.js';
 import { html, safeHref, type SafeHtml } from './html.js';
@@ -80,8 +81,6 @@ ${verdict.checks.map(
 )}
 </ul></section>`;
 }
-
-type Json = Record<string, any>;
 
 export interface CredentialPageInput {
   lang: Lang;

@@ -3,6 +3,7 @@
  * credential posted back as we gave it out) and its status. Read only for a credential whose id is
  * one of our credential URLs, and used only when it names the issuer that owns the row.
  */
+import { isUuid } from '../ids.js';
 import { createCache } from '../cache.js';
 import { securedByJwtAlone } from '../credentials/credential.document.js';
 import type { Db } from '../db/database.js';
@@ -33,8 +34,6 @@ export interface StoredDocument {
 }
 
 export type StoredCredential = StoredStatus & { stored: StoredDocument };
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function createStoredCredentials({ db, urls, statusChanges }: { db: Db; urls: Urls; statusChanges: StatusChanges }) {
   const ourCredentialPrefix = urls.credential('');
@@ -91,7 +90,7 @@ export function createStoredCredentials({ db, urls, statusChanges }: { db: Db; u
     ourCredentialId(id: string | null): string | undefined {
       if (!id?.startsWith(ourCredentialPrefix)) return undefined;
       const uuid = id.slice(ourCredentialPrefix.length);
-      return UUID.test(uuid) ? uuid.toLowerCase() : undefined;
+      return isUuid(uuid) ? uuid.toLowerCase() : undefined;
     },
 
     /**

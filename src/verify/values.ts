@@ -1,6 +1,8 @@
 /** Reading values out of an untrusted credential: any field may hold anything. */
 
-export type Json = Record<string, any>;
+import type { Json } from '../ids.js';
+
+export type { Json };
 
 /**
  * Untrusted values as text: a credential may carry objects where strings belong (even ones whose
