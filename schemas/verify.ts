@@ -1,4 +1,5 @@
 import { CHECK_CODES, CHECK_IDS, VERDICT_STATES } from '../src/verify/verdict.js';
+import { MAX_BATCH_ITEMS } from '../src/verify/verify-batch.js';
 import { httpUrl, problemReplies, uuidParam, institutionSecurity, operatorSecurity } from './common.js';
 
 const check = {
@@ -60,6 +61,44 @@ export const verifyBody = {
     jwt: { type: 'string', maxLength: 400_000, description: 'A credential secured as a compact JWS' },
   },
   oneOf: [{ required: ['credential'] }, { required: ['jwt'] }],
+} as const;
+
+/** An item's entry when it cannot be read: a problem (RFC 9457 members) naming `items.<i>…`. */
+const batchItemProblem = {
+  type: 'object',
+  description: 'The item could not be read (not a credential, a link not ours or not found); the other items are still verified',
+  properties: {
+    type: { type: 'string' },
+    title: { type: 'string' },
+    status: { type: 'integer', description: '400 for an item that is not a credential or a link of ours, 404 for a link to no credential' },
+    detail: { type: 'string' },
+    field: { type: 'string', description: 'items.<i>, items.<i>.credential, items.<i>.jwt or items.<i>.url' },
+  },
+  required: ['type', 'title', 'status', 'detail', 'field'],
+} as const;
+
+export const verifyBatchBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['items'],
+  properties: {
+    items: {
+      type: 'array',
+      minItems: 1,
+      maxItems: MAX_BATCH_ITEMS,
+      description:
+        'Each `{ credential }` or `{ jwt }` (as POST /v1/verify takes), or `{ url }`: a link to a credential page of this service (`<PUBLIC_URL>/c/<id>`), read from its database, never fetched',
+      items: {
+        type: 'object',
+        description: 'Exactly one of these; an item of another shape gets its own problem entry, the others are still verified',
+        properties: {
+          credential: { description: 'A credential with a Data Integrity proof (JSON-LD)' },
+          jwt: { description: 'A credential secured as a compact JWS' },
+          url: { description: 'A link to a credential page of this service: <PUBLIC_URL>/c/<id>' },
+        },
+      },
+    },
+  },
 } as const;
 
 const multikeyOrJwk = {
@@ -132,6 +171,23 @@ export const verifyRoutesSchema = {
     description: 'Body `{ credential }` or `{ jwt }`, or a raw JWT with content type application/vc+jwt. 400 only for a body that is not a credential at all.',
     body: verifyBody,
     response: { 200: { $ref: 'Verdict#' }, 400: { $ref: 'Problem#' }, 413: { $ref: 'Problem#' } },
+  },
+  verifyBatch: {
+    tags: ['verify'],
+    operationId: 'verifyCredentialBatch',
+    summary: 'Verify up to 100 credentials (JSON-LD, JWT, or a link to one of ours); a verdict for each, in order',
+    description:
+      'Body `{ items: [...] }`, 1 to 100 items. Answers `{ results }` in the same order: each the verdict POST /v1/verify gives, or, for an item that cannot be read, a problem naming `items.<i>…`. 400 only when the body is not a list of 1–100 objects.',
+    body: verifyBatchBody,
+    response: {
+      200: {
+        type: 'object',
+        properties: { results: { type: 'array', items: { anyOf: [{ $ref: 'Verdict#' }, batchItemProblem] } } },
+        required: ['results'],
+      },
+      400: { $ref: 'Problem#' },
+      413: { $ref: 'Problem#' },
+    },
   },
   reverify: {
     tags: ['verify'],

@@ -19,3 +19,8 @@ export function readStoredCredential(db: Db, credentialId: string): Promise<(Sto
     .select(['document', ...STATUS_COLUMNS])
     .executeTakeFirst();
 }
+
+/** A credential we issued, as it was handed out (for a link to its page): its document and its JWT. */
+export function readIssuedCredential(db: Db, credentialId: string): Promise<{ document: unknown; jwt: string } | undefined> {
+  return db.selectFrom('credentials').where('id', '=', credentialId).select(['document', 'jwt']).executeTakeFirst();
+}

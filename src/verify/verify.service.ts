@@ -20,6 +20,7 @@ import { checkOpenBadgeSchema, schemaCheck } from './schema-check.js';
 import { createStatusCheck } from './status-check.js';
 import { createStoredCredentials } from './stored-credentials.js';
 import { summary } from './summary.js';
+import { createBatchVerifier } from './verify-batch.js';
 import { checkValidity } from './validity-check.js';
 import type { Check, CheckId, CheckOf, Verdict, VerdictState, VerifyInput } from './verdict.js';
 import { idOf, stableStringify } from './values.js';
@@ -81,6 +82,8 @@ export function createVerifyService(deps: {
   return {
     verifyPresentation: createPresentationVerifier({ keys, verifyCredential: (input) => verify(input) }),
     verify,
+    /** POST /v1/verify/batch: a verdict (or an item's problem) per item, in order (verify-batch.ts). */
+    verifyBatch: createBatchVerifier({ db: deps.db, urls, verify }),
   };
 }
 
