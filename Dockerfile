@@ -1,4 +1,4 @@
-# Ieum service image. Runs the TypeScript sources with tsx, as `npm start` does.
+# Ieum service image. Runs the TypeScript sources with tsx (`npm start` runs them compiled, from dist/).
 # Data and the key-encryption key live in volumes; in production set DATABASE_URL and
 # KEY_ENCRYPTION_KEY (shared by every instance) instead.
 FROM node:20-bookworm-slim

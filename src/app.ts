@@ -301,6 +301,11 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     await app.register(async (scope) => routes(scope, services));
   }
 
+  // The signing threads start once the service answers (start-up needs no signature).
+  app.addHook('onListen', (done) => {
+    services.signer.warm();
+    done();
+  });
   app.addHook('onClose', async () => {
     await untilAnswered();
     await services.signer.close();

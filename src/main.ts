@@ -1,8 +1,7 @@
 /** Reads the config, migrates, builds the app, listens; closes with grace on SIGTERM/SIGINT. */
-import { buildApp } from './app.js';
 import { type Config, ConfigError, loadConfig } from './config.js';
 import { loadKeyEncryptionKey } from './crypto/key-encryption.js';
-import { createDatabase, migrateToLatest } from './db/database.js';
+import { migrateToLatest, openDatabase } from './db/database.js';
 import { checkKeyEncryptionKey, WrongKeyEncryptionKey } from './db/key-encryption-check.js';
 
 async function main(): Promise<void> {
@@ -16,9 +15,19 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  const db = await createDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
-  await migrateToLatest(db);
+  // The app's modules load and the app is built (~1 s) while the database thread opens PGlite
+  // (~1 s); nothing answers before the migrations and the key check below.
+  const appModule = import('./app.js');
+  const { db, opened } = openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  // Their failures are met below, in this order.
+  appModule.catch(() => {});
+  opened.catch(() => {});
   const kek = await loadKeyEncryptionKey(config.keyEncryptionKey, config.keysDir);
+  const { buildApp } = await appModule;
+  const app = await buildApp(config, { db, kek, closeDatabase: true });
+  await app.ready();
+  await opened;
+  await migrateToLatest(db);
   try {
     await checkKeyEncryptionKey(db, kek);
   } catch (error) {
@@ -29,7 +38,6 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  const app = await buildApp(config, { db, kek, closeDatabase: true });
 
   let closing = false;
   const close = async (signal: string) => {

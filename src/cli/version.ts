@@ -2,9 +2,13 @@
 import { readFileSync } from 'node:fs';
 
 export const VERSION: string = (() => {
-  try {
-    return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string }).version ?? '0.0.0';
-  } catch {
-    return '0.0.0';
+  // src/cli/ in the sources, dist/src/cli/ when built (npm run build).
+  for (const file of ['../../package.json', '../../../package.json']) {
+    try {
+      return (JSON.parse(readFileSync(new URL(file, import.meta.url), 'utf8')) as { version?: string }).version ?? '0.0.0';
+    } catch {
+      // not there: the next
+    }
   }
+  return '0.0.0';
 })();

@@ -19,6 +19,8 @@ export interface CredentialSigner {
   sign(credentials: UnsignedCredential[], dataIntegrityKey: SigningKey | null, jwtKey: SigningKey): Promise<SignedPair[]>;
   /** Verifies a Data Integrity proof with key documents resolved beforehand (also CPU work). */
   verifyProof(document: Record<string, unknown>, documents: Record<string, unknown>): Promise<ProofResult>;
+  /** Starts the worker threads now rather than at the first task (the service: once listening). */
+  warm(): void;
   close(): Promise<void>;
 }
 
@@ -31,6 +33,7 @@ export function createInlineSigner(): CredentialSigner {
       return out;
     },
     verifyProof: verifyDataIntegrityProof,
+    warm() {},
     async close() {},
   };
 }
@@ -39,17 +42,23 @@ export function createInlineSigner(): CredentialSigner {
 const TASK_SIZE = 25;
 
 export function createPoolSigner(threads = availableParallelism()): CredentialSigner {
-  const pool = new Piscina({
-    filename: new URL('./signing-worker.ts', import.meta.url).href,
-    // The worker is TypeScript like the rest: tsx compiles it on load, as it does for main.
-    execArgv: ['--import', 'tsx'],
-    minThreads: 1,
-    maxThreads: threads,
-    idleTimeout: 60_000,
-    // jsonld.js (full verification) allocates heavily: with 64 MB of young generation instead of
-    // 16, foreign credentials verified ~20 % faster.
-    resourceLimits: { maxYoungGenerationSizeMb: 64 },
-  });
+  // Built (dist/, npm start) the worker is JavaScript beside this module; from the sources (tsx,
+  // vitest) it is TypeScript, and tsx compiles it on load.
+  const fromSource = import.meta.url.endsWith('.ts');
+  // Started at the first task or warm(), not here: loading a worker (jsonld and the suites) would
+  // take one of the cores from the start-up, which answers nothing that needs it.
+  let started: Piscina | undefined;
+  const pool = () =>
+    (started ??= new Piscina({
+      filename: new URL(fromSource ? './signing-worker.ts' : './signing-worker.js', import.meta.url).href,
+      execArgv: fromSource ? ['--import', 'tsx'] : [],
+      minThreads: 1,
+      maxThreads: threads,
+      idleTimeout: 60_000,
+      // jsonld.js (full verification) allocates heavily: with 64 MB of young generation instead of
+      // 16, foreign credentials verified ~20 % faster.
+      resourceLimits: { maxYoungGenerationSizeMb: 64 },
+    }));
   const transferable = new WeakMap<SigningKey, ReturnType<typeof toTransferable>>();
   const asTransferable = (key: SigningKey) => {
     let t = transferable.get(key);
@@ -71,12 +80,15 @@ export function createPoolSigner(threads = availableParallelism()): CredentialSi
           dataIntegrityKey: diKey && asTransferable(diKey),
           jwtKey: asTransferable(jwtKey),
         };
-        tasks.push(pool.run(task));
+        tasks.push(pool().run(task));
       }
       const parts = (await Promise.all(tasks)).flat();
       return parts.map(({ proof, jwt }, i) => ({ signed: proof ? { ...credentials[i]!, proof: [proof] } : credentials[i]!, jwt }));
     },
-    verifyProof: (document, documents) => pool.run({ document, documents }, { name: 'verifyProof' }),
-    close: () => pool.destroy(),
+    verifyProof: (document, documents) => pool().run({ document, documents }, { name: 'verifyProof' }),
+    warm: () => void pool(),
+    close: async () => {
+      await started?.destroy();
+    },
   };
 }

@@ -28,6 +28,16 @@ export interface DatabaseOptions {
 }
 
 export async function createDatabase(options: DatabaseOptions): Promise<Db> {
+  const { db, opened } = openDatabase(options);
+  await opened;
+  return db;
+}
+
+/**
+ * The database at once, and `opened`, which settles when it answers: PGlite's thread takes about a
+ * second to open its files, which the service's start spends loading and building the app.
+ */
+export function openDatabase(options: DatabaseOptions): { db: Db; opened: Promise<void> } {
   if (options.databaseUrl) {
     const pool = new pg.Pool({
       connectionString: options.databaseUrl,
@@ -41,13 +51,15 @@ export async function createDatabase(options: DatabaseOptions): Promise<Db> {
     // failure reaches the caller through its query anyway (as a 503), so the event is only absorbed.
     pool.on('error', () => {});
     pool.on('connect', (client) => client.on('error', () => {}));
-    return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), opened: Promise.resolve() };
   }
-  if (options.dataDir) await fs.mkdir(options.dataDir, { recursive: true });
   const db = new Kysely<Database>({ dialect: new PGliteThreadDialect(options.dataDir ? path.resolve(options.dataDir, 'pglite') : undefined) });
   // Start the database thread now, so a data directory that cannot be opened stops the start here.
-  await sql`select 1`.execute(db);
-  return db;
+  const { dataDir } = options;
+  const opened = (dataDir ? fs.mkdir(dataDir, { recursive: true }) : Promise.resolve()).then(async () => {
+    await sql`select 1`.execute(db);
+  });
+  return { db, opened };
 }
 
 /** Runs every pending migration; throws with the failing migration's name. */

@@ -41,7 +41,13 @@ class DatabaseThread {
   readonly #exited: Promise<void>;
 
   constructor(dataDir: string | undefined) {
-    this.#worker = new Worker(new URL('./pglite-worker-entry.cjs', import.meta.url), { workerData: { dataDir }, execArgv: ['--import', 'tsx'] });
+    // Built (dist/) the worker is JavaScript beside this module; from the sources (tsx, vitest) a
+    // plain-JavaScript entry loads the TypeScript through tsx.
+    const fromSource = import.meta.url.endsWith('.ts');
+    this.#worker = new Worker(new URL(fromSource ? './pglite-worker-entry.cjs' : './pglite-worker.js', import.meta.url), {
+      workerData: { dataDir },
+      execArgv: fromSource ? ['--import', 'tsx'] : [],
+    });
     let started: () => void = () => {};
     let failedToStart: (error: Error) => void = () => {};
     this.ready = new Promise((resolve, reject) => {
