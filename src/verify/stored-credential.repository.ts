@@ -20,7 +20,7 @@ export function readStoredCredential(db: Db, credentialId: string): Promise<(Sto
     .executeTakeFirst();
 }
 
-/** A credential we issued, as it was handed out (for a link to its page): its document and its JWT. */
+/** A credential we issued (for a link to its page): its document and its JWT as stored, payload detached (jwtOf makes it whole). */
 export function readIssuedCredential(db: Db, credentialId: string): Promise<{ document: unknown; jwt: string } | undefined> {
   return db.selectFrom('credentials').where('id', '=', credentialId).select(['document', 'jwt']).executeTakeFirst();
 }

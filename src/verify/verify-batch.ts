@@ -5,6 +5,7 @@
  * would give, or a problem-like entry naming `items.<i>…` for an item that cannot be read. One bad
  * item never fails the others.
  */
+import { jwtOf } from '../credentials/credential.repository.js';
 import { isUuid } from '../ids.js';
 import type { Db } from '../db/database.js';
 import { ErrorCode, problem, type Problem } from '../errors.js';
@@ -58,7 +59,8 @@ export function createBatchVerifier({ db, urls, verify }: { db: Db; urls: Urls; 
     }
     const held = await readIssuedCredential(db, uuid.toLowerCase());
     if (!held) return problem(404, ErrorCode.notFound, 'No credential of this service has this link', { field: `${field}.url` }) as BatchItemProblem;
-    return verifyInputOf({ credential: held.document as Record<string, unknown>, jwt: held.jwt });
+    // The JWT is stored with its payload detached: made whole again, as the page hands it out.
+    return verifyInputOf({ credential: held.document as Record<string, unknown>, jwt: jwtOf(held) });
   }
 
   async function verifyItem(item: unknown, index: number, now: Date): Promise<BatchResult> {

@@ -108,6 +108,14 @@ describe('POST /v1/verify/batch', () => {
     for (const entry of [notOurs, unknown, notCredential, badJwt, twoKinds]) expect(entry.verified).toBeUndefined();
   });
 
+  it('verifies a link to a credential secured by its JWT alone as that JWT', async () => {
+    const jwtOnly = await issueCredential(t.app, issuer, achievementId, { securing: ['jwt'] });
+    const res = await t.app.inject({ method: 'POST', url: '/v1/verify/batch', payload: { items: [{ url: `${PUBLIC}/c/${jwtOnly.id}` }] } });
+    const [verdict] = res.json().results;
+    expect(verdict).toMatchObject({ verified: true, state: 'verified', format: 'jwt' });
+    expect(checkOf(verdict, 'proof')).toMatchObject({ ok: true, code: 'signature-valid' });
+  });
+
   it('keeps the order of 100 items verified concurrently', async () => {
     const issued = await Promise.all([0, 1, 2].map(() => issueCredential(t.app, issuer, achievementId)));
     const foreign = await foreignCredential(issued[0]!.credential);
