@@ -180,12 +180,6 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     reply.header('x-request-id', request.id);
     done();
   });
-  // Problems sent without sendProblem (src/errors.ts) get the id too.
-  app.addHook('preSerialization', (request, reply, payload, done) => {
-    const isProblem = reply.statusCode >= 400 && String(reply.getHeader('content-type')).startsWith('application/problem+json');
-    if (isProblem && payload && typeof payload === 'object' && !('requestId' in payload)) return done(null, { ...payload, requestId: request.id });
-    done(null, payload);
-  });
 
   const services = createServices(config, deps.db, deps.kek, deps);
   app.decorate('services', services);

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { problem, ErrorCode } from '../errors.js';
+import { ErrorCode, problem, sendProblem } from '../errors.js';
 import type { Services } from '../services.js';
 
 const healthSchema = {
@@ -20,16 +20,9 @@ export async function healthRoutes(app: FastifyInstance, { health }: Services): 
   });
 
   const answer = async (reply: FastifyReply) => {
-    if (closing)
-      return reply
-        .code(503)
-        .type('application/problem+json')
-        .send(problem(503, ErrorCode.unavailable, 'Shutting down'));
+    if (closing) return sendProblem(reply, problem(503, ErrorCode.unavailable, 'Shutting down'));
     if (await health.check()) return { status: 'ok', database: 'ok' };
-    return reply
-      .code(503)
-      .type('application/problem+json')
-      .send(problem(503, ErrorCode.unavailable, 'The database is not answering'));
+    return sendProblem(reply, problem(503, ErrorCode.unavailable, 'The database is not answering'));
   };
   app.get('/health', { schema: healthSchema, logLevel: 'warn' }, async (_request, reply) => answer(reply));
   app.get(

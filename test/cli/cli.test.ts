@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN_TOKEN, buildTestApp, type TestApp } from '../helpers/app.js';
+import { ADMIN_TOKEN, buildTestApp, type TestApp, countCredentials } from '../helpers/app.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -67,15 +67,6 @@ function cli(args: string[], options: { token?: string; url?: string; timeoutMs?
   });
 }
 
-const countCredentials = async () =>
-  Number(
-    (
-      await t.db
-        .selectFrom('credentials')
-        .select((eb) => eb.fn.countAll().as('n'))
-        .executeTakeFirstOrThrow()
-    ).n,
-  );
 const readResults = (path: string) => parse(readFileSync(path), { bom: true, columns: true }) as Record<string, string>[];
 
 const SURNAMES = ['김', '이', '박', '최', '정', '강', '조', '윤', '장', '임'];
@@ -231,7 +222,7 @@ describe('ieum, the command line', () => {
       expect(first.code, first.stderr).toBe(1);
       expect(first.stdout.trim()).toBe(`1200 rows: 1198 issued, 0 replayed (issued before), 2 failed; results in ${out}`);
       expect(first.stdout + first.stderr).not.toContain(token);
-      expect(await countCredentials()).toBe(1198);
+      expect(await countCredentials(t.db)).toBe(1198);
 
       const results = readResults(out);
       expect(results).toHaveLength(1200);
@@ -261,7 +252,7 @@ describe('ieum, the command line', () => {
       expect(again.code, again.stderr).toBe(1);
       expect(again.stdout.trim()).toBe(`1200 rows: 0 issued, 1198 replayed (issued before), 2 failed; results in ${out}`);
       expect(again.stderr).toContain('row 300 (line 302)');
-      expect(await countCredentials()).toBe(1198);
+      expect(await countCredentials(t.db)).toBe(1198);
       expect(readResults(out).map((r) => r.credential_url)).toEqual(results.map((r) => r.credential_url));
     },
     2 * CHILD_TIMEOUT_MS + 30_000,
@@ -298,11 +289,11 @@ describe('ieum, the command line', () => {
         '',
       ].join('\n'),
     );
-    const before = await countCredentials();
+    const before = await countCredentials(t.db);
     const run = await cli(['hours', 'record', '--csv', input], { token });
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout.trim()).toBe(`3 sessions: 3 recorded, 0 failed; 1 credential issued; results in ${join(work, 'sessions.results.csv')}`);
-    expect(await countCredentials()).toBe(before + 1);
+    expect(await countCredentials(t.db)).toBe(before + 1);
 
     const results = readResults(join(work, 'sessions.results.csv'));
     expect(results.map((r) => r.total_hours)).toEqual(['20', '40', '60']);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
-import { buildTestApp, type TestApp } from '../helpers/app.js';
+import { buildTestApp, type TestApp, countCredentials } from '../helpers/app.js';
 import { createAchievement, createIssuer, type TestIssuer } from '../helpers/fixtures.js';
 import { ob3SchemaErrors, verifyWithLibrary } from '../helpers/independent-verify.js';
 import { waitUntil } from '../helpers/wait.js';
@@ -23,15 +23,6 @@ const csv = (text: string, headers: Record<string, string> = {}) =>
     headers: { ...issuer.headers, 'content-type': 'text/csv', ...headers },
     payload: text,
   });
-const countCredentials = async () =>
-  Number(
-    (
-      await t.db
-        .selectFrom('credentials')
-        .select((eb) => eb.fn.countAll().as('n'))
-        .executeTakeFirstOrThrow()
-    ).n,
-  );
 
 beforeAll(async () => {
   t = await buildTestApp();
@@ -42,7 +33,7 @@ afterAll(() => t.close());
 
 describe('a cohort as JSON', () => {
   it('issues the valid rows and names the invalid ones by position and field, in order', async () => {
-    const before = await countCredentials();
+    const before = await countCredentials(t.db);
     const res = await batch({
       achievementId,
       items: [
@@ -62,7 +53,7 @@ describe('a cohort as JSON', () => {
     expect(body.results[2].error.field).toBe('activityEndDate');
     expect(body.results[3].id).toBeTruthy();
     expect(body.results[4].error.field).toBe('colour');
-    expect(await countCredentials()).toBe(before + 2);
+    expect(await countCredentials(t.db)).toBe(before + 2);
     for (const r of [body.results[0], body.results[3]]) {
       const stored = (await t.app.inject({ method: 'GET', url: `/v1/credentials/${r.id}`, headers: issuer.headers })).json();
       expect(ob3SchemaErrors(stored.credential)).toEqual([]);
@@ -74,11 +65,11 @@ describe('a cohort as JSON', () => {
     const items = Array.from({ length: 30 }, (_, i) => ({ recipient: { name: koreanName(i), email: `retry${i}@example.com` } }));
     const first = (await batch({ achievementId, items }, { 'idempotency-key': 'cohort-2026-spring' })).json();
     expect(first.issued).toBe(30);
-    const before = await countCredentials();
+    const before = await countCredentials(t.db);
     const again = (await batch({ achievementId, items }, { 'idempotency-key': 'cohort-2026-spring' })).json();
     expect(again).toMatchObject({ issued: 0, replayed: 30, failed: 0 });
     expect(again.results.map((r: any) => r.id)).toEqual(first.results.map((r: any) => r.id));
-    expect(await countCredentials()).toBe(before);
+    expect(await countCredentials(t.db)).toBe(before);
     // A longer retry (the first upload was cut short) issues only the new rows.
     const longer = [...items, ...Array.from({ length: 5 }, (_, i) => ({ recipient: { name: koreanName(i + 30), email: `retry${i + 30}@example.com` } }))];
     const rest = (await batch({ achievementId, items: longer }, { 'idempotency-key': 'cohort-2026-spring' })).json();
@@ -230,12 +221,12 @@ describe('a cohort as CSV', () => {
   it('turns a 10,000-row file into 10,000 verifiable credentials with distinct status indexes', async () => {
     const lines = ['name,email,creditsEarned'];
     for (let i = 0; i < 10_000; i++) lines.push(`${koreanName(i)},big${i}@example.com,450`);
-    const before = await countCredentials();
+    const before = await countCredentials(t.db);
     const res = await csv(lines.join('\n'), { 'idempotency-key': 'big-cohort' });
     expect(res.statusCode, res.body.slice(0, 300)).toBe(200);
     const body = res.json();
     expect(body).toMatchObject({ total: 10_000, issued: 10_000, failed: 0 });
-    expect(await countCredentials()).toBe(before + 10_000);
+    expect(await countCredentials(t.db)).toBe(before + 10_000);
     const rows = await t.db
       .selectFrom('credentials')
       .select(['status_list_id', 'status_index', 'document'])

@@ -61,3 +61,12 @@ export async function buildTestApp(options: { env?: Record<string, string>; deps
     },
   };
 }
+
+/** How many credentials the database holds (every institution's). */
+export async function countCredentials(db: Db): Promise<number> {
+  const row = await db
+    .selectFrom('credentials')
+    .select((eb) => eb.fn.countAll().as('n'))
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}

@@ -18,7 +18,7 @@ import jsonld from 'jsonld';
 import { createHash } from 'node:crypto';
 import { createDocumentLoader } from '../../src/jsonld/document-loader.js';
 import { MAX_JSON_DEPTH } from '../../src/untrusted-json.js';
-import { buildTestApp, type TestApp } from '../helpers/app.js';
+import { buildTestApp, type TestApp, countCredentials } from '../helpers/app.js';
 import { createAchievement, createIssuer, didKeySigner, issueCredential, type TestIssuer } from '../helpers/fixtures.js';
 
 const PUBLIC = 'https://badges.example.kr';
@@ -35,16 +35,6 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-const countRows = async () =>
-  Number(
-    (
-      await t.db
-        .selectFrom('credentials')
-        .select((eb) => eb.fn.countAll().as('n'))
-        .executeTakeFirstOrThrow()
-    ).n,
-  );
-
 const plainCredential = (did: string, id?: string) => ({
   '@context': ['https://www.w3.org/ns/credentials/v2'],
   ...(id ? { id } : {}),
@@ -59,11 +49,11 @@ const vcApiIssue = (issuer: TestIssuer, credential: unknown) =>
 describe('a credential id belongs to one institution', () => {
   it('refuses an id under our /c/ (another institution’s credential), and nothing is written', async () => {
     const theirs = await issueCredential(t.app, a, achievementId);
-    const before = await countRows();
+    const before = await countCredentials(t.db);
     const res = await vcApiIssue(b, plainCredential(b.did, theirs.credential.id));
     expect(res.statusCode, res.body).toBe(400);
     expect(res.json().field).toBe('credential.id');
-    expect(await countRows()).toBe(before);
+    expect(await countCredentials(t.db)).toBe(before);
     // B's revocation of that id reaches nothing; A's credential still verifies.
     const revoke = await t.app.inject({
       method: 'POST',
@@ -85,11 +75,11 @@ describe('a credential id belongs to one institution', () => {
   it('keeps a caller’s own id unique across the service: the second institution gets 409', async () => {
     const id = `urn:uuid:${crypto.randomUUID()}`;
     expect((await vcApiIssue(a, plainCredential(a.did, id))).statusCode).toBe(201);
-    const before = await countRows();
+    const before = await countCredentials(t.db);
     const again = await vcApiIssue(b, plainCredential(b.did, id));
     expect(again.statusCode, again.body).toBe(409);
     expect(again.json().field).toBe('credential.id');
-    expect(await countRows()).toBe(before);
+    expect(await countCredentials(t.db)).toBe(before);
     // The owner's status route finds it; the other's does not.
     const status = (issuer: TestIssuer) =>
       t.app.inject({
@@ -292,11 +282,11 @@ describe('untrusted input is bounded before it is parsed', () => {
       () => JSON.stringify({ credential: { ...plainCredential(a.did), issuer: '@' } }).replace('"@"', deepText(10_000)),
     ],
   ])('%s is a 400 naming the body', async (_what, url, body) => {
-    const before = await countRows();
+    const before = await countCredentials(t.db);
     const res = await t.app.inject({ method: 'POST', url, headers: { ...a.headers, 'content-type': 'application/json' }, payload: body() });
     expect(res.statusCode, res.body).toBe(400);
     expect(res.json()).toMatchObject({ field: 'body' });
-    expect(await countRows()).toBe(before);
+    expect(await countCredentials(t.db)).toBe(before);
   });
 
   it('a JWT whose payload nests too deeply is a 400 naming jwt', async () => {
