@@ -9,6 +9,7 @@ import * as m0005 from './0005_uncompressed_documents.js';
 import * as m0006 from './0006_status_positions.js';
 import * as m0007 from './0007_caller_credential_ids.js';
 import * as m0008 from './0008_key_encryption_check.js';
+import * as m0009 from './0009_learners.js';
 
 export const migrations: Record<string, Migration> = {
   '0001_init': m0001,
@@ -19,4 +20,5 @@ export const migrations: Record<string, Migration> = {
   '0006_status_positions': m0006,
   '0007_caller_credential_ids': m0007,
   '0008_key_encryption_check': m0008,
+  '0009_learners': m0009,
 };

@@ -303,6 +303,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   app.addHook('onClose', async () => {
     await untilAnswered();
     await services.signer.close();
+    services.mailer.close();
     if (deps.closeDatabase) await deps.db.destroy();
   });
   return app;

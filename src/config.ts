@@ -32,6 +32,13 @@ export interface Config {
    * address, so behind a load balancer this must be set, or every client shares one address.
    */
   readonly trustProxy: false | number | string[];
+  /**
+   * Where credentials' mails go out (`smtp://host:port`, `smtps://user:pass@host:port`); when
+   * absent nothing is sent and each delivery says `not-configured`.
+   */
+  readonly smtpUrl: string | undefined;
+  /** The From of every mail: `MAIL_FROM`, else `Ieum <no-reply@PUBLIC_URL's host>`. */
+  readonly mailFrom: string;
 }
 
 export class ConfigError extends Error {}
@@ -113,6 +120,30 @@ function readTrustProxy(value: string | undefined): false | number | string[] {
   return entries;
 }
 
+function readSmtpUrl(value: string | undefined): string | undefined {
+  if (value === undefined || value === '') return undefined;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError('SMTP_URL must be an smtp:// or smtps:// URL, such as smtp://localhost:2525');
+  }
+  if (url.protocol !== 'smtp:' && url.protocol !== 'smtps:') {
+    throw new ConfigError('SMTP_URL must be an smtp:// or smtps:// URL, such as smtp://localhost:2525');
+  }
+  if (!url.hostname) throw new ConfigError('SMTP_URL must name a host');
+  return value;
+}
+
+function readMailFrom(value: string | undefined, publicUrl: string): string {
+  if (value === undefined || value === '') return `Ieum <no-reply@${new URL(publicUrl).hostname}>`;
+  // A bare address or `Name <address>`; a line break would let a value write headers of its own.
+  if (/[\r\n]/.test(value) || !/^[^<>@\s]+@[^<>@\s]+$|^[^<>]*<[^<>@\s]+@[^<>@\s]+>$/.test(value.trim())) {
+    throw new ConfigError(`MAIL_FROM must be an address or "Name <address>", got "${value}"`);
+  }
+  return value.trim();
+}
+
 function readLogLevel(value: string | undefined): LogLevel {
   if (value === undefined || value === '') return 'info';
   if (!(LOG_LEVELS as readonly string[]).includes(value)) {
@@ -124,10 +155,11 @@ function readLogLevel(value: string | undefined): LogLevel {
 /** Reads and validates the configuration; throws a ConfigError with one clear line. */
 export function loadConfig(env: Env = process.env): Config {
   const port = readPort(env.PORT);
+  const publicUrl = readPublicUrl(env.PUBLIC_URL, port);
   return Object.freeze({
     port,
     host: env.HOST && env.HOST !== '' ? env.HOST : '127.0.0.1',
-    publicUrl: readPublicUrl(env.PUBLIC_URL, port),
+    publicUrl,
     dataDir: env.DATA_DIR && env.DATA_DIR !== '' ? env.DATA_DIR : './data',
     keysDir: env.KEYS_DIR && env.KEYS_DIR !== '' ? env.KEYS_DIR : './keys',
     databaseUrl: readDatabaseUrl(env.DATABASE_URL),
@@ -138,6 +170,8 @@ export function loadConfig(env: Env = process.env): Config {
     publicRateLimit: readLimit('RATE_LIMIT_PER_MINUTE', env.RATE_LIMIT_PER_MINUTE, 600),
     authFailureLimit: readLimit('AUTH_FAILURES_PER_MINUTE', env.AUTH_FAILURES_PER_MINUTE, 30),
     trustProxy: readTrustProxy(env.TRUST_PROXY),
+    smtpUrl: readSmtpUrl(env.SMTP_URL),
+    mailFrom: readMailFrom(env.MAIL_FROM, publicUrl),
   });
 }
 

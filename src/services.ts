@@ -21,6 +21,7 @@ import { createPageService } from './pages/page.service.js';
 import { createRegistryService } from './registry/registry.service.js';
 import { createStatusChanges } from './status/status-changes.js';
 import { createStatusService } from './status/status.service.js';
+import { createMailer } from './mail/mailer.js';
 import { createKeyResolver } from './verify/key-resolver.js';
 import { createVcApiService } from './vcapi/vcapi.service.js';
 import { createVerifyService } from './verify/verify.service.js';
@@ -35,6 +36,8 @@ export interface ServiceOptions {
 
 export function createServices(config: Config, db: Db, kek: Buffer, options: ServiceOptions = {}) {
   const urls = createUrls(config.publicUrl);
+  // Every mail leaves through this one pool of SMTP connections (credential deliveries, sign-in links).
+  const mailer = createMailer(config);
   const keys = createKeyStore(db, kek);
   const signer = options.signing === 'inline' ? createInlineSigner() : createPoolSigner();
   const apiKeys = createApiKeyCache();
@@ -58,6 +61,7 @@ export function createServices(config: Config, db: Db, kek: Buffer, options: Ser
   const health = createHealthService({ db });
   return {
     urls,
+    mailer,
     keys,
     apiKeys,
     signer,

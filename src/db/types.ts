@@ -105,6 +105,8 @@ export interface CredentialsTable {
   revocation_reason: string | null;
   suspended_at: NullableTimestamp;
   suspension_reason: string | null;
+  /** Made private by its learner: the public page and files then say only that it is private. */
+  private: Generated<boolean>;
   created_at: CreatedAt;
 }
 
@@ -171,7 +173,57 @@ export interface KeyEncryptionCheckTable {
   created_at: CreatedAt;
 }
 
+export type DeliveryState = 'pending' | 'sent' | 'failed' | 'not-configured' | 'not-requested';
+
+/** A credential's e-mail to its learner: the outbox row the sender works from. */
+export interface DeliveriesTable {
+  credential_id: string;
+  state: DeliveryState;
+  attempts: Generated<number>;
+  /** When the row is next due; a sender's claim pushes it forward (a lease). */
+  next_attempt_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  last_error: string | null;
+  sent_at: NullableTimestamp;
+  created_at: CreatedAt;
+}
+
+export interface LearnerSignInLinksTable {
+  /** SHA-256 of the link's token: the token itself exists only in the mail. */
+  token_hash: string;
+  email: string;
+  expires_at: Timestamp;
+  used_at: NullableTimestamp;
+  created_at: CreatedAt;
+}
+
+export interface LearnerSessionsTable {
+  /** SHA-256 of the session cookie's value. */
+  token_hash: string;
+  email: string;
+  expires_at: Timestamp;
+  created_at: CreatedAt;
+}
+
+export interface CollectionsTable {
+  id: string;
+  /** The learner's normalised e-mail: whose collection it is. */
+  email: string;
+  name: string;
+  created_at: CreatedAt;
+}
+
+export interface CollectionCredentialsTable {
+  collection_id: string;
+  credential_id: string;
+  position: number;
+}
+
 export interface Database {
+  deliveries: DeliveriesTable;
+  learner_sign_in_links: LearnerSignInLinksTable;
+  learner_sessions: LearnerSessionsTable;
+  collections: CollectionsTable;
+  collection_credentials: CollectionCredentialsTable;
   key_encryption_check: KeyEncryptionCheckTable;
   training_hours: TrainingHoursTable;
   hours_awards: HoursAwardsTable;
