@@ -28,7 +28,7 @@ const server = new SMTPServer({
   disabledCommands: ['STARTTLS'],
   size: 10 * 1024 * 1024,
   logger: false,
-  onData(stream, session, callback) {
+  onData(stream, _session, callback) {
     const chunks = [];
     stream.on('data', (chunk) => chunks.push(chunk));
     stream.on('end', () => {
