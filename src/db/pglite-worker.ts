@@ -32,7 +32,13 @@ function fieldsOf(error: unknown): Record<string, unknown> {
 }
 
 const { dataDir } = workerData as { dataDir: string | undefined };
-const pglite = dataDir ? new PGlite(dataDir) : new PGlite();
+/**
+ * PostgreSQL's default 128 MB of shared buffers is most of an embedded instance's memory (the
+ * WebAssembly heap never shrinks): 16 MB holds a small institution's working set, and pages beyond
+ * it come from the operating system's file cache. docs/performance.md has the figures.
+ */
+const startParams = [...PGlite.defaultStartParams, '-c', 'shared_buffers=16MB', '-c', 'wal_buffers=1MB', '-c', 'temp_buffers=1MB'];
+const pglite = new PGlite({ dataDir, startParams });
 const port = parentPort!;
 
 /**

@@ -5,9 +5,13 @@
  * stay those of a fresh statement, through generic plans, changed tables, errors and eviction.
  */
 import { randomUUID } from 'node:crypto';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../helpers/app.js';
+import { createDatabase, migrateToLatest } from '../../src/db/database.js';
+import { createTestDatabase, onPostgres, type TestDatabase } from '../helpers/app.js';
 
 let t: TestDatabase;
 beforeAll(async () => {
@@ -110,5 +114,29 @@ describe('a statement run again and again', () => {
     const text = '가'.repeat(450_000);
     const { rows } = await sql<{ n: number; same: boolean }>`select length(${text}::text)::int as n, ${text}::text = ${sql.lit(text)} as same`.execute(t.db);
     expect(rows[0]).toEqual({ n: 450_000, same: true });
+  });
+});
+
+describe.skipIf(onPostgres())('the embedded database', () => {
+  it('runs with 16 MB of shared buffers, not PostgreSQL default 128 MB (its heap never shrinks)', async () => {
+    const { rows } = await sql<{ shared_buffers: string }>`show shared_buffers`.execute(t.db);
+    expect(rows[0]!.shared_buffers).toBe('16MB');
+  });
+
+  it('creates a new data folder in a process of its own, then opens it; the folder opens again after', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'ieum-db-'));
+    try {
+      for (const round of [1, 2]) {
+        const db = await createDatabase({ dataDir: path.join(dir, 'data') });
+        await migrateToLatest(db);
+        if (round === 1) await sql`insert into key_encryption_check (id, sealed) values (1, 'x')`.execute(db);
+        const { rows } = await sql<{ sealed: string }>`select sealed from key_encryption_check`.execute(db);
+        expect(rows).toEqual([{ sealed: 'x' }]);
+        await db.destroy();
+      }
+      expect(existsSync(path.join(dir, 'data', 'pglite', 'PG_VERSION'))).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
