@@ -36,7 +36,12 @@ declare module '@digitalbazaar/data-integrity' {
   }
 }
 declare module '@digitalbazaar/eddsa-rdfc-2022-cryptosuite' {
-  export const cryptosuite: unknown;
+  export const cryptosuite: {
+    name: string;
+    requiredAlgorithm: string;
+    canonize(input: Record<string, unknown>, options: Record<string, unknown>): Promise<string>;
+    createVerifier(options: Record<string, unknown>): unknown;
+  };
 }
 declare module '@digitalbazaar/ed25519-multikey' {
   export interface Multikey {

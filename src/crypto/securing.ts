@@ -8,7 +8,7 @@ import { DataIntegrityProof } from '@digitalbazaar/data-integrity';
 import { cryptosuite as eddsaRdfc2022 } from '@digitalbazaar/eddsa-rdfc-2022-cryptosuite';
 import { encode as base58btc } from 'base58-universal';
 import jsigs from 'jsonld-signatures';
-import { VC_V2_CONTEXT, contextLoader, createDocumentLoader } from '../jsonld/document-loader.js';
+import { VC_V2_CONTEXT, contextLoader, createDocumentLoader, unknownContexts } from '../jsonld/document-loader.js';
 import { createShapeCanonizer } from '../jsonld/shape-canonizer.js';
 import type { SigningKey } from './keys.js';
 
@@ -17,6 +17,32 @@ export type SignedCredential = UnsignedCredential & { proof: Record<string, unkn
 
 /** One per thread: it keeps the compiled shapes of the documents this thread signs. */
 const canonizer = createShapeCanonizer({ documentLoader: contextLoader });
+/**
+ * Another for the documents this thread verifies, which come from anywhere: checked (a shape is
+ * trusted once the standard path agreed with it here) and apart, so that a flood of new shapes
+ * cannot push out the ones this thread signs.
+ */
+const verifyingCanonizer = createShapeCanonizer({ documentLoader: contextLoader, checked: true });
+
+/**
+ * The eddsa-rdfc-2022 cryptosuite, canonicalising through the checked canonizer. Only a document
+ * whose contexts are all bundled goes that way, and any failure there is answered by the
+ * cryptosuite's own canonize with the caller's loader, so a verdict never rests on the compiled
+ * path alone being able to read the document.
+ */
+const verifyingCryptosuite = {
+  ...eddsaRdfc2022,
+  async canonize(input: Record<string, unknown>, options: Record<string, unknown>): Promise<string> {
+    if (unknownContexts(input['@context']).length === 0) {
+      try {
+        return await verifyingCanonizer.canonize(input);
+      } catch {
+        // the standard path below gives the real answer, or the real error
+      }
+    }
+    return eddsaRdfc2022.canonize(input, options);
+  },
+};
 
 const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest();
 
@@ -74,7 +100,7 @@ export interface ProofResult {
  */
 class ChainedDataIntegrityProof extends DataIntegrityProof {
   constructor(private readonly previousProofs: Record<string, unknown>[]) {
-    super({ cryptosuite: eddsaRdfc2022 });
+    super({ cryptosuite: verifyingCryptosuite });
   }
 
   override async createVerifyData(options: { document: Record<string, unknown> } & Record<string, unknown>) {
@@ -100,7 +126,7 @@ export async function verifyDataIntegrityProof(document: Record<string, unknown>
       if (!found || found === proof) return { verified: false, reason: `previousProof ${String(id)} is not another proof of this document` };
       previous.push(found);
     }
-    const suite = previous.length > 0 ? new ChainedDataIntegrityProof(previous) : new DataIntegrityProof({ cryptosuite: eddsaRdfc2022 });
+    const suite = previous.length > 0 ? new ChainedDataIntegrityProof(previous) : new DataIntegrityProof({ cryptosuite: verifyingCryptosuite });
     try {
       const result = await jsigs.verify({ ...document, proof }, { suite, purpose: new jsigs.purposes.AssertionProofPurpose(), documentLoader });
       if (!result.verified) return { verified: false, reason: result.error?.errors?.[0]?.message ?? result.error?.message ?? 'the signature does not match' };

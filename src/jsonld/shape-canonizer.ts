@@ -63,6 +63,11 @@ interface Template {
   iriSlots: number[];
   /** Terms the document's contexts define: an IRI whose scheme is one of them would be expanded. */
   terms: Set<string>;
+  /**
+   * For a checked canonizer: whether the standard path has agreed with this template on a document
+   * of its shape (undefined until one was compared).
+   */
+  agreed?: boolean;
 }
 
 /** The options the eddsa-rdfc-2022 cryptosuite gives jsonld.js (its canonize.js). */
@@ -261,7 +266,7 @@ export interface ShapeCanonizer {
   /** Canonical N-Quads, identical to the eddsa-rdfc-2022 cryptosuite's canonize of the document. */
   canonize(document: Record<string, unknown>): Promise<string>;
   /** How many documents took the compiled path and how many the standard one (for tests and bench). */
-  readonly stats: { compiled: number; standard: number; shapes: number };
+  readonly stats: { compiled: number; standard: number; shapes: number; disagreed: number };
 }
 
 /** The standard path: what @digitalbazaar/eddsa-rdfc-2022-cryptosuite does. */
@@ -270,15 +275,21 @@ async function canonizeStandard(document: Record<string, unknown>, documentLoade
   return rdfCanonize.canonize(dataset, CANONIZE_OPTIONS);
 }
 
-export function createShapeCanonizer(options: { documentLoader: DocumentLoader; maxShapes?: number }): ShapeCanonizer {
-  const { documentLoader } = options;
+/**
+ * `checked`: for documents from anywhere (verification). A shape's template is used only after the
+ * standard path gave the same N-Quads for the first document of that shape seen here; a shape where
+ * they differ takes the standard path for good. Each compiled shape then costs one standard
+ * canonicalisation per thread, and the rest of its documents are filled in.
+ */
+export function createShapeCanonizer(options: { documentLoader: DocumentLoader; maxShapes?: number; checked?: boolean }): ShapeCanonizer {
+  const { documentLoader, checked = false } = options;
   const maxShapes = options.maxShapes ?? 256;
   /**
    * Shape → its template, or null when the shape cannot be compiled. The first in goes first: a
    * service sees few shapes, and a flood of new ones cannot grow this.
    */
   const templates = createCache<Promise<Template | null>>({ maxEntries: maxShapes });
-  const stats = { compiled: 0, standard: 0, shapes: 0 };
+  const stats = { compiled: 0, standard: 0, shapes: 0, disagreed: 0 };
 
   async function compile(document: Record<string, unknown>, slots: Slot[], kept: ReadonlySet<number>): Promise<Template | null> {
     try {
@@ -325,9 +336,20 @@ export function createShapeCanonizer(options: { documentLoader: DocumentLoader; 
     async canonize(document) {
       const slots: Slot[] = [];
       const template = await templateOfDocument(document, slots);
-      if (!template) {
+      if (!template || template.agreed === false) {
         stats.standard++;
         return canonizeStandard(document, documentLoader);
+      }
+      if (checked && template.agreed === undefined) {
+        const [standard, compiled] = await Promise.all([
+          canonizeStandard(document, documentLoader),
+          rdfCanonize.canonize(fill(template, slots), CANONIZE_OPTIONS),
+        ]);
+        // Concurrent first documents of one shape may each compare; one disagreement settles it.
+        if (template.agreed !== false) template.agreed = standard === compiled;
+        if (standard !== compiled) stats.disagreed++;
+        stats.standard++;
+        return standard;
       }
       stats.compiled++;
       return rdfCanonize.canonize(fill(template, slots), CANONIZE_OPTIONS);

@@ -148,6 +148,26 @@ describe.skipIf(onPostgres())('shape canonizer', () => {
     expect(canonizer.stats.compiled).toBeGreaterThanOrEqual(600);
   }, 600_000);
 
+  it('checked (for verification): trusts a shape only once the standard path agreed on its first document', async () => {
+    const canonizer = createShapeCanonizer({ documentLoader: contextLoader, checked: true });
+    await fc.assert(
+      fc.asyncProperty(facts, async (f) => {
+        const first = buildCredential(f);
+        await agree(canonizer.canonize, first);
+        // Another credential of the same shape (only its id differs): now filled into the template.
+        await agree(canonizer.canonize, { ...first, id: `https://badges.example.kr/c/${randomUUID()}` });
+      }),
+      { numRuns: 150 },
+    );
+    const { shapes, standard, compiled, disagreed } = canonizer.stats;
+    expect(disagreed).toBe(0);
+    // Each compiled shape's first document took the standard path (and was compared); later ones were filled in.
+    expect(standard).toBeGreaterThan(0);
+    expect(standard).toBeLessThanOrEqual(shapes);
+    expect(compiled + standard).toBe(300);
+    expect(compiled).toBeGreaterThanOrEqual(150);
+  }, 600_000);
+
   /** What a cohort looks like: a few combinations of fields, and every value different. */
   const presets: (keyof CredentialFacts['subject'] | 'email' | 'did' | 'externalId' | 'evidence' | 'validUntil')[][] = [
     ['email'],

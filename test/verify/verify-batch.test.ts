@@ -138,6 +138,51 @@ describe('POST /v1/verify/batch', () => {
     });
   });
 
+  it('agrees with the library on 60 credentials of one foreign issuer, half of them altered after signing', async () => {
+    // Verification canonicalises a shape through its compiled template once the standard path has
+    // agreed with it (src/jsonld/shape-canonizer.ts, checked): every alteration after that must
+    // still fail, exactly where the library's own verification fails.
+    const { credential: template } = await issueCredential(t.app, issuer, achievementId);
+    const { key, did } = await didKeySigner();
+    const suite = () => new DataIntegrityProof({ signer: key.signer(), cryptosuite });
+    const alterations: ((c: any) => void)[] = [
+      (c) => (c.credentialSubject.name = `${c.credentialSubject.name}.`),
+      (c) => (c.name = 'Another name'),
+      (c) => (c.validFrom = '2020-01-01T00:00:00Z'),
+      (c) => (c.credentialSubject.achievement.criteria.narrative += ' '),
+      (c) => (c.proof[0].created = '2020-01-01T00:00:00Z'),
+      (c) => (c.id = `urn:uuid:${randomUUID()}`),
+    ];
+    const credentials: any[] = [];
+    for (let i = 0; i < 60; i++) {
+      const { proof: _proof, credentialStatus: _status, ...copy } = structuredClone(template) as Record<string, any>;
+      copy.id = `urn:uuid:${randomUUID()}`;
+      copy.issuer = { ...copy.issuer, id: did };
+      copy.credentialSubject.name = `학습자 ${i}`;
+      const signed: any = await vcLib.issue({ credential: copy, suite: suite(), documentLoader: createDocumentLoader() });
+      signed.proof = [signed.proof];
+      if (i % 2 === 1) alterations[(i >> 1) % alterations.length]!(signed);
+      credentials.push(signed);
+    }
+    const res = await batch({ items: credentials.map((credential) => ({ credential })) });
+    expect(res.statusCode, res.body).toBe(200);
+    const method = { id: key.id, type: 'Multikey', controller: did, publicKeyMultibase: key.publicKeyMultibase };
+    const didDocument = {
+      '@context': ['https://www.w3.org/ns/did/v1', 'https://w3id.org/security/multikey/v1'],
+      id: did,
+      verificationMethod: [method],
+      assertionMethod: [key.id],
+    };
+    const documentLoader = createDocumentLoader(async (url) =>
+      url === did ? didDocument : url === key.id ? { '@context': 'https://w3id.org/security/multikey/v1', ...method } : undefined,
+    );
+    for (const [i, verdict] of res.json().results.entries()) {
+      const library = await vcLib.verifyCredential({ credential: credentials[i], suite: new DataIntegrityProof({ cryptosuite }), documentLoader });
+      expect(checkOf(verdict, 'proof').ok, `credential ${i}`).toBe(library.verified);
+      expect(library.verified).toBe(i % 2 === 0);
+    }
+  });
+
   it('refuses a body that is not a list of 1 to 100 objects, naming items', async () => {
     const issued = await issueCredential(t.app, issuer, achievementId);
     const tooMany = await batch({ items: Array.from({ length: 101 }, () => ({ jwt: issued.jwt })) });
