@@ -4,7 +4,8 @@
  * from this process, against the reference library measured in the same run. Prints a table of
  * figure, value, baseline, ratio, target, met.
  *
- * BENCH_SECONDS (default 10) sets each load's length; BENCH_SOAK_SECONDS (default 60) the memory soak.
+ * BENCH_SECONDS (default 10) sets each load's length; BENCH_SOAK_SECONDS (default 60) the memory soak;
+ * BENCH_MAIL_SECONDS (default 30) how long a cohort's mail is counted as it arrives.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
@@ -18,6 +19,7 @@ import * as Ed25519Multikey from '@digitalbazaar/ed25519-multikey';
 import { signingKeyFromJwk } from '../src/crypto/keys.js';
 import { signJwt } from '../src/crypto/securing.js';
 import { createDocumentLoader, contextLoader } from '../src/jsonld/document-loader.js';
+import { startMailSink } from '../test/helpers/mail-sink.js';
 import { startService } from '../test/helpers/process.js';
 import { measureHelp, measureStart } from './start-time.js';
 
@@ -25,6 +27,7 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const SOAK_SECONDS = Number(process.env.BENCH_SOAK_SECONDS ?? 60);
 /** Each measurement of the reference (it is measured beside every figure compared with it). */
 const REFERENCE_SECONDS = Number(process.env.BENCH_REFERENCE_SECONDS ?? 3);
+const MAIL_SECONDS = Number(process.env.BENCH_MAIL_SECONDS ?? 30);
 const ADMIN = 'bench-admin-token-0123456789';
 let BASE = '';
 
@@ -152,6 +155,75 @@ async function jwtSigningRate(sample: Record<string, any>): Promise<number> {
   return perSecond(SECONDS * 200, (n) => signJwt({ ...(unsigned as any), id: `urn:uuid:${n}` }, key));
 }
 
+/** A 10,000-row cohort's CSV, every learner with an e-mail. */
+function cohortCsv(prefix: string, rows = 10_000): string {
+  const lines = ['name,email'];
+  for (let i = 0; i < rows; i++) lines.push(`학습자${i},${prefix}${i}@example.com`);
+  return lines.join('\n');
+}
+
+/**
+ * E-mail delivery (issue 21): the same cohort on two fresh services alike but for SMTP_URL, one
+ * after the other (off, then on into a local mail-sink), each warmed by a small cohort first. The
+ * issuing rates compare what mail costs issuing; then the cohort's mail is counted as it arrives
+ * (the sender holds back while this instance issues a cohort, so it all goes after the answer).
+ */
+async function mailDelivery(): Promise<{ off: number; on: number; mails: number; mailSeconds: number }> {
+  const sink = await startMailSink();
+  const rates: number[] = [];
+  let mails = 0;
+  let mailSeconds = 0;
+  try {
+    for (const smtpUrl of ['', sink.smtpUrl]) {
+      const dir = mkdtempSync(path.join(tmpdir(), 'ieum-bench-mail-'));
+      const service = await startService({ ADMIN_TOKEN: ADMIN, DATA_DIR: dir, KEYS_DIR: path.join(dir, 'keys'), DATABASE_URL: '', SMTP_URL: smtpUrl });
+      try {
+        const call = async (method: string, route: string, token: string, body: unknown, type = 'application/json') => {
+          const res = await fetch(service.url + route, {
+            method,
+            headers: { authorization: `Bearer ${token}`, 'content-type': type },
+            body: typeof body === 'string' ? body : JSON.stringify(body),
+          });
+          if (!res.ok) throw new Error(`${method} ${route}: ${res.status} ${await res.text()}`);
+          return res.json() as Promise<any>;
+        };
+        const issuer = await call('POST', '/v1/issuers', ADMIN, {
+          slug: 'bench-mail',
+          name: '메일 벤치 기관',
+          url: 'https://bench.example',
+          email: 'bench@example.com',
+        });
+        const token = issuer.apiKey.token as string;
+        const achievement = await call('POST', '/v1/achievements', token, {
+          kind: 'course',
+          name: '백엔드 개발자 입문과정',
+          description: 'd',
+          criteria: { narrative: 'n' },
+        });
+        const batch = (csv: string) => call('POST', `/v1/credentials/batch?achievementId=${achievement.id}`, token, csv, 'text/csv');
+        await batch(cohortCsv('warm', 200));
+        if (smtpUrl) await sink.waitForMails(200);
+        const start = performance.now();
+        const answer = await batch(cohortCsv('mail'));
+        const answered = performance.now();
+        if (answer.issued !== 10_000) throw new Error(`batch issued ${answer.issued}`);
+        rates.push(10_000 / ((answered - start) / 1000));
+        if (smtpUrl) {
+          while (sink.count() < 10_200 && performance.now() - answered < MAIL_SECONDS * 1000) await new Promise((r) => setTimeout(r, 100));
+          mailSeconds = (performance.now() - answered) / 1000;
+          mails = sink.count() - 200;
+        }
+      } finally {
+        await service.stop();
+        rmSync(dir, { recursive: true, force: true });
+      }
+    }
+  } finally {
+    await sink.close();
+  }
+  return { off: rates[0]!, on: rates[1]!, mails, mailSeconds };
+}
+
 async function main() {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'ieum-bench-'));
   const databaseUrl = process.env.DATABASE_URL ?? '';
@@ -243,6 +315,25 @@ async function main() {
     ...batchBaseline,
     target: '≥ 10×',
     met: 10_000 / batchSeconds >= 10 * batchBaseline.baseline,
+  });
+
+  // 2a. E-mail delivery: a cohort with SMTP on against off, and the mail it sends (each on fresh services).
+  const mail = await mailDelivery();
+  rows.push({
+    figure: '10,000-row batch, SMTP on (credentials/s), against SMTP off',
+    value: mail.on,
+    unit: '/s',
+    baseline: mail.off,
+    spread: 'SMTP off',
+    target: '≥ 0.9×',
+    met: mail.on >= 0.9 * mail.off,
+  });
+  rows.push({
+    figure: "mails/s into a local SMTP server (mail-sink), the cohort's mail after its answer",
+    value: mail.mails / mail.mailSeconds,
+    unit: `/s (${mail.mails} of 10,000 in ${mail.mailSeconds.toFixed(1)} s)`,
+    target: '',
+    met: null,
   });
 
   // 2b. JWT-only issuance (securing: ['jwt']): one at a time over HTTP, and a cohort.

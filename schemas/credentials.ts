@@ -85,11 +85,18 @@ export const credentialItemProperties = {
   securing: securingSchema,
 } as const;
 
+/** Whether a credential (or every one of a cohort) is e-mailed to its learner. */
+const deliverFlag = {
+  type: 'boolean',
+  description:
+    "Default true: the credential is e-mailed to its learner (when she has an address and SMTP is configured). false sends nothing: its delivery says 'not-requested'.",
+} as const;
+
 export const credentialCreateBody = {
   type: 'object',
   additionalProperties: false,
   required: ['achievementId', 'recipient'],
-  properties: { achievementId: uuidParam, ...credentialItemProperties },
+  properties: { achievementId: uuidParam, ...credentialItemProperties, deliver: deliverFlag },
   example: {
     achievementId: '0b7c6a52-3c5e-4a6e-9d55-1b2f7f1c9e10',
     recipient: { name: '김민지', email: 'minji.kim@example.com' },
@@ -110,6 +117,21 @@ export const statusInfo = {
     suspensionReason: { type: ['string', 'null'] },
   },
   required: ['state'],
+} as const;
+
+/**
+ * What became of the credential's e-mail to its learner. 'no-address': she has no e-mail here;
+ * 'not-configured': the service has no SMTP server (SMTP_URL); 'not-requested': issued with deliver: false.
+ */
+export const deliveryInfo = {
+  type: 'object',
+  properties: {
+    state: { type: 'string', enum: ['pending', 'sent', 'failed', 'not-configured', 'no-address', 'not-requested'] },
+    attempts: { type: 'integer', description: 'Attempts made for the current request (a resend starts again from 0)' },
+    lastError: { type: 'string', description: "The SMTP server's answer or the network error of the last failed attempt" },
+    sentAt: { type: 'string', format: 'date-time', description: 'When the SMTP server accepted the mail' },
+  },
+  required: ['state', 'attempts'],
 } as const;
 
 export const issuedCredential = {
@@ -146,6 +168,7 @@ export const credentialListItem = {
     learner: { type: 'object', properties: { id: { type: 'string' }, name: { type: 'string' }, email: { type: ['string', 'null'] } } },
     issuedAt: { type: 'string' },
     status: statusInfo,
+    delivery: deliveryInfo,
   },
 } as const;
 
@@ -187,7 +210,25 @@ export const credentialRoutesSchema = {
     summary: 'Read one of your credentials',
     security: institutionSecurity,
     params: idParams,
-    response: { 200: issuedCredential, ...problemReplies },
+    response: {
+      200: {
+        ...issuedCredential,
+        properties: { ...issuedCredential.properties, delivery: deliveryInfo },
+        required: [...issuedCredential.required, 'delivery'],
+      },
+      ...problemReplies,
+    },
+  },
+  deliver: {
+    tags: ['credentials'],
+    operationId: 'deliverCredential',
+    summary: 'E-mail the credential to its learner (again)',
+    description:
+      'Queues a new send: the delivery becomes pending with 0 attempts and goes out shortly, with a Message-ID of its own. ' +
+      '409 no-email-address when the learner has no e-mail; 503 mail-not-configured when the service has no SMTP server.',
+    security: institutionSecurity,
+    params: idParams,
+    response: { 202: deliveryInfo, 503: { $ref: 'Problem#' }, ...problemReplies },
   },
   changeStatus: (operationId: string, summary: string) => ({
     tags: ['credentials'],
@@ -270,7 +311,11 @@ export const batchRoutesSchema = {
     'An Idempotency-Key header makes a retried upload issue nothing twice (each row gets <key>:<index>).',
   security: institutionSecurity,
   headers: { type: 'object', properties: { 'idempotency-key': { type: 'string', minLength: 1, maxLength: 150 } } },
-  querystring: { type: 'object', additionalProperties: false, properties: { achievementId: uuidParam, securing: securingSchema } },
+  querystring: {
+    type: 'object',
+    additionalProperties: false,
+    properties: { achievementId: uuidParam, securing: securingSchema, deliver: { ...deliverFlag, description: 'CSV: false e-mails none of the cohort' } },
+  },
   body: {
     type: 'object',
     additionalProperties: false,
@@ -278,6 +323,7 @@ export const batchRoutesSchema = {
     properties: {
       achievementId: uuidParam,
       securing: { ...securingSchema, description: 'For every row that does not say otherwise' },
+      deliver: { ...deliverFlag, description: 'false: none of the cohort is e-mailed to its learner' },
       items: { type: 'array', minItems: 1, maxItems: MAX_BATCH_ROWS, items: { type: 'object' } },
     },
   },

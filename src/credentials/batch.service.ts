@@ -77,15 +77,15 @@ export function createBatchService(deps: { db: Db; urls: Urls; achievements: Ach
   }
 
   return {
-    /** `batchKey`: the request's Idempotency-Key; `securing`: for rows that do not say. */
+    /** `batchKey`: the request's Idempotency-Key; `securing`: for rows that do not say; `deliver: false`: no row is e-mailed. */
     async issue(
       issuer: IssuerRow,
       achievementId: string,
       rows: BatchRow[],
       actor: string,
-      options: { batchKey?: string | undefined; securing?: Securing | undefined } = {},
+      options: { batchKey?: string | undefined; securing?: Securing | undefined; deliver?: boolean | undefined } = {},
     ) {
-      const { batchKey, securing } = options;
+      const { batchKey, securing, deliver } = options;
       const achievement = await achievements.findForIssuer(issuer.id, achievementId);
       const results = new Array<BatchResult>(rows.length);
       const seen = new Map<string, number>();
@@ -141,7 +141,7 @@ export function createBatchService(deps: { db: Db; urls: Urls; achievements: Ach
       };
       try {
         const plans = pending.map((p) =>
-          credentials.plan(issuer, achievement, p.item, p.dates, { actor, idempotencyKey: p.key, auditDetails: { batch: true } }),
+          credentials.plan(issuer, achievement, p.item, p.dates, { actor, idempotencyKey: p.key, auditDetails: { batch: true }, deliver }),
         );
         await issuance.issueMany(issuer, plans, (first, stored) => {
           written += stored.length;

@@ -1,7 +1,7 @@
 /** The credentials table as the credentials capability reads and changes it (issuing writes through src/issuance). */
-import type { Kysely } from 'kysely';
+import { sql, type Kysely, type Selectable } from 'kysely';
 import { attachJwtPayload } from '../crypto/securing.js';
-import type { CredentialRow, Database } from '../db/types.js';
+import type { CredentialRow, Database, DeliveriesTable } from '../db/types.js';
 
 /** The whole JWT of a stored credential (rows from before detached storage hold it whole). */
 export function jwtOf(row: { document: unknown; jwt: string }): string {
@@ -29,6 +29,8 @@ export function listCredentials(
   let q = db
     .selectFrom('credentials')
     .innerJoin('learners', 'learners.id', 'credentials.learner_id')
+    // Each item's delivery in the same query: no row means her learner has no e-mail.
+    .leftJoin('deliveries', 'deliveries.credential_id', 'credentials.id')
     .select([
       'credentials.id',
       'credentials.achievement_id',
@@ -40,6 +42,10 @@ export function listCredentials(
       'learners.id as learner_id',
       'learners.name as learner_name',
       'learners.email as learner_email',
+      'deliveries.state as delivery_state',
+      'deliveries.attempts as delivery_attempts',
+      'deliveries.last_error as delivery_last_error',
+      'deliveries.sent_at as delivery_sent_at',
     ])
     .where('credentials.issuer_id', '=', issuerId);
   if (query.achievementId) q = q.where('credentials.achievement_id', '=', query.achievementId);
@@ -89,4 +95,38 @@ export function findIdempotencyKeys(db: Kysely<Database>, issuerId: string, keys
 /** The row of a credential whose id a VC-API caller chose. */
 export async function findCredentialIdByCallerId(db: Kysely<Database>, issuerId: string, callerId: string): Promise<string | undefined> {
   return (await db.selectFrom('credentials').select('id').where('issuer_id', '=', issuerId).where('caller_id', '=', callerId).executeTakeFirst())?.id;
+}
+
+/** A credential's delivery as the API shows it (src/delivery sends it). */
+export type DeliveryRow = Pick<Selectable<DeliveriesTable>, 'state' | 'attempts' | 'last_error' | 'sent_at'>;
+
+/** The credential's delivery; undefined when its learner has no e-mail (no outbox row was written). */
+export function findDelivery(db: Kysely<Database>, credentialId: string): Promise<DeliveryRow | undefined> {
+  return db.selectFrom('deliveries').select(['state', 'attempts', 'last_error', 'sent_at']).where('credential_id', '=', credentialId).executeTakeFirst();
+}
+
+/** Whether the learner of a credential has an e-mail address. */
+export async function learnerHasEmail(db: Kysely<Database>, credentialId: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('credentials')
+    .innerJoin('learners', 'learners.id', 'credentials.learner_id')
+    .select('learners.email')
+    .where('credentials.id', '=', credentialId)
+    .executeTakeFirst();
+  return Boolean(row?.email);
+}
+
+/**
+ * A new request to send the credential: pending, no attempts, due now. created_at is when the
+ * current request was made, so a resend gets a Message-ID of its own (docs/decisions/outbox.md) and
+ * a send of the earlier request still in flight does not mark this one sent.
+ */
+export async function requestDelivery(db: Kysely<Database>, credentialId: string): Promise<DeliveryRow> {
+  // In SQL: created_at is never updated through the typed builder, on purpose everywhere but here.
+  const { rows } = await sql<DeliveryRow>`
+    insert into deliveries (credential_id, state) values (${credentialId}, 'pending')
+    on conflict (credential_id) do update
+      set state = 'pending', attempts = 0, next_attempt_at = now(), last_error = null, sent_at = null, created_at = now()
+    returning state, attempts, last_error, sent_at`.execute(db);
+  return rows[0]!;
 }

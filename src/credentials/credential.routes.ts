@@ -28,8 +28,8 @@ export async function credentialRoutes(app: FastifyInstance, { credentials, batc
   });
 
   app.post<{
-    Body: { achievementId?: string; securing?: Securing; items: unknown[] };
-    Querystring: { achievementId?: string; securing?: Securing };
+    Body: { achievementId?: string; securing?: Securing; deliver?: boolean; items: unknown[] };
+    Querystring: { achievementId?: string; securing?: Securing; deliver?: boolean };
     Headers: { 'idempotency-key'?: string };
   }>('/v1/credentials/batch', { schema: batchRoutesSchema, bodyLimit: BATCH_BODY_LIMIT }, async (request) => {
     const { issuer, principal } = await app.authenticateIssuerWithPrincipal(request);
@@ -37,7 +37,8 @@ export async function credentialRoutes(app: FastifyInstance, { credentials, batc
     if (!achievementId) throw badRequest('achievementId is required (in the JSON body, or ?achievementId= with CSV)', 'achievementId');
     const rows = csvLines.get(request.body) ?? request.body.items.map((item) => ({ item }));
     const securing = request.body.securing ?? request.query.securing;
-    return batches.issue(issuer, achievementId, rows, actorOf(principal), { batchKey: request.headers['idempotency-key'], securing });
+    const deliver = request.body.deliver ?? request.query.deliver;
+    return batches.issue(issuer, achievementId, rows, actorOf(principal), { batchKey: request.headers['idempotency-key'], securing, deliver });
   });
 
   app.post<{ Body: CredentialInput; Headers: { 'idempotency-key'?: string } }>('/v1/credentials', { schema: s.issue }, async (request, reply) => {
@@ -55,6 +56,11 @@ export async function credentialRoutes(app: FastifyInstance, { credentials, batc
   );
 
   app.get<IdParams>('/v1/credentials/:id', { schema: s.get }, async (request) => credentials.get(await app.authenticateIssuer(request), request.params.id));
+
+  app.post<IdParams>('/v1/credentials/:id/deliver', { schema: s.deliver }, async (request, reply) => {
+    const { issuer, principal } = await app.authenticateIssuerWithPrincipal(request);
+    return reply.code(202).send(await credentials.deliver(issuer, request.params.id, actorOf(principal)));
+  });
 
   for (const [action, summary] of [
     ['revoke', 'Revoke a credential (final)'],

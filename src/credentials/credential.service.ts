@@ -5,12 +5,12 @@ import { createHash } from 'node:crypto';
 import type { AchievementService } from '../achievements/achievement.service.js';
 import { insertAuditEvents } from '../audit/audit.repository.js';
 import type { Db } from '../db/database.js';
-import type { AchievementRow, CredentialRow, IssuerRow } from '../db/types.js';
+import type { AchievementRow, CredentialRow, DeliveryState, IssuerRow } from '../db/types.js';
 import { checkDateWindow } from '../dates.js';
 import { AppError, ErrorCode, badRequest, conflict, notFound } from '../errors.js';
 import type { IssuerService } from '../issuers/issuer.service.js';
 import type { StatusChanges } from '../status/status-changes.js';
-import type { Issuance, IssuePlan } from '../issuance/issuance.service.js';
+import type { Issuance, IssuePlan, Outbox } from '../issuance/issuance.service.js';
 import type { StatusService } from '../status/status.service.js';
 import { normaliseId } from '../text.js';
 import type { Urls } from '../urls.js';
@@ -19,9 +19,13 @@ import { normaliseEmail, type LearnerIdentity } from '../learners/learner.reposi
 import {
   changeCredentialStatus,
   findCredentialByIdempotencyKey,
+  findDelivery,
   findOwnedCredential,
   jwtOf,
+  learnerHasEmail,
   listCredentials,
+  requestDelivery,
+  type DeliveryRow,
   type LearnerFilter,
   type StatusChange,
 } from './credential.repository.js';
@@ -35,6 +39,8 @@ export interface CredentialInput extends SubjectDetails {
   evidence?: EvidenceInput[];
   jwtAlgorithm?: 'EdDSA' | 'RS256';
   securing?: Securing;
+  /** false: not e-mailed to the learner. */
+  deliver?: boolean;
 }
 
 /** How a credential is secured (schemas/credentials.ts); absent means both. */
@@ -69,6 +75,25 @@ export function statusOf(row: Pick<CredentialRow, 'revoked_at' | 'revocation_rea
   };
 }
 
+/** What became of the credential's e-mail to its learner (schemas/credentials.ts deliveryInfo). */
+export interface DeliveryInfo {
+  state: DeliveryState | 'no-address';
+  attempts: number;
+  lastError?: string;
+  sentAt?: string;
+}
+
+/** No outbox row was written for a learner without an e-mail: that is 'no-address'. */
+export function deliveryOf(row: DeliveryRow | undefined): DeliveryInfo {
+  if (!row) return { state: 'no-address', attempts: 0 };
+  return {
+    state: row.state,
+    attempts: row.attempts,
+    ...(row.last_error ? { lastError: row.last_error } : {}),
+    ...(row.sent_at ? { sentAt: row.sent_at.toISOString() } : {}),
+  };
+}
+
 /** A stable digest of the request, so a reused Idempotency-Key with another body is caught. */
 function requestHash(input: unknown): string {
   const canonical = JSON.stringify(input, (_key, value) =>
@@ -91,8 +116,9 @@ export function createCredentialService(deps: {
   status: StatusService;
   issuance: Issuance;
   statusChanges: StatusChanges;
+  outbox: Outbox;
 }) {
-  const { db, urls, issuers, achievements, status, issuance, statusChanges } = deps;
+  const { db, urls, issuers, achievements, status, issuance, statusChanges, outbox } = deps;
 
   function toIssued(row: CredentialRow): IssuedCredential {
     return { id: row.id, url: urls.credential(row.id), credential: row.document as Record<string, unknown>, jwt: jwtOf(row), status: statusOf(row) };
@@ -147,7 +173,14 @@ export function createCredentialService(deps: {
     achievementRow: AchievementRow,
     input: Omit<CredentialInput, 'achievementId'>,
     dates: { validFrom: string; validUntil?: string },
-    row: { actor: string; idempotencyKey?: string | undefined; requestHash?: string | null; auditDetails?: Record<string, unknown> },
+    row: {
+      actor: string;
+      idempotencyKey?: string | undefined;
+      requestHash?: string | null;
+      auditDetails?: Record<string, unknown>;
+      /** false: not e-mailed to the learner. */
+      deliver?: boolean | undefined;
+    },
   ): IssuePlan {
     const issuerProfile = issuers.profileOf(issuer);
     const achievement = achievements.achievementOf(achievementRow, issuer);
@@ -155,6 +188,7 @@ export function createCredentialService(deps: {
       build: ({ id, url, status: entry }) =>
         buildCredential({ id, url, issuerProfile, achievement, recipient: input.recipient, ...dates, evidence: input.evidence, subject: input, status: entry }),
       securing: { dataIntegrity: withDataIntegrity(input.securing), jwtAlgorithm: input.jwtAlgorithm ?? 'EdDSA' },
+      ...(row.deliver === false ? { deliver: false } : {}),
       row: {
         achievementId: achievementRow.id,
         learner: { identity: input.recipient },
@@ -220,7 +254,7 @@ export function createCredentialService(deps: {
       try {
         const issued = await issuance.issue(
           issuer,
-          plan(issuer, achievementRow, input, dates, { actor, idempotencyKey, requestHash: idempotency?.hash ?? null }),
+          plan(issuer, achievementRow, input, dates, { actor, idempotencyKey, requestHash: idempotency?.hash ?? null, deliver: input.deliver }),
         );
         return { issued: { id: issued.id, url: issued.url, credential: issued.credential, jwt: issued.jwt, status: ACTIVE }, replayed: false };
       } catch (error) {
@@ -235,8 +269,30 @@ export function createCredentialService(deps: {
 
     plan,
 
-    async get(issuer: IssuerRow, id: string): Promise<IssuedCredential> {
-      return toIssued(await findOwned(issuer.id, id));
+    async get(issuer: IssuerRow, id: string): Promise<IssuedCredential & { delivery: DeliveryInfo }> {
+      const [row, delivery] = await Promise.all([findOwned(issuer.id, id), findDelivery(db, id)]);
+      return { ...toIssued(row), delivery: deliveryOf(delivery) };
+    },
+
+    /**
+     * Queues a new send of the credential to its learner (a first one, or again): 409 when she has
+     * no e-mail, 503 when this service sends no mail. Her address is never in the answer or the error.
+     */
+    async deliver(issuer: IssuerRow, id: string, actor: string): Promise<DeliveryInfo> {
+      await findOwned(issuer.id, id);
+      if (!(await learnerHasEmail(db, id))) {
+        throw new AppError(409, ErrorCode.noEmailAddress, 'The learner of this credential has no e-mail address: there is nowhere to send it');
+      }
+      if (!outbox.sending) {
+        throw new AppError(503, ErrorCode.mailNotConfigured, 'This service sends no mail: its operator has not set SMTP_URL');
+      }
+      const delivery = await db.transaction().execute(async (trx) => {
+        const row = await requestDelivery(trx, id);
+        await insertAuditEvents(trx, [{ issuerId: issuer.id, actor, action: 'credential.delivery-requested', subject: id, details: {} }]);
+        return deliveryOf(row);
+      });
+      outbox.nudge();
+      return delivery;
     },
 
     async list(issuer: IssuerRow, query: { achievementId?: string; learner?: string; limit: number; cursor?: string }) {
@@ -262,6 +318,11 @@ export function createCredentialService(deps: {
           learner: { id: r.learner_id, name: r.learner_name, email: r.learner_email },
           issuedAt: r.created_at.toISOString(),
           status: statusOf(r),
+          delivery: deliveryOf(
+            r.delivery_state
+              ? { state: r.delivery_state, attempts: r.delivery_attempts!, last_error: r.delivery_last_error, sent_at: r.delivery_sent_at }
+              : undefined,
+          ),
         })),
         nextCursor: rows.length > query.limit && last ? Buffer.from(`${last.created_at.toISOString()}|${last.id}`).toString('base64url') : null,
       };

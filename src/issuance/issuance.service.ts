@@ -13,6 +13,9 @@
  *
  * Nothing signs inside an open transaction: a transaction holds the issuer's status list and a
  * connection (PGlite has only one) for as long as it is open, and signing is the slow part.
+ *
+ * Each credential is stored with its outbox row (src/delivery); the core tells the outbox's sender
+ * when there is new mail, and holds it back while a cohort is being issued here.
  */
 import { randomUUID } from 'node:crypto';
 import type { KeyStore } from '../issuers/key-store.js';
@@ -20,7 +23,13 @@ import type { UnsignedCredential } from '../crypto/securing.js';
 import type { CredentialSigner, SignedPair } from '../crypto/signer.js';
 import type { Db } from '../db/database.js';
 import type { IssuerRow } from '../db/types.js';
-import { composeIssuedCredentialsInsert, createCredentialWriter, insertIssuedCredentials, type NewCredential } from './issued-credential.repository.js';
+import {
+  composeIssuedCredentialsInsert,
+  createCredentialWriter,
+  insertIssuedCredentials,
+  type InitialDelivery,
+  type NewCredential,
+} from './issued-credential.repository.js';
 import type { StatusService, StatusSlot } from '../status/status.service.js';
 import type { Urls } from '../urls.js';
 
@@ -40,8 +49,23 @@ export interface IssuePlan {
   /** The unsigned document, given its row id, its page URL and the status index allocated to it. */
   build(at: { id: string; url: string; status: StatusEntry }): UnsignedCredential;
   securing: Securing;
-  /** How the row is kept: everything but what the core adds (ids, the signed forms, the index). */
-  row: Omit<NewCredential, 'id' | 'issuerId' | 'document' | 'jwt' | 'status'>;
+  /** false: her learner is not sent it by e-mail (its delivery says 'not-requested'). Default true. */
+  deliver?: boolean;
+  /** How the row is kept: everything but what the core adds (ids, the signed forms, the index, the delivery). */
+  row: Omit<NewCredential, 'id' | 'issuerId' | 'document' | 'jwt' | 'status' | 'delivery'>;
+}
+
+/**
+ * What the core asks of the outbox's sender (src/delivery implements it; services.ts wires it).
+ * Declared here, by its user, so that issuing depends on no part of delivery.
+ */
+export interface Outbox {
+  /** Whether mail goes out at all (SMTP_URL set); when not, deliveries start 'not-configured'. */
+  readonly sending: boolean;
+  /** New mail is committed: look now rather than at the next poll. */
+  nudge(): void;
+  /** A cohort is being issued here: send nothing new until the returned release is called. */
+  hold(): () => void;
 }
 
 /** A credential built and signed, ready to be stored. */
@@ -58,9 +82,11 @@ export const CHUNK = 500;
 
 export type Issuance = ReturnType<typeof createIssuance>;
 
-export function createIssuance(deps: { db: Db; urls: Urls; keys: KeyStore; status: StatusService; signer: CredentialSigner }) {
-  const { db, urls, keys, status, signer } = deps;
+export function createIssuance(deps: { db: Db; urls: Urls; keys: KeyStore; status: StatusService; signer: CredentialSigner; outbox: Outbox }) {
+  const { db, urls, keys, status, signer, outbox } = deps;
   const writer = createCredentialWriter(db);
+
+  const initialDelivery = (plan: IssuePlan): InitialDelivery => (plan.deliver === false ? 'not-requested' : outbox.sending ? 'pending' : 'not-configured');
 
   /**
    * The one signing function: builds each plan's document at its index and signs them on the
@@ -90,7 +116,8 @@ export function createIssuance(deps: { db: Db; urls: Urls; keys: KeyStore; statu
         positions.forEach((position, k) => {
           const { id, url, slot } = drafts[position]!;
           const { signed, jwt } = pairs[k]!;
-          const record: NewCredential = { ...plans[position]!.row, id, issuerId: issuer.id, document: signed, jwt, status: slot };
+          const plan = plans[position]!;
+          const record: NewCredential = { ...plan.row, id, issuerId: issuer.id, document: signed, jwt, status: slot, delivery: initialDelivery(plan) };
           prepared[position] = { id, url, credential: signed, jwt, record };
         });
       }),
@@ -105,7 +132,10 @@ export function createIssuance(deps: { db: Db; urls: Urls; keys: KeyStore; statu
     return (await buildAndSign(issuer, [plan], [slot]))[0]!;
   }
 
-  /** The one function that stores signed credentials. */
+  /**
+   * The one function that stores signed credentials. Inside a caller's transaction the mail waits
+   * for the sender's next poll: it cannot be nudged before the caller commits.
+   */
   async function store(prepared: PreparedCredential[], transaction?: Db): Promise<void> {
     if (transaction)
       return insertIssuedCredentials(
@@ -113,6 +143,38 @@ export function createIssuance(deps: { db: Db; urls: Urls; keys: KeyStore; statu
         prepared.map((p) => p.record),
       );
     await Promise.all(prepared.map((p) => writer.write(p.record)));
+    outbox.nudge();
+  }
+
+  /** A cohort's chunks, signed while the one before is written (see issueMany). */
+  async function issueChunks(issuer: IssuerRow, plans: IssuePlan[], onWritten: (first: number, stored: PreparedCredential[]) => void): Promise<void> {
+    const slots = await status.allocate(db, issuer.id, plans.length);
+    const starts: number[] = [];
+    for (let i = 0; i < plans.length; i += CHUNK) starts.push(i);
+    const ready = async (start: number) => {
+      const prepared = await buildAndSign(issuer, plans.slice(start, start + CHUNK), slots.slice(start, start + CHUNK));
+      return {
+        prepared,
+        statement: composeIssuedCredentialsInsert(
+          db,
+          prepared.map((p) => p.record),
+        ),
+      };
+    };
+    let next = ready(starts[0]!);
+    for (let k = 0; k < starts.length; k++) {
+      const { prepared, statement } = await next;
+      const writing = db.executeQuery(statement);
+      // Should the write fail, it is answered below; should the next chunk's signing fail while
+      // this one is written, it is answered on the next turn or, after a failed write, never.
+      writing.catch(() => {});
+      if (k + 1 < starts.length) {
+        next = ready(starts[k + 1]!);
+        next.catch(() => {});
+      }
+      await writing;
+      onWritten(starts[k]!, prepared);
+    }
   }
 
   return {
@@ -134,32 +196,13 @@ export function createIssuance(deps: { db: Db; urls: Urls; keys: KeyStore; statu
      */
     async issueMany(issuer: IssuerRow, plans: IssuePlan[], onWritten: (first: number, stored: PreparedCredential[]) => void): Promise<void> {
       if (plans.length === 0) return;
-      const slots = await status.allocate(db, issuer.id, plans.length);
-      const starts: number[] = [];
-      for (let i = 0; i < plans.length; i += CHUNK) starts.push(i);
-      const ready = async (start: number) => {
-        const prepared = await buildAndSign(issuer, plans.slice(start, start + CHUNK), slots.slice(start, start + CHUNK));
-        return {
-          prepared,
-          statement: composeIssuedCredentialsInsert(
-            db,
-            prepared.map((p) => p.record),
-          ),
-        };
-      };
-      let next = ready(starts[0]!);
-      for (let k = 0; k < starts.length; k++) {
-        const { prepared, statement } = await next;
-        const writing = db.executeQuery(statement);
-        // Should the write fail, it is answered below; should the next chunk's signing fail while
-        // this one is written, it is answered on the next turn or, after a failed write, never.
-        writing.catch(() => {});
-        if (k + 1 < starts.length) {
-          next = ready(starts[k + 1]!);
-          next.catch(() => {});
-        }
-        await writing;
-        onWritten(starts[k]!, prepared);
+      // The cohort's mail goes once it is issued (other instances may send it meanwhile): building
+      // mail here would take the main thread from signing and composing the cohort's statements.
+      const release = outbox.hold();
+      try {
+        await issueChunks(issuer, plans, onWritten);
+      } finally {
+        release();
       }
     },
   };

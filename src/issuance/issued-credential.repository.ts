@@ -1,7 +1,7 @@
 /** How issued credentials are written: the one statement every issuance path stores through. */
 import { sql, type CompiledQuery, type Kysely } from 'kysely';
 import { detachJwtPayload, jsonOf } from '../crypto/securing.js';
-import type { Database } from '../db/types.js';
+import type { Database, DeliveryState } from '../db/types.js';
 import { identityKey, learnerUpsertsCte, type LearnerIdentity } from '../learners/learner.repository.js';
 
 /** A signed credential as it is stored, with what the row and its audit event say about it. */
@@ -29,6 +29,24 @@ export interface NewCredential {
   auditAction?: string;
   /** Written with the audit event (a cohort's rows say they came in a batch). */
   auditDetails?: Record<string, unknown>;
+  /**
+   * The state its outbox row starts in, written only when its learner has an e-mail (src/delivery):
+   * set by the issuance core from the caller's wish and whether mail is configured.
+   */
+  delivery: InitialDelivery;
+}
+
+/** How a delivery starts: to be sent, not wanted by the issuer (`deliver: false`), or no SMTP_URL. */
+export type InitialDelivery = Extract<DeliveryState, 'pending' | 'not-requested' | 'not-configured'>;
+
+/**
+ * The outbox state written for a credential, or null when its learner surely has no e-mail: an
+ * identity without one, or a learner created with the credential (a VC-API subject). A learner
+ * named by id may have one: the statement looks.
+ */
+function outboxState(c: NewCredential): InitialDelivery | null {
+  if ('identity' in c.learner) return c.learner.identity.email ? c.delivery : null;
+  return 'id' in c.learner ? c.delivery : null;
 }
 
 /**
@@ -41,8 +59,8 @@ export function storedForm(document: Record<string, unknown>, jwt: string): { do
 }
 
 /**
- * Stores issued credentials in one statement: their learners upserted, the credentials inserted and
- * their audit events written, all or none (data-modifying CTEs run to completion with the
+ * Stores issued credentials in one statement: their learners upserted, the credentials inserted,
+ * their audit events and outbox rows (src/delivery) written, all or none (data-modifying CTEs run to completion with the
  * statement). One round trip whatever the count, and no transaction needed; inside the caller's
  * transaction it is part of that. A credential whose learner were somehow not found would fail on
  * learner_id's not-null constraint rather than go missing.
@@ -63,7 +81,7 @@ export function composeIssuedCredentialsInsert(db: Kysely<Database>, credentials
     const learnerId = 'id' in c.learner ? c.learner.id : 'created' in c.learner ? c.learner.created.id : null;
     return sql`(${c.id}::uuid, ${c.issuerId}::uuid, ${c.achievementId}::uuid, ${learnerId}::uuid, ${identityOf(c)}, ${stored.document}::json, ${stored.jwt},
       ${c.status.listId}::uuid, ${c.status.index}::integer, ${c.idempotencyKey}, ${c.requestHash}, ${c.callerId}, ${c.validFrom}::timestamptz, ${c.validUntil}::timestamptz,
-      ${c.actor}, ${c.auditAction ?? 'credential.issued'}, ${JSON.stringify(c.auditDetails ?? {})}::jsonb)`;
+      ${c.actor}, ${c.auditAction ?? 'credential.issued'}, ${JSON.stringify(c.auditDetails ?? {})}::jsonb, ${outboxState(c)}::text)`;
   });
   const people = credentials.flatMap((c) => ('identity' in c.learner ? [{ issuerId: c.issuerId, who: c.learner.identity }] : []));
   // Rows that name their learner's id need no upsert; the join then finds nothing for them.
@@ -74,11 +92,18 @@ export function composeIssuedCredentialsInsert(db: Kysely<Database>, credentials
   );
   // Checked at the end of the statement, the credentials' learner_id finds these rows.
   const createdLearners = created.length > 0 ? sql`created_learners as (insert into learners (id, issuer_id, name) values ${sql.join(created)}),` : sql``;
+  // The mail is owed in the same statement as the credential: committed together or not at all, so a
+  // crash can neither lose a mail nor leave one for a credential that does not exist. Rows whose
+  // learner is found by identity have an e-mail when outboxState says so; a learner named by id is looked up.
+  const outbox = credentials.some((c) => outboxState(c) !== null)
+    ? sql`, outbox as (insert into deliveries (credential_id, state) select i.id, i.delivery from input i
+        where i.delivery is not null and (i.learner_id is null or exists (select from learners l where l.id = i.learner_id and l.email is not null)))`
+    : sql``;
   return sql`
     with ${learners}, ${createdLearners}
-    input (id, issuer_id, achievement_id, learner_id, identity, document, jwt, status_list_id, status_index, idempotency_key, request_hash, caller_id, valid_from, valid_until, actor, action, details)
+    input (id, issuer_id, achievement_id, learner_id, identity, document, jwt, status_list_id, status_index, idempotency_key, request_hash, caller_id, valid_from, valid_until, actor, action, details, delivery)
       as (values ${sql.join(rows)}),
-    audit as (insert into audit_events (issuer_id, actor, action, subject, details) select issuer_id, actor, action, id::text, details from input)
+    audit as (insert into audit_events (issuer_id, actor, action, subject, details) select issuer_id, actor, action, id::text, details from input)${outbox}
     insert into credentials (id, issuer_id, achievement_id, learner_id, document, jwt, status_list_id, status_index, idempotency_key, request_hash, caller_id, valid_from, valid_until)
     select i.id, i.issuer_id, i.achievement_id, coalesce(i.learner_id, learner.id), i.document, i.jwt, i.status_list_id, i.status_index, i.idempotency_key, i.request_hash, i.caller_id, i.valid_from, i.valid_until
     from input i left join learner on learner.issuer_id = i.issuer_id and learner.identity = i.identity`.compile(db);
