@@ -10,3 +10,13 @@ export function readPublicCredential(db: Db, id: string) {
     .where('credentials.id', '=', id)
     .executeTakeFirst();
 }
+
+/** Whether a credential is private, and its learner's e-mail (whose own session still sees it whole). */
+export function readCredentialPrivacy(db: Db, id: string) {
+  return db
+    .selectFrom('credentials')
+    .innerJoin('learners', 'learners.id', 'credentials.learner_id')
+    .select(['credentials.private', 'learners.email'])
+    .where('credentials.id', '=', id)
+    .executeTakeFirst();
+}

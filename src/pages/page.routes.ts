@@ -17,7 +17,7 @@ import { inputFromText, textFromFile } from '../verify/input.js';
 import type { Verdict, VerifyInput } from '../verify/verdict.js';
 import { messages, pickLanguage, type Lang } from './i18n.js';
 import { qrPng, qrSvg } from './qr.js';
-import { credentialPage, notFoundPage, printPage, verifyPage } from './templates.js';
+import { credentialPage, notFoundPage, printPage, privatePage, verifyPage } from './templates.js';
 
 const assetsDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), 'assets');
 const ASSETS: Record<string, { type: string; body: Buffer }> = {
@@ -29,7 +29,7 @@ const ASSETS: Record<string, { type: string; body: Buffer }> = {
 export const PAGE_CSP =
   "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'; connect-src 'self'";
 
-function secureHeaders(reply: FastifyReply): void {
+export function secureHeaders(reply: FastifyReply): void {
   reply.header('content-security-policy', PAGE_CSP);
   reply.header('x-content-type-options', 'nosniff');
   reply.header('referrer-policy', 'strict-origin-when-cross-origin');
@@ -76,20 +76,51 @@ const limited = { rateLimit: {} };
 
 type IdRequest = { Params: { id: string }; Querystring: { lang?: Lang; view?: 'print' } };
 
-export async function pageRoutes(app: FastifyInstance, { pages, verify, urls }: Services): Promise<void> {
+export async function pageRoutes(app: FastifyInstance, { pages, verify, urls, signIn }: Services): Promise<void> {
   await app.register(multipart, { limits: { fileSize: 2 * 1024 * 1024, files: 1, fields: 4, fieldSize: 512 * 1024 } });
   app.addHook('onSend', async (_request, reply) => secureHeaders(reply));
 
   const renderedPages = createCache<{ verdict: Verdict; html: string }>({ maxEntries: RENDERED_PAGES });
   const langOf = (request: FastifyRequest<{ Querystring: { lang?: Lang } }>) => pickLanguage(request.query.lang, request.headers['accept-language']);
 
-  async function found(request: FastifyRequest<IdRequest>, reply: FastifyReply) {
+  /**
+   * Whether this request may see a credential whole: it is public, or it is private and the request
+   * carries her own session (docs/decisions/learner-sign-in.md). Her view is never kept by a cache.
+   */
+  async function mayShow(request: FastifyRequest, reply: FastifyReply, id: string): Promise<boolean> {
+    const privacy = await pages.privacy(id);
+    if (!privacy.private) return true;
+    reply.header('vary', 'cookie');
+    reply.header('cache-control', 'private, no-store');
+    const email = privacy.email && (await signIn.sessionEmail(request.cookies[signIn.cookieName]));
+    return email === privacy.email;
+  }
+
+  /** Whether the request carries the session of the learner with this e-mail. */
+  async function isHers(request: FastifyRequest, email: string): Promise<boolean> {
+    return (await signIn.sessionEmail(request.cookies[signIn.cookieName])) === email;
+  }
+
+  /**
+   * The credential of a public page or file; undefined once answered: unknown (the 404 page), or
+   * private (the page that says only that, or for a file a 403 problem).
+   */
+  async function found(request: FastifyRequest<IdRequest>, reply: FastifyReply, as: 'page' | 'file' = 'file') {
     const credential = await pages.find(request.params.id);
     if (!credential) {
       reply
         .code(404)
         .type('text/html; charset=utf-8')
         .send(notFoundPage(langOf(request)));
+      return undefined;
+    }
+    if (!(await mayShow(request, reply, credential.id))) {
+      if (as === 'file') throw new AppError(403, ErrorCode.credentialPrivate, 'This credential is private: its learner has chosen not to show it here');
+      const lang = langOf(request);
+      reply
+        .code(403)
+        .type('text/html; charset=utf-8')
+        .send(privatePage(lang, `/c/${credential.id}?lang=${lang === 'ko' ? 'en' : 'ko'}`));
       return undefined;
     }
     return credential;
@@ -113,28 +144,39 @@ export async function pageRoutes(app: FastifyInstance, { pages, verify, urls }: 
     '/c/:id',
     { config: limited, schema: pageSchema('getCredentialPage', "The credential's public page; application/ld+json gives the credential") },
     async (request, reply) => {
-      const credential = await found(request, reply);
+      const credential = await found(request, reply, wantsJsonLd(request) ? 'file' : 'page');
       if (!credential) return reply;
-      reply.header('vary', 'accept, accept-language');
-      reply.header('cache-control', 'no-cache');
+      reply.header('vary', reply.hasHeader('vary') ? 'accept, accept-language, cookie' : 'accept, accept-language');
+      if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-cache');
       if (wantsJsonLd(request)) return reply.type('application/vc+ld+json').send(signedJsonLd(credential));
       const lang = langOf(request);
       const verdict = await pages.verdict(credential);
       const print = request.query.view === 'print';
+      const privacy = await pages.privacy(credential.id);
+      const input = {
+        lang,
+        id: credential.id,
+        url: credential.url,
+        credential: credential.credential,
+        verdict,
+        langSwitchHref: `/c/${credential.id}?lang=${lang === 'ko' ? 'en' : 'ko'}`,
+      };
+      // Her own view, while her session is present: a private credential whole, with a word that
+      // only she sees it, and on any of hers the button that takes it into a wallet. Never kept in
+      // the cache of rendered pages, nor by any other cache.
+      const hers = !print && privacy.email !== null && request.cookies[signIn.cookieName] !== undefined && (await isHers(request, privacy.email));
+      if ((privacy.private && !print) || hers) {
+        reply.header('cache-control', 'private, no-store');
+        reply.header('vary', 'accept, accept-language, cookie');
+        const walletAction = hers ? `/me/credentials/${credential.id}/wallet?lang=${lang}` : undefined;
+        const notice = privacy.private ? messages(lang)['me.privateNotice'] : undefined;
+        return reply.type('text/html; charset=utf-8').send(credentialPage({ ...input, walletAction, notice }));
+      }
       // The page is a function of the credential, the language, the view and the verdict; while the
       // verdict is reused, so is the page.
       const key = `${credential.id}|${lang}|${print ? 'print' : 'page'}`;
       let rendered = renderedPages.get(key);
       if (rendered?.verdict !== verdict) {
-        const other = lang === 'ko' ? 'en' : 'ko';
-        const input = {
-          lang,
-          id: credential.id,
-          url: credential.url,
-          credential: credential.credential,
-          verdict,
-          langSwitchHref: `/c/${credential.id}?lang=${other}`,
-        };
         rendered = { verdict, html: print ? printPage(input) : credentialPage(input) };
         renderedPages.set(key, rendered);
       }
@@ -148,7 +190,7 @@ export async function pageRoutes(app: FastifyInstance, { pages, verify, urls }: 
     async (request, reply) => {
       const credential = await found(request, reply);
       if (!credential) return reply;
-      reply.header('cache-control', 'public, max-age=86400');
+      if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'public, max-age=86400');
       return reply.type('image/svg+xml').send(await qrSvg(credential.url));
     },
   );
@@ -159,7 +201,7 @@ export async function pageRoutes(app: FastifyInstance, { pages, verify, urls }: 
     async (request, reply) => {
       const credential = await found(request, reply);
       if (!credential) return reply;
-      reply.header('cache-control', 'public, max-age=86400');
+      if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'public, max-age=86400');
       return reply.type('image/png').send(await qrPng(credential.url));
     },
   );
@@ -274,6 +316,8 @@ export async function pageRoutes(app: FastifyInstance, { pages, verify, urls }: 
         // A link to one of our own credentials: read it from the database, never fetched.
         const found = await pages.find(source.slice(urls.credential('').length).split(/[?#/]/)[0] ?? '');
         if (!found) return page({ lang, text: shown, error: t['notFound.title'] });
+        // A private credential is verified from the file or JWT she gives, not from its link.
+        if (!(await mayShow(request, reply, found.id))) return page({ lang, text: shown, error: t['private.verifyLink'] });
         input = { credential: found.credential };
         credentialUrl = found.url;
       } else if (/^https?:\/\//i.test(source)) {

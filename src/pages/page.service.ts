@@ -16,7 +16,7 @@ import { verifyInputOf } from '../verify/input.js';
 import type { Verdict } from '../verify/verdict.js';
 import type { VerifyService } from '../verify/verify.service.js';
 import type { Lang } from './i18n.js';
-import { readPublicCredential } from './page.repository.js';
+import { readCredentialPrivacy, readPublicCredential } from './page.repository.js';
 
 export interface PublicCredential {
   id: string;
@@ -28,6 +28,16 @@ export interface PublicCredential {
 }
 
 export type PageService = ReturnType<typeof createPageService>;
+
+/** A private credential's public page and files say only that it is private, except to her own session. */
+export interface Privacy {
+  private: boolean;
+  /** Her normalised e-mail (null for a learner known by DID or her institution's id alone). */
+  email: string | null;
+}
+
+/** How long whether a credential is private is reused (another instance's change shows within this). */
+const PRIVACY_TTL_MS = 1_000;
 
 /** What is baked into a badge: the signed JSON-LD, or the JWT of a credential secured by it alone. */
 const signedForm = (found: PublicCredential) => (securedByJwtAlone(found.credential) ? found.jwt : found.credential);
@@ -49,6 +59,9 @@ export function createPageService(deps: { db: Db; urls: Urls; verify: VerifyServ
   const foundCache = createCache<PublicCredential>({ maxEntries: FOUND_CACHE_SIZE });
   const verdicts = createCache<Promise<Verdict>>({ ttlMs: VERDICT_TTL_MS, maxEntries: FOUND_CACHE_SIZE });
   deps.statusChanges.subscribe((id) => verdicts.delete(id));
+  // Whether a credential is private changes (its learner decides): held briefly, dropped at once on
+  // this instance by forgetPrivacy, seen by the others within PRIVACY_TTL_MS.
+  const privacies = createCache<Promise<Privacy>>({ ttlMs: PRIVACY_TTL_MS, maxEntries: FOUND_CACHE_SIZE });
 
   const renderCached = (svg: string): Promise<Buffer> => rendered.getOrLoad(svg, () => renderPng(svg));
 
@@ -88,6 +101,19 @@ export function createPageService(deps: { db: Db; urls: Urls; verify: VerifyServ
       };
       foundCache.set(row.id, found);
       return found;
+    },
+
+    /** `id`: the id of a credential `find` found. */
+    privacy(id: string): Promise<Privacy> {
+      return privacies.getOrLoad(id, async () => {
+        const row = await readCredentialPrivacy(db, id);
+        return { private: row?.private ?? false, email: row?.email ?? null };
+      });
+    },
+
+    /** Her choice changed on this instance: the next page shows it. */
+    forgetPrivacy(id: string): void {
+      privacies.delete(id);
     },
 
     verdict(found: PublicCredential): Promise<Verdict> {

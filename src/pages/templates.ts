@@ -8,7 +8,7 @@ import type { Verdict } from '../verify/verdict.js';
 import { html, safeHref, type SafeHtml } from './html.js';
 import { checkText, formatDate, messages, type Lang } from './i18n.js';
 
-const STATE_CLASS: Record<Verdict['state'], string> = {
+export const STATE_CLASS: Record<Verdict['state'], string> = {
   'verified': 'ok',
   'revoked': 'bad',
   'suspended': 'warn',
@@ -89,7 +89,14 @@ export interface CredentialPageInput {
   credential: Json;
   verdict: Verdict;
   langSwitchHref: string;
+  /** Shown above the verdict: to her own session, that the credential is private. */
+  notice?: string;
+  /** To her own session only: the form that makes a wallet offer (a bearer secret, never on a public page). */
+  walletAction?: string;
 }
+
+/** A CLR (the learner's record) has no printable certificate of its own. */
+const isClr = (credential: Json) => ([] as unknown[]).concat(credential.type ?? []).includes('ClrCredential');
 
 function subjectOf(credential: Json): Json {
   return ([] as Json[]).concat(credential.credentialSubject ?? [])[0] ?? {};
@@ -142,7 +149,11 @@ export function credentialPage(input: CredentialPageInput): string {
   const achievement: Json = subject.achievement ?? {};
   const evidence = ([] as Json[]).concat(credential.evidence ?? []);
   const base = `/c/${id}`;
+  // Revoked or suspended: nothing that would show it off (LinkedIn, the print view, the badge); the
+  // PDF stays, since it carries the stamp that says so.
+  const withdrawn = verdict.state === 'revoked' || verdict.state === 'suspended';
   const body = html`
+${input.notice ? html`<p class="notice" id="private-notice">${input.notice}</p>` : ''}
 ${verdictBanner(input.lang, verdict)}
 <article class="credential">
   <div class="badge-art"><img src="${base}/badge.svg" alt="${achievement.name ?? ''}" width="200" height="200"></div>
@@ -157,13 +168,18 @@ ${checkList(input.lang, verdict)}
   <h2>${t.share}</h2>
   <figure class="qr"><img id="qr" src="${base}/qr.svg" alt="QR" width="220" height="220"><figcaption>${t.qr}</figcaption></figure>
   <p class="share-url"><input id="share-url" readonly value="${input.url}" aria-label="URL"> <button type="button" class="copy" data-copy="#share-url" data-done="${t.copied}">${t.copyLink}</button></p>
-  <p><a class="button linkedin" href="${linkedInHref(input)}" rel="noopener" target="_blank">${t.linkedin}</a> <a class="button" href="${base}?view=print&amp;lang=${input.lang}">${t.print}</a></p>
+  <p>${withdrawn ? '' : html`<a class="button linkedin" href="${linkedInHref(input)}" rel="noopener" target="_blank">${t.linkedin}</a> <a class="button" href="${base}?view=print&amp;lang=${input.lang}">${t.print}</a> `}${isClr(credential) ? '' : html`<a class="button" id="certificate-pdf" href="${base}/certificate.pdf?lang=${input.lang}">${t['certificate.pdf']}</a>`}</p>
+  ${input.walletAction ? html`<form method="post" action="${input.walletAction}" class="inline"><button type="submit" class="button wallet" id="add-to-wallet">${t['me.wallet']}</button></form>` : ''}
   <h2>${t.downloads}</h2>
   <ul class="downloads">
     ${securedByJwtAlone(credential) ? '' : html`<li><a href="${base}/credential.json" download>${t['download.json']}</a></li>`}
     <li><a href="${base}/credential.jwt" download>${t['download.jwt']}</a></li>
-    <li><a href="${base}/badge.png" download>${t['download.png']}</a></li>
-    <li><a href="${base}/badge.svg" download>${t['download.svg']}</a></li>
+    ${
+      withdrawn
+        ? ''
+        : html`<li><a href="${base}/badge.png" download>${t['download.png']}</a></li>
+    <li><a href="${base}/badge.svg" download>${t['download.svg']}</a></li>`
+    }
   </ul>
 </section>
 <p class="footer-link"><a href="/verify?lang=${input.lang}">${t.verifyOther}</a></p>`;
@@ -188,6 +204,7 @@ export function printPage(input: CredentialPageInput): string {
   <p class="cert-issuer">${credential.issuer?.name ?? ''} · ${formatDate(credential.validFrom, input.lang)}</p>
   <figure class="cert-qr"><img src="/c/${id}/qr.svg" alt="QR" width="160" height="160"><figcaption>${input.url}</figcaption></figure>
   <p class="cert-state">${t[`state.${verdict.state}`]}</p>
+  ${isClr(credential) ? '' : html`<p class="cert-pdf"><a href="/c/${id}/certificate.pdf?lang=${input.lang}">${t['certificate.pdf']}</a></p>`}
 </article>`;
   return layout(input.lang, { title: `${t.certificate} — ${subject.name ?? ''}`, description: String(achievement.name ?? '') }, body, { bodyClass: 'print' });
 }
@@ -198,6 +215,20 @@ export function notFoundPage(lang: Lang): string {
     lang,
     { title: t['notFound.title'], description: t['notFound.body'] },
     html`<section class="verdict muted"><p class="verdict-word">${t['notFound.title']}</p><p class="verdict-lead">${t['notFound.body']}</p></section><p class="footer-link"><a href="/verify?lang=${lang}">${t.verifyOther}</a></p>`,
+  );
+}
+
+/**
+ * A private credential's page, for anyone but her own session: that it is private, and nothing else
+ * (no name, no achievement, no institution).
+ */
+export function privatePage(lang: Lang, langSwitchHref?: string): string {
+  const t = messages(lang);
+  return layout(
+    lang,
+    { title: t['private.title'], description: t['private.body'] },
+    html`<section class="verdict muted" data-state="private"><p class="verdict-word" id="private">${t['private.title']}</p><p class="verdict-lead">${t['private.body']}</p></section><p class="footer-link"><a href="/verify?lang=${lang}">${t.verifyOther}</a></p>`,
+    langSwitchHref ? { langSwitchHref } : {},
   );
 }
 

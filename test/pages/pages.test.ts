@@ -72,10 +72,16 @@ describe('the credential page', () => {
 
   it('shows revoked with the reason after revocation', async () => {
     const local = await issueCredential(t.app, issuer, achievementId);
+    const before = (await t.app.inject({ method: 'GET', url: `/c/${local.id}?lang=ko` })).body;
+    for (const link of ['linkedin.com/profile/add', '?view=print', '/badge.png" download', `/c/${local.id}/certificate.pdf?lang=ko`])
+      expect(before).toContain(link);
     await t.app.inject({ method: 'POST', url: `/v1/credentials/${local.id}/revoke`, headers: issuer.headers, payload: { reason: '출석 기록 오류' } });
-    const page = (await t.app.inject({ method: 'GET', url: `/c/${local.id}` })).body;
+    const page = (await t.app.inject({ method: 'GET', url: `/c/${local.id}?lang=ko` })).body;
     expect(page).toContain('id="verdict">취소됨<');
     expect(page).toContain('출석 기록 오류');
+    // Nothing that would show a revoked credential off; its PDF stays, stamped as revoked.
+    for (const link of ['linkedin.com/profile/add', '?view=print', '/badge.png" download', '/badge.svg" download']) expect(page).not.toContain(link);
+    expect(page).toContain(`/c/${local.id}/certificate.pdf?lang=ko`);
   });
 
   it('escapes everything the institution or learner typed', async () => {
