@@ -10,6 +10,8 @@ export const achievementCreateBody = {
     kind: { type: 'string', enum: achievementKinds },
     name: nameText(300),
     description: freeText(5000),
+    nameEn: { ...nameText(300), description: 'The English name, on English pages and certificates (not in the signed Achievement)' },
+    descriptionEn: { ...freeText(5000), description: 'The English description, on English pages (not in the signed Achievement)' },
     criteria: {
       type: 'object',
       additionalProperties: false,
@@ -60,6 +62,8 @@ export const achievementSummary = {
     url: { type: 'string' },
     kind: { type: 'string' },
     name: { type: 'string' },
+    nameEn: { type: ['string', 'null'] },
+    descriptionEn: { type: ['string', 'null'] },
     achievement: { $ref: 'JsonLdDocument#' },
     createdAt: { type: 'string', format: 'date-time' },
   },
@@ -67,6 +71,18 @@ export const achievementSummary = {
 } as const;
 
 const idParams = { type: 'object', properties: { id: uuidParam }, required: ['id'] } as const;
+
+/** PATCH /v1/achievements/{id}: the English words may be added or changed later (null removes one). */
+export const achievementEnglishBody = {
+  type: 'object',
+  additionalProperties: false,
+  minProperties: 1,
+  properties: {
+    nameEn: { anyOf: [nameText(300), { type: 'null' }] },
+    descriptionEn: { anyOf: [freeText(5000), { type: 'null' }] },
+  },
+  example: { nameEn: 'Introduction to Backend Development', descriptionEn: 'A 450-hour course building web services with Node.js and PostgreSQL' },
+} as const;
 
 export const achievementRoutesSchema = {
   create: {
@@ -83,6 +99,16 @@ export const achievementRoutesSchema = {
     summary: 'Read one of your achievements',
     security: institutionSecurity,
     params: idParams,
+    response: { 200: achievementSummary, ...problemReplies },
+  },
+  updateEnglish: {
+    tags: ['achievements'],
+    operationId: 'updateAchievementEnglish',
+    summary: 'Set the English name and description (for English pages and certificates)',
+    description: 'Only these two fields change: what an achievement awards, and the credentials already signed, stay as they are.',
+    security: institutionSecurity,
+    params: idParams,
+    body: achievementEnglishBody,
     response: { 200: achievementSummary, ...problemReplies },
   },
   list: {

@@ -11,6 +11,12 @@ export async function achievementRoutes(app: FastifyInstance, { achievements }: 
     return reply.code(201).send(created);
   });
 
+  app.patch<{ Params: { id: string }; Body: { nameEn?: string | null; descriptionEn?: string | null } }>(
+    '/v1/achievements/:id',
+    { schema: s.updateEnglish },
+    async (request) => achievements.updateEnglish(await app.authenticateIssuer(request), request.params.id, request.body),
+  );
+
   app.get('/v1/achievements', { schema: s.list }, async (request) => {
     return achievements.list(await app.authenticateIssuer(request));
   });

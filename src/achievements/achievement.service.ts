@@ -12,12 +12,15 @@ import { OB_V3_CONTEXT, VC_V2_CONTEXT } from '../jsonld/document-loader.js';
 import { findIssuerById } from '../issuers/issuer.repository.js';
 import type { IssuerService } from '../issuers/issuer.service.js';
 import type { Urls } from '../urls.js';
-import { findAchievement, insertAchievement, listAchievements } from './achievement.repository.js';
+import { findAchievement, insertAchievement, listAchievements, updateAchievementEnglish } from './achievement.repository.js';
 
 export interface AchievementInput {
   kind: AchievementKind;
   name: string;
   description: string;
+  /** English words for English pages and certificates; kept out of the signed Achievement (OB 3.0 has one name). */
+  nameEn?: string;
+  descriptionEn?: string;
   criteria: { narrative: string };
   image?: string;
   hours?: number;
@@ -87,6 +90,8 @@ export function createAchievementService(deps: { db: Db; urls: Urls; issuers: Is
       url: urls.achievement(row.id),
       kind: row.kind,
       name: row.name,
+      nameEn: row.name_en ?? null,
+      descriptionEn: row.description_en ?? null,
       achievement: achievementOf(row, issuer),
       createdAt: row.created_at.toISOString(),
     };
@@ -130,6 +135,8 @@ export function createAchievementService(deps: { db: Db; urls: Urls; issuers: Is
         kind: input.kind,
         name: input.name,
         description: input.description,
+        name_en: input.nameEn ?? null,
+        description_en: input.descriptionEn ?? null,
         criteria_narrative: input.criteria.narrative,
         image,
         hours: input.hours ?? null,
@@ -142,7 +149,21 @@ export function createAchievementService(deps: { db: Db; urls: Urls; issuers: Is
     },
 
     async get(issuer: IssuerRow, id: string) {
-      return summary(await findForIssuer(issuer.id, id), issuer);
+      // Read fresh: the English words may have changed on another instance (the rest never does).
+      const row = await findAchievement(db, id);
+      if (!row || row.issuer_id !== issuer.id) throw notFound(`Achievement ${id}`);
+      return summary(row, issuer);
+    },
+
+    /** PATCH /v1/achievements/{id}: the English name and description only; the signed Achievement does not carry them. */
+    async updateEnglish(issuer: IssuerRow, id: string, input: { nameEn?: string | null; descriptionEn?: string | null }) {
+      const change: { name_en?: string | null; description_en?: string | null } = {};
+      if (input.nameEn !== undefined) change.name_en = input.nameEn;
+      if (input.descriptionEn !== undefined) change.description_en = input.descriptionEn;
+      const row = await updateAchievementEnglish(db, issuer.id, id, change);
+      if (!row) throw notFound(`Achievement ${id}`);
+      known.set(id, row);
+      return summary(row, issuer);
     },
 
     async list(issuer: IssuerRow) {
