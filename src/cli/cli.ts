@@ -9,6 +9,8 @@ import { ConnectionError, EXIT, ProblemError, UsageError } from './errors.js';
 import { hoursRecord, HOURS_COLUMNS } from './hours.js';
 import { DEFAULT_URL } from './http.js';
 import { issue } from './issue.js';
+import { backup, dbExport, dbImport, doctor, kekExport, kekImport, kekRotate, restore } from './ops.js';
+import { Refusal } from '../ops/refusal.js';
 import { VERSION } from './version.js';
 
 interface OptionSpec {
@@ -25,13 +27,123 @@ interface Command {
   name: string;
   summary: string;
   description?: string;
-  who: 'operator' | 'institution';
+  /** `host`: runs beside the service, on its database with its configuration (no URL, no token). */
+  who: 'operator' | 'institution' | 'host';
   options: Record<string, OptionSpec>;
   examples: string[];
   run(ctx: Context, values: Values): Promise<number>;
 }
 
 const json: Record<string, OptionSpec> = { json: { type: 'boolean', help: "print the service's answer as JSON" } };
+
+const passphraseFile: Record<string, OptionSpec> = {
+  'passphrase-file': { type: 'string', arg: 'FILE', help: 'the passphrase, in a file (default: $IEUM_KEK_PASSPHRASE)' },
+};
+
+const HOST =
+  'Runs beside the service with its configuration: the same DATA_DIR or DATABASE_URL, KEYS_DIR or KEY_ENCRYPTION_KEY, PUBLIC_URL. ' +
+  'Exit code 2 with one line when it refuses (a bad file, an existing output file, a target that is not empty); nothing is written then.';
+
+const OPS_COMMANDS: Command[] = [
+  {
+    name: 'db export',
+    summary: 'Write the embedded database to a file, to move it to PostgreSQL (service stopped)',
+    description:
+      'One snapshot of every table, with a header naming the schema version and the counts, and a checksum. Never the key-encryption key. ' +
+      `Refuses to overwrite a file. ${HOST}`,
+    who: 'host',
+    options: { out: { type: 'string', arg: 'FILE', required: true, help: 'the file to write (must not exist)' } },
+    examples: ['ieum db export --out ieum-2026-12-04.ieum'],
+    run: dbExport,
+  },
+  {
+    name: 'db import',
+    summary: 'Load an export into the empty PostgreSQL database named by DATABASE_URL',
+    description:
+      'Checks the whole file first (checksum, counts, schema: a file from a newer Ieum is refused), refuses a database that has any table, ' +
+      'loads every row in one transaction, closes the status lists it brought (new credentials open new ones), then runs the newer migrations. ' +
+      'Start the service with the same PUBLIC_URL and key-encryption key. ' +
+      HOST,
+    who: 'host',
+    options: { in: { type: 'string', arg: 'FILE', required: true, help: 'the file from ieum db export or ieum backup' } },
+    examples: ['DATABASE_URL=postgres://ieum@db.internal/ieum ieum db import --in ieum-2026-12-04.ieum'],
+    run: dbImport,
+  },
+  {
+    name: 'backup',
+    summary: 'Write a consistent backup of the database, while the service runs',
+    description:
+      'One snapshot (REPEATABLE READ): whatever commits meanwhile is wholly in it or not at all. Written to a temporary file, synced, ' +
+      'then put in place: a backup stopped half-way (kill -9) leaves no file under the name, and an earlier backup is never touched. ' +
+      'On the embedded database while the service runs, the service sends it (GET /v1/backup with its ADMIN_TOKEN, at HOST:PORT ' +
+      `or --url) and the file is checked whole before it is put in place. ${HOST}`,
+    who: 'host',
+    options: {
+      out: { type: 'string', arg: 'FILE', required: true, help: 'the file to write (must not exist)' },
+      url: { type: 'string', arg: 'URL', help: 'embedded, service running: where it answers (default: $IEUM_URL, else HOST:PORT)' },
+    },
+    examples: ['ieum backup --out /backups/ieum-$(date +%F-%H%M).ieum'],
+    run: backup,
+  },
+  {
+    name: 'restore',
+    summary: 'Load a backup into a fresh DATA_DIR (or the empty PostgreSQL of DATABASE_URL)',
+    description:
+      'Checks the whole file first; a truncated or changed file is refused. Every restored status list is closed, so no status index ' +
+      `handed out after the backup is handed out again. ${HOST}`,
+    who: 'host',
+    options: { in: { type: 'string', arg: 'FILE', required: true, help: 'the backup' } },
+    examples: ['DATA_DIR=./data-restored ieum restore --in /backups/ieum-2026-12-04-0300.ieum'],
+    run: restore,
+  },
+  {
+    name: 'kek export',
+    summary: 'Write the key-encryption key sealed with a passphrase (scrypt, AES-256-GCM), for safe keeping',
+    description: `The passphrase comes from IEUM_KEK_PASSPHRASE or --passphrase-file (at least 12 characters). ${HOST}`,
+    who: 'host',
+    options: { out: { type: 'string', arg: 'FILE', required: true, help: 'the file to write (must not exist)' }, ...passphraseFile },
+    examples: ['IEUM_KEK_PASSPHRASE=… ieum kek export --out kek-2026-12-04.json'],
+    run: kekExport,
+  },
+  {
+    name: 'kek import',
+    summary: 'Put a sealed key-encryption key back in KEYS_DIR/kek (or print it for KEY_ENCRYPTION_KEY)',
+    description: `A wrong passphrase or a changed file is refused. An existing, different KEYS_DIR/kek is never replaced. ${HOST}`,
+    who: 'host',
+    options: {
+      in: { type: 'string', arg: 'FILE', required: true, help: 'the file from ieum kek export' },
+      print: { type: 'boolean', help: 'print the key (base64) for KEY_ENCRYPTION_KEY instead of writing KEYS_DIR/kek' },
+      ...passphraseFile,
+    },
+    examples: ['IEUM_KEK_PASSPHRASE=… ieum kek import --in kek-2026-12-04.json'],
+    run: kekImport,
+  },
+  {
+    name: 'kek rotate',
+    summary: 'Re-seal every private key under a new key-encryption key (service stopped)',
+    description:
+      'One transaction re-seals every key; the new key is written and synced before it, the old one kept as KEYS_DIR/kek.previous. ' +
+      'Stopped at any point (kill -9), every key opens with the old or the new key; run it again to finish. ' +
+      'Refused while the service holds the embedded database, or while other sessions are connected to PostgreSQL. ' +
+      `With KEY_ENCRYPTION_KEY, --new-key-out names the file for the new key. ${HOST}`,
+    who: 'host',
+    options: {
+      'new-key-out': { type: 'string', arg: 'FILE', help: 'with KEY_ENCRYPTION_KEY: where to write the new key' },
+      force: { type: 'boolean', help: 'PostgreSQL: rotate although other sessions are connected (none of them Ieum)' },
+    },
+    examples: ['ieum kek rotate'],
+    run: kekRotate,
+  },
+  {
+    name: 'doctor',
+    summary: 'Check the database: migrations, private keys, status lists, status indexes; counts per institution',
+    description: `Exit code 0 only when every check holds, 1 when one fails. ${HOST}`,
+    who: 'host',
+    options: { json: { type: 'boolean', help: 'the report as JSON' } },
+    examples: ['ieum doctor'],
+    run: doctor,
+  },
+];
 
 const COMMANDS: Command[] = [
   {
@@ -137,6 +249,7 @@ const COMMANDS: Command[] = [
     examples: ['ieum revoke --credential 6f0e5c1a-2b7d-4c8e-9f10-3a4b5c6d7e8f --reason "잘못 발급됨"'],
     run: revoke,
   },
+  ...OPS_COMMANDS,
 ];
 
 const CONNECTION: Record<string, OptionSpec> = {
@@ -151,6 +264,7 @@ const CONNECTION: Record<string, OptionSpec> = {
 };
 
 function optionsOf(command: Command): Record<string, OptionSpec> {
+  if (command.who === 'host') return { ...command.options, help: CONNECTION.help! };
   // issuer create has --url of its own (the institution's site): the service is --service-url there.
   const connection = { ...CONNECTION };
   if (command.options.url) delete connection.url;
@@ -209,13 +323,16 @@ function globalHelp(): string {
     'Commands:',
     ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}${c.summary}`),
     '',
-    'Connection (every command):',
+    'Connection (the commands that talk to a running service):',
     `  IEUM_URL    the service, default ${DEFAULT_URL} (what \`npm start\` serves); or --url`,
     "  IEUM_TOKEN  the institution's API key, or the operator token for issuer/api-key; or --token.",
     '              The operator commands also read ADMIN_TOKEN. The token is never printed.',
     '',
-    'Exit codes: 0 done; 1 the service refused rows or the request; 2 bad usage or file, the service',
-    'cannot be reached, the token is refused, or a run stopped before its end.',
+    "Beside the service (db, backup, restore, kek, doctor): run them with the service's own environment",
+    '  (DATA_DIR or DATABASE_URL, KEYS_DIR or KEY_ENCRYPTION_KEY, PUBLIC_URL); see docs/operations.md.',
+    '',
+    'Exit codes: 0 done; 1 the service refused rows or the request, or doctor found a problem; 2 bad usage',
+    'or file, the service cannot be reached, the token is refused, or a run stopped before its end.',
     '',
     'Run `ieum <command> --help` for its options.',
     '',
@@ -285,10 +402,10 @@ export async function run(argv: string[], io: Io): Promise<number> {
     const missing = Object.entries(command.options).filter(([name, o]) => o.required && (values[name] === undefined || values[name] === ''));
     if (missing.length > 0)
       throw new UsageError(`${missing.map(([name]) => `--${name}`).join(', ')} ${missing.length > 1 ? 'are' : 'is'} required; see ieum ${command.name} --help`);
-    const ctx = createContext(io, values, { who: command.who, urlIsService: !command.options.url });
+    const ctx = createContext(io, values, { who: command.who === 'institution' ? 'institution' : 'operator', urlIsService: !command.options.url });
     return await command.run(ctx, values);
   } catch (error) {
-    if (error instanceof UsageError || error instanceof ConnectionError) {
+    if (error instanceof UsageError || error instanceof ConnectionError || error instanceof Refusal) {
       say(error.message);
       return EXIT.usage;
     }

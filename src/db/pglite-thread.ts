@@ -10,7 +10,7 @@
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
@@ -114,6 +114,69 @@ async function createDatabaseFolder(dataDir: string): Promise<void> {
   if (code !== 0) throw new Error(stderr.trim() || `creating the database in ${dataDir} failed (${code})`);
 }
 
+/** How many databases of this process hold each data directory's lock. */
+const held = new Map<string, number>();
+
+/**
+ * One process at a time on an embedded database: PGlite has no shared memory or lock of its own
+ * between processes, and two writing one folder corrupt it. `<dataDir>.lock` holds the process id;
+ * one left by a process that died (kill -9) is taken over. The operations commands (`ieum backup`,
+ * `ieum db export`…) meet this lock when the service runs on the folder.
+ */
+function lockDataDir(dataDir: string): void {
+  const lock = `${dataDir}.lock`;
+  const count = held.get(lock) ?? 0;
+  if (count > 0) {
+    held.set(lock, count + 1);
+    return;
+  }
+  mkdirSync(path.dirname(lock), { recursive: true });
+  for (let attempt = 0; ; attempt++) {
+    try {
+      writeFileSync(lock, `${process.pid}\n`, { flag: 'wx' });
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw error;
+      const pid = Number(readFileSync(lock, 'utf8').trim());
+      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && processIsAlive(pid)) {
+        throw new Error(
+          `the embedded database in ${dataDir} is in use by process ${pid} (a running Ieum): stop it first (if no Ieum runs there, delete ${lock})`,
+        );
+      }
+      rmSync(lock, { force: true });
+    }
+  }
+  held.set(lock, 1);
+}
+
+/** The id of another live process that holds the embedded database in `dataDir`, if one does. */
+export function dataDirHolder(dataDir: string): number | undefined {
+  let pid: number;
+  try {
+    pid = Number(readFileSync(`${dataDir}.lock`, 'utf8').trim());
+  } catch {
+    return undefined;
+  }
+  return Number.isInteger(pid) && pid > 0 && pid !== process.pid && processIsAlive(pid) ? pid : undefined;
+}
+
+function unlockDataDir(dataDir: string): void {
+  const lock = `${dataDir}.lock`;
+  const count = held.get(lock) ?? 0;
+  if (count > 1) return void held.set(lock, count - 1);
+  held.delete(lock);
+  rmSync(lock, { force: true });
+}
+
+function processIsAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 class ThreadConnection implements DatabaseConnection {
   constructor(readonly driver: ThreadDriver) {}
   executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
@@ -137,6 +200,7 @@ class ThreadDriver implements Driver {
   }
 
   async init(): Promise<void> {
+    if (this.#dataDir) lockDataDir(this.#dataDir);
     if (this.#dataDir && !existsSync(path.join(this.#dataDir, 'PG_VERSION'))) await createDatabaseFolder(this.#dataDir);
     this.#thread = new DatabaseThread(this.#dataDir);
     await this.#thread.ready;
@@ -195,6 +259,7 @@ class ThreadDriver implements Driver {
 
   async destroy(): Promise<void> {
     await this.#thread?.close();
+    if (this.#dataDir) unlockDataDir(this.#dataDir);
   }
 }
 
