@@ -10,6 +10,8 @@ import * as m0006 from './0006_status_positions.js';
 import * as m0007 from './0007_caller_credential_ids.js';
 import * as m0008 from './0008_key_encryption_check.js';
 import * as m0009 from './0009_learners.js';
+import * as m0011 from './0011_wallet_offers.js';
+import * as m0012 from './0012_certificates.js';
 
 export const migrations: Record<string, Migration> = {
   '0001_init': m0001,
@@ -21,4 +23,6 @@ export const migrations: Record<string, Migration> = {
   '0007_caller_credential_ids': m0007,
   '0008_key_encryption_check': m0008,
   '0009_learners': m0009,
+  '0011_wallet_offers': m0011,
+  '0012_certificates': m0012,
 };

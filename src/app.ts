@@ -14,7 +14,9 @@ import { achievementRoutes } from './achievements/achievement.routes.js';
 import { auditRoutes } from './audit/audit.routes.js';
 import { authenticate, createAuthFailureLimiter, requireIssuer, requireRole, type Principal } from './auth/auth.js';
 import rateLimit from '@fastify/rate-limit';
+import cookie from '@fastify/cookie';
 import type { Config } from './config.js';
+import { certificateRoutes } from './certificates/certificate.routes.js';
 import { clrRoutes } from './clr/clr.routes.js';
 import { credentialRoutes } from './credentials/credential.routes.js';
 import type { Db } from './db/database.js';
@@ -24,12 +26,19 @@ import { healthRoutes } from './health/health.routes.js';
 import { hoursRoutes } from './hours/hours.routes.js';
 import { issuerRoutes } from './issuers/issuer.routes.js';
 import { pageRoutes } from './pages/page.routes.js';
+import { logPrivately } from './log-privacy.js';
+import { meRoutes } from './me/me.routes.js';
+import { mePageRoutes } from './me/me-pages.routes.js';
+import { sessionCookieName } from './me/sign-in.service.js';
 import { createServices, type ServiceOptions, type Services } from './services.js';
 import { statusRoutes } from './status/status.routes.js';
 import { jsonNestingExceeds, tooDeep } from './untrusted-json.js';
 import { vcApiRoutes } from './vcapi/vcapi.routes.js';
 import { buildValidator } from './validation.js';
 import { verifyRoutes } from './verify/verify.routes.js';
+import { walletRoutes } from './wallets/wallet.routes.js';
+import { backupRoutes } from './ops/backup.routes.js';
+import { createBackupService } from './ops/backup.service.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -140,10 +149,13 @@ export function requestIdFor(request: IncomingMessage): string {
 
 export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: deps.logger ?? {
-      level: config.logLevel,
-      redact: { paths: ['req.headers.authorization', 'headers.authorization', '*.token', '*.apiKey.token'], censor: '[redacted]' },
-    },
+    // Request lines are logged without e-mail addresses or sign-in tokens (src/log-privacy.ts).
+    logger: logPrivately(
+      deps.logger ?? {
+        level: config.logLevel,
+        redact: { paths: ['req.headers.authorization', 'headers.authorization', '*.token', '*.apiKey.token'], censor: '[redacted]' },
+      },
+    ),
     bodyLimit: config.bodyLimit,
     // Request ids: requestIdFor checks the client's X-Request-Id itself (Fastify's requestIdHeader
     // would take any value), and the logs label it as the header and the problem bodies do.
@@ -221,10 +233,12 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   // A callback hook, as the others that run on every request: only routes that need a token wait.
   app.addHook('onRequest', (request, _reply, done) => {
     const security = (request.routeOptions.schema as { security?: { bearerAuth?: BearerRole[] }[] } | undefined)?.security;
-    if (!security?.length) return done();
+    // Only bearer routes: the learner's session routes check their cookie themselves (src/me/me.routes.ts).
+    const roles = security?.[0]?.bearerAuth;
+    if (!roles) return done();
     authenticateOnce(request)
       .then((principal) => {
-        for (const role of security[0]!.bearerAuth ?? []) requireRole(principal, role);
+        for (const role of roles) requireRole(principal, role);
       })
       .then(() => done(), done);
   });
@@ -238,6 +252,9 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
 
   // Shared schemas, registered once and referred to by $ref (they become OpenAPI components).
   for (const schema of [problemSchema, jsonLdDocumentSchema, verdictSchema]) app.addSchema(schema);
+
+  // The learner's session cookie (src/me), read on every route (a private credential's page asks for it).
+  await app.register(cookie);
 
   // Per-route limits: the public verify and page routes opt in with `config.rateLimit`.
   await app.register(rateLimit, {
@@ -259,7 +276,18 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
           'the X-Request-Id the request sent (1–128 characters of A–Z, a–z, 0–9 and . _ : -), or else a fresh UUID. Problem details repeat it as `requestId`.',
       },
       servers: [{ url: config.publicUrl }],
-      components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer' } } },
+      components: {
+        securitySchemes: {
+          bearerAuth: { type: 'http', scheme: 'bearer' },
+          walletAccessToken: { type: 'http', scheme: 'bearer', description: 'An OpenID4VCI access token from POST /token (src/wallets)' },
+          learnerSession: {
+            type: 'apiKey',
+            in: 'cookie',
+            name: sessionCookieName(config.publicUrl),
+            description: 'The session a mailed sign-in link opens (POST /v1/learner/sign-in). State-changing requests must also come from this origin.',
+          },
+        },
+      },
       tags: [
         { name: 'issuers', description: 'Institutions, their API keys and signing keys' },
         { name: 'achievements', description: 'What an institution awards' },
@@ -272,6 +300,11 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
         { name: 'registry', description: 'External issuers the verifier knows (operator)' },
         { name: 'public', description: 'Public documents: profiles, DID documents, status lists' },
         { name: 'pages', description: 'Public HTML pages and files for learners and employers' },
+        {
+          name: 'wallets',
+          description: 'OpenID4VCI 1.0: wallet offers (pre-authorized code), and the metadata, token, nonce and credential endpoints wallets call',
+        },
+        { name: 'me', description: "The learner's own routes: sign-in by e-mail link, her credentials, privacy and collections" },
       ],
     },
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (json.$id as string) ?? `def-${i}` },
@@ -289,19 +322,30 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     statusRoutes,
     verifyRoutes,
     pageRoutes,
+    certificateRoutes,
+    meRoutes,
+    mePageRoutes,
     auditRoutes,
     vcApiRoutes,
+    walletRoutes,
   ]) {
     await app.register(async (scope) => routes(scope, services));
   }
+  // The operator's backup reads the database itself (src/ops), not through a capability's service.
+  await app.register(async (scope) => backupRoutes(scope, createBackupService({ db: deps.db, config })));
 
-  // The signing threads start once the service answers (start-up needs no signature).
+  // The signing threads start once the service answers (start-up needs no signature); so does the
+  // mail sender, which needs the migrated database (main migrates before it listens).
   app.addHook('onListen', (done) => {
     services.signer.warm();
+    services.delivery.start(app.log);
     done();
   });
   app.addHook('onClose', async () => {
     await untilAnswered();
+    // Mails in flight are recorded while the database is still open.
+    await services.delivery.stop();
+    await services.signIn.drain();
     await services.signer.close();
     services.mailer.close();
     if (deps.closeDatabase) await deps.db.destroy();

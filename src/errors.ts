@@ -13,6 +13,7 @@ export const ErrorCode = {
   validation: 'validation',
   unauthorized: 'unauthorized',
   forbidden: 'forbidden',
+  credentialPrivate: 'credential-private',
   notFound: 'not-found',
   conflict: 'conflict',
   idempotencyMismatch: 'idempotency-key-reused',
@@ -23,6 +24,8 @@ export const ErrorCode = {
   rateLimited: 'rate-limited',
   unavailable: 'service-unavailable',
   batchIncomplete: 'batch-incomplete',
+  noEmailAddress: 'no-email-address',
+  mailNotConfigured: 'mail-not-configured',
   internal: 'internal',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -31,6 +34,7 @@ const TITLES: Record<ErrorCode, string> = {
   'validation': 'The request is not valid',
   'unauthorized': 'Authentication required',
   'forbidden': 'Not allowed',
+  'credential-private': 'This credential is private',
   'not-found': 'Not found',
   'conflict': 'Conflict',
   'idempotency-key-reused': 'Idempotency-Key reused with a different request',
@@ -41,6 +45,8 @@ const TITLES: Record<ErrorCode, string> = {
   'rate-limited': 'Too many requests',
   'service-unavailable': 'Service unavailable',
   'batch-incomplete': 'The cohort was issued only in part',
+  'no-email-address': 'The learner has no e-mail address',
+  'mail-not-configured': 'This service sends no mail',
   'internal': 'Internal error',
 };
 

@@ -56,6 +56,9 @@ export interface AchievementsTable {
   tags: Json<string[]>;
   language: string;
   details: Json<Record<string, unknown>>;
+  /** Optional English name and description (migration 0012), for English pages and certificates; never in the signed Achievement. */
+  name_en?: string | null;
+  description_en?: string | null;
   created_at: CreatedAt;
 }
 
@@ -218,7 +221,82 @@ export interface CollectionCredentialsTable {
   position: number;
 }
 
+/** An OpenID4VCI credential offer (src/wallets): its pre-authorized code and transaction code kept as SHA-256 digests. */
+export interface WalletOffersTable {
+  id: string;
+  credential_id: string;
+  code_hash: string;
+  tx_code_hash: string | null;
+  tx_code_failures: Generated<number>;
+  configuration_ids: Json<string[]>;
+  actor: string;
+  expires_at: Timestamp;
+  used_at: NullableTimestamp;
+  created_at: CreatedAt;
+}
+
+export interface WalletAccessTokensTable {
+  token_hash: string;
+  offer_id: string;
+  credential_id: string;
+  expires_at: Timestamp;
+  created_at: CreatedAt;
+}
+
+export interface WalletNoncesTable {
+  nonce_hash: string;
+  expires_at: Timestamp;
+  used_at: NullableTimestamp;
+}
+
+/** A holder-bound copy issued to a wallet, and the original whose status it follows. */
+export interface WalletCopiesTable {
+  copy_id: string;
+  original_id: string;
+  holder: string;
+  configuration_id: string;
+  token_hash: string;
+  created_at: CreatedAt;
+}
+
+/** An institution's look on its printable certificates (src/certificates). */
+export interface CertificateSettingsTable {
+  issuer_id: string;
+  name_en: string | null;
+  signatory_name: string | null;
+  signatory_title: string | null;
+  signatory_name_en: string | null;
+  signatory_title_en: string | null;
+  /** PNG bytes. */
+  logo: Uint8Array | null;
+  seal: Uint8Array | null;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
+/** The last certificate number handed out per institution and year. */
+export interface CertificateCountersTable {
+  issuer_id: string;
+  year: number;
+  last: number;
+}
+
+/** A credential's certificate number (발급번호): 제{year}-{serial}호, unique per institution and year. */
+export interface CertificateNumbersTable {
+  credential_id: string;
+  issuer_id: string;
+  year: number;
+  serial: number;
+  created_at: CreatedAt;
+}
+
 export interface Database {
+  certificate_settings: CertificateSettingsTable;
+  certificate_counters: CertificateCountersTable;
+  certificate_numbers: CertificateNumbersTable;
+  wallet_offers: WalletOffersTable;
+  wallet_access_tokens: WalletAccessTokensTable;
+  wallet_nonces: WalletNoncesTable;
+  wallet_copies: WalletCopiesTable;
   deliveries: DeliveriesTable;
   learner_sign_in_links: LearnerSignInLinksTable;
   learner_sessions: LearnerSessionsTable;

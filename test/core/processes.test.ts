@@ -7,19 +7,10 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { ADMIN_TOKEN, onPostgres } from '../helpers/app.js';
-import { createScratchDatabase, startService, type ServiceProcess } from '../helpers/process.js';
+import { callService as call, createScratchDatabase, startService, type ServiceProcess } from '../helpers/process.js';
 import { waitUntil } from '../helpers/wait.js';
 
 const KEK = randomBytes(32).toString('hex');
-
-async function call(base: string, method: string, path: string, token: string, body?: unknown, headers: Record<string, string> = {}) {
-  const res = await fetch(base + path, {
-    method,
-    headers: { authorization: `Bearer ${token}`, ...(typeof body === 'string' ? {} : { 'content-type': 'application/json' }), ...headers },
-    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
-  });
-  return { status: res.status, body: (await res.json().catch(() => null)) as any };
-}
 
 /** Runs `count` jobs with at most `width` at once. */
 async function pooled<T>(count: number, width: number, job: (i: number) => Promise<T>): Promise<T[]> {

@@ -109,3 +109,13 @@ export async function startServiceExpectingExit(env: Record<string, string>): Pr
   clearTimeout(timer);
   return { code, output };
 }
+
+/** One JSON request to a service process, as a client sends it; the body parsed, or null. */
+export async function callService(base: string, method: string, path: string, token: string, body?: unknown, headers: Record<string, string> = {}) {
+  const res = await fetch(base + path, {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(typeof body === 'string' ? {} : { 'content-type': 'application/json' }), ...headers },
+    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  return { status: res.status, body: (await res.json().catch(() => null)) as any };
+}
