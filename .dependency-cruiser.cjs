@@ -16,7 +16,7 @@
 /** src/crypto and src/jsonld, the leaf libraries. */
 const LEAVES = '^src/(crypto|jsonld)/';
 /** The plain shared modules (see above). */
-const PLAIN_SHARED = '^src/(text|dates|cache|invalid-input)\\.ts$';
+const PLAIN_SHARED = '^src/(text|dates|cache|invalid-input|memory)\\.ts$';
 
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {

@@ -27,6 +27,7 @@ import { hoursRoutes } from './hours/hours.routes.js';
 import { issuerRoutes } from './issuers/issuer.routes.js';
 import { pageRoutes } from './pages/page.routes.js';
 import { logPrivately } from './log-privacy.js';
+import { releaseMemoryWhenQuiet } from './memory.js';
 import { meRoutes } from './me/me.routes.js';
 import { mePageRoutes } from './me/me-pages.routes.js';
 import { sessionCookieName } from './me/sign-in.service.js';
@@ -341,7 +342,14 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     services.delivery.start(app.log);
     done();
   });
+  // A burst's garbage (a cohort's, above all) goes back once the service is quiet (src/memory.ts).
+  const memory = releaseMemoryWhenQuiet();
+  app.addHook('onResponse', (_request, _reply, done) => {
+    memory.busy();
+    done();
+  });
   app.addHook('onClose', async () => {
+    memory.stop();
     await untilAnswered();
     // Mails in flight are recorded while the database is still open.
     await services.delivery.stop();

@@ -5,6 +5,10 @@
 import { createDataIntegrityProof, signJwt, verifyDataIntegrityProof, type UnsignedCredential } from './securing.js';
 import { signingKeyFromJwk, type SigningKey, type TransferableKey } from './keys.js';
 import { createCache } from '../cache.js';
+import { releaseMemoryWhenQuiet } from '../memory.js';
+
+/** A cohort's garbage goes back once this worker is quiet (src/memory.ts). */
+const memory = releaseMemoryWhenQuiet();
 
 /** Opened keys by key row (immutable), as many as the key store keeps on the main thread. */
 const keys = createCache<Promise<SigningKey>>({ maxEntries: 2_000 });
@@ -20,6 +24,7 @@ export interface SignTask {
 
 /** Checks a Data Integrity proof with the key documents the caller already resolved. */
 export async function verifyProof(task: { document: Record<string, unknown>; documents: Record<string, unknown> }) {
+  memory.busy();
   return verifyDataIntegrityProof(task.document, task.documents);
 }
 
@@ -30,6 +35,7 @@ export interface SignedParts {
 }
 
 export default async function signMany(task: SignTask): Promise<SignedParts[]> {
+  memory.busy();
   const [diKey, jwtKey] = await Promise.all([task.dataIntegrityKey && keyOf(task.dataIntegrityKey), keyOf(task.jwtKey)]);
   const out: SignedParts[] = [];
   for (const credential of task.credentials)

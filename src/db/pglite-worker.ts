@@ -5,6 +5,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { PGlite, parse, protocol } from '@electric-sql/pglite';
+import { releaseMemoryWhenQuiet } from '../memory.js';
 
 export interface QueryMessage {
   id: number;
@@ -40,6 +41,8 @@ const { dataDir } = workerData as { dataDir: string | undefined };
 const startParams = [...PGlite.defaultStartParams, '-c', 'shared_buffers=16MB', '-c', 'wal_buffers=1MB', '-c', 'temp_buffers=1MB'];
 const pglite = new PGlite({ dataDir, startParams });
 const port = parentPort!;
+/** A cohort's statements and rows go back once the database is quiet (src/memory.ts). */
+const memory = releaseMemoryWhenQuiet();
 
 /**
  * Statements that read or write rows are prepared once per SQL text and then only bound and
@@ -171,9 +174,11 @@ port.on('message', async (message: QueryMessage | 'close') => {
   if (message === 'close') {
     // Closing the port lets the thread end once PGlite has written and closed its files.
     await pglite.close();
+    memory.stop();
     port.close();
     return;
   }
+  memory.busy();
   let reply: ReplyMessage;
   try {
     const result = await query(message.sql, message.parameters);
