@@ -108,8 +108,10 @@ export const issuerRoutesSchema = {
   profile: {
     tags: ['public'],
     operationId: 'getIssuerProfile',
-    summary: 'The institution as an Open Badges Profile (JSON-LD)',
+    summary: 'The institution as an Open Badges Profile (JSON-LD); a browser (Accept: text/html) gets its page for people',
     params: slugParams,
+    querystring: { type: 'object', properties: { lang: { type: 'string', maxLength: 20 } } },
+    produces: ['application/ld+json', 'text/html'],
     response: { 200: { $ref: 'JsonLdDocument#' }, 404: { $ref: 'Problem#' } },
   },
   didDocument: {

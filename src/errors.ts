@@ -117,21 +117,75 @@ export interface AjvIssue {
   params: Record<string, unknown>;
 }
 
-export function describeValidation(allIssues: AjvIssue[], context: string | undefined): Problem {
-  // "one of these fields" (anyOf of required) reads better as one message on the parent object.
+/**
+ * What each JSON Schema `format` wants, in words (Ajv's own "must match format \"date\"" names a
+ * rule, not what to type). Every format any schema uses has one (test/core/errors.test.ts).
+ */
+export const FORMAT_MEANINGS: Record<string, string> = {
+  'date': 'YYYY-MM-DD (e.g. 2026-03-01)',
+  'date-time': 'an ISO 8601 date-time with its time zone (e.g. 2026-03-01T09:00:00+09:00)',
+  'email': 'an e-mail address (e.g. minji@example.com)',
+  'uri': 'an absolute URI (e.g. https://example.org/page)',
+  'uuid': 'a UUID (e.g. 3f1c2a4e-8b0d-4c6e-9a7f-1e2d3c4b5a69)',
+};
+
+const formatWanted = (format: unknown) => FORMAT_MEANINGS[String(format)] ?? `the "${String(format)}" format`;
+
+/** One Ajv issue in words that say what is wanted. */
+function issueMessage(issue: AjvIssue): string {
+  switch (issue.keyword) {
+    case 'additionalProperties':
+      return 'is not a known field';
+    case 'required':
+      return 'is required';
+    case 'format':
+      return `must be ${formatWanted(issue.params.format)}`;
+    case 'enum': {
+      const allowed = (issue.params.allowedValues as unknown[] | undefined) ?? [];
+      return allowed.length > 0 ? `must be one of: ${allowed.map((v) => JSON.stringify(v)).join(', ')}` : 'is not one of the allowed values';
+    }
+    case 'pattern':
+      return PATTERN_MEANINGS[issue.params.pattern as string] ?? `must match the pattern ${String(issue.params.pattern)}`;
+    default:
+      return issue.message ?? 'is not valid';
+  }
+}
+
+/**
+ * An `anyOf` said as one message on its field: which fields it needs one of (anyOf of required),
+ * which formats it takes ("use YYYY-MM-DD or an ISO 8601 date-time"), or each branch's own rule.
+ * Never an empty list: the branches' issues are all at or under the anyOf's path.
+ */
+function anyOfMessage(anyOf: AjvIssue, allIssues: AjvIssue[]): string {
+  const branches = allIssues.filter((i) => i !== anyOf && (i.instancePath === anyOf.instancePath || i.instancePath.startsWith(`${anyOf.instancePath}/`)));
+  const here = (i: AjvIssue) => i.instancePath === anyOf.instancePath;
+  // Every branch wants a field: "needs one of: email, did, externalId".
+  if (branches.length > 0 && branches.every((i) => i.keyword === 'required' && here(i)))
+    return `needs one of: ${branches.map((i) => String(i.params.missingProperty)).join(', ')}`;
+  const formats = branches.filter((i) => i.keyword === 'format').map((i) => formatWanted(i.params.format));
+  if (formats.length > 0 && formats.length === branches.length) return `must be ${[...new Set(formats)].join(' or ')}`;
+  // Each branch's own rule, naming the part of the value it is about ("needs title (or null to clear it)").
+  const nullable = branches.some((i) => i.keyword === 'type' && i.params.type === 'null' && here(i));
+  const said = (i: AjvIssue) => {
+    const extra =
+      i.keyword === 'required' ? String(i.params.missingProperty) : i.keyword === 'additionalProperties' ? String(i.params.additionalProperty) : undefined;
+    const part = fieldName(i.instancePath.slice(anyOf.instancePath.length), extra);
+    if (i.keyword === 'required') return `needs ${part}`;
+    return part ? `${part} ${issueMessage(i)}` : issueMessage(i);
+  };
+  const others = [...new Set(branches.filter((i) => !(i.keyword === 'type' && i.params.type === 'null' && here(i))).map(said))];
+  if (others.length === 0) return nullable ? 'must be null' : 'is not valid';
+  return `${others.join(' or ')}${nullable ? ' (or null to clear it)' : ''}`;
+}
+
+/**
+ * One validation failure as a problem: the first issue's field and message in `detail`, all of them
+ * in `errors`. `columnOf` renames a field as the sender typed it (a cohort CSV's column).
+ */
+export function describeValidation(allIssues: AjvIssue[], context: string | undefined, columnOf?: (field: string) => string): Problem {
+  // "one of these" (anyOf) reads better as one message on its field.
   const anyOf = allIssues.find((issue) => issue.keyword === 'anyOf');
-  const issues = anyOf
-    ? [
-        {
-          ...anyOf,
-          keyword: 'oneOfFields',
-          message: `needs one of: ${allIssues
-            .filter((i) => i.keyword === 'required' && i.instancePath === anyOf.instancePath)
-            .map((i) => i.params.missingProperty)
-            .join(', ')}`,
-        },
-      ]
-    : allIssues;
+  const issues = anyOf ? [{ ...anyOf, keyword: 'oneOfFields', message: anyOfMessage(anyOf, allIssues) }] : allIssues;
   const errors = issues.map((issue) => {
     const extra =
       issue.keyword === 'required'
@@ -139,20 +193,14 @@ export function describeValidation(allIssues: AjvIssue[], context: string | unde
         : issue.keyword === 'additionalProperties'
           ? (issue.params.additionalProperty as string)
           : undefined;
-    const field = fieldName(issue.instancePath, extra) || context || 'body';
-    const message =
-      issue.keyword === 'additionalProperties'
-        ? 'is not a known field'
-        : issue.keyword === 'required'
-          ? 'is required'
-          : issue.keyword === 'pattern' && PATTERN_MEANINGS[issue.params.pattern as string]
-            ? PATTERN_MEANINGS[issue.params.pattern as string]!
-            : (issue.message ?? 'is not valid');
+    const apiField = fieldName(issue.instancePath, extra) || context || 'body';
+    const field = columnOf ? columnOf(apiField) : apiField;
+    const message = issue.keyword === 'oneOfFields' ? (issue.message ?? 'is not valid') : issueMessage(issue);
     return { field, message };
   });
   const first = errors[0] ?? { field: context ?? 'body', message: 'is not valid' };
-  const where = context && context !== 'body' ? `${context} ` : '';
-  return problem(400, ErrorCode.validation, `${where}field "${first.field}" ${first.message}`, {
+  const where = context && context !== 'body' ? `${context} ` : columnOf ? 'column ' : '';
+  return problem(400, ErrorCode.validation, `${where}${columnOf ? `"${first.field}"` : `field "${first.field}"`} ${first.message}`, {
     field: first.field,
     errors,
   });

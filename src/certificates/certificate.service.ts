@@ -9,6 +9,7 @@ import { insertAuditEvents } from '../audit/audit.repository.js';
 import { createCache } from '../cache.js';
 import { seoulDate } from '../dates.js';
 import type { Db } from '../db/database.js';
+import { readStudyGroup } from '../credentials/credential.document.js';
 import type { AchievementKind } from '../db/types.js';
 import { badRequest } from '../errors.js';
 import { isUuid } from '../ids.js';
@@ -102,27 +103,6 @@ function dayOf(value: unknown): string | undefined {
 
 const numberOf = (value: unknown): number | undefined => (typeof value === 'number' && Number.isFinite(value) ? value : undefined);
 const textOf = (value: unknown): string | undefined => (typeof value === 'string' && value.trim() ? value : undefined);
-
-/**
- * The study group as credential.document.ts words it in the narrative: 스터디그룹 「name」 · 주제:
- * topic · N회 중 M회 참여. The credential keeps no other trace of the group's name and topic.
- */
-const STUDY_GROUP_NARRATIVE = /^스터디그룹 「(.+)」(?: · 주제: (.+?))?(?: · (?:(\d+)회 중 )?(\d+)회 참여)?$/;
-
-function studyGroupOf(subject: Json): CertificateContent['studyGroup'] {
-  const match = typeof subject.narrative === 'string' ? STUDY_GROUP_NARRATIVE.exec(subject.narrative) : null;
-  const attendance = (Array.isArray(subject.result) ? subject.result : []).find(
-    (r: Json) => typeof r?.resultDescription === 'string' && r.resultDescription.endsWith('#attendance'),
-  );
-  const attended = attendance ? Number(attendance.value) : match?.[4] ? Number(match[4]) : undefined;
-  if (!match) return undefined;
-  return {
-    name: match[1]!,
-    ...(match[2] ? { topic: match[2] } : {}),
-    ...(attended !== undefined && Number.isFinite(attended) ? { attended } : {}),
-    ...(match[3] ? { total: Number(match[3]) } : {}),
-  };
-}
 
 /** Results other than attendance, as words: a grade, a level, a status. */
 function resultsOf(subject: Json): string[] {
@@ -255,7 +235,7 @@ export function createCertificateService(deps: { db: Db; urls: Urls; issuers: Is
     const role = textOf(subject.role);
     if (role) content.role = role;
     if (kind === 'study_group') {
-      const group = studyGroupOf(subject);
+      const group = readStudyGroup(subject);
       if (group) content.studyGroup = group;
     } else {
       const results = resultsOf(subject);
@@ -305,6 +285,35 @@ export function createCertificateService(deps: { db: Db; urls: Urls; issuers: Is
         achievementName: found.row.name_en ?? null,
         achievementDescription: found.row.description_en ?? null,
         institutionName: (await lookOf(found.row)).nameEn,
+      };
+    },
+
+    /**
+     * What a credential's page shows beside its document, in one read: its certificate number if
+     * one was taken (never taken here: a page view is not a print, docs/decisions/certificates.md),
+     * the English names, and when and why it was revoked or suspended. Undefined when it has no
+     * certificate (unknown, or a CLR).
+     */
+    async pageDetails(id: string) {
+      const found = await this.find(id);
+      if (!found) return undefined;
+      const { row } = found;
+      const number: CertificateNumber | undefined =
+        row.number_year !== null && row.number_serial !== null
+          ? (() => {
+              const taken = { year: row.number_year, serial: row.number_serial };
+              return { ...taken, text: { ko: formatCertificateNumber(taken, 'ko'), en: formatCertificateNumber(taken, 'en') } };
+            })()
+          : undefined;
+      return {
+        number,
+        english: {
+          achievementName: row.name_en ?? null,
+          achievementDescription: row.description_en ?? null,
+          institutionName: (await lookOf(row)).nameEn,
+        },
+        revoked: row.revoked_at ? { at: row.revoked_at, reason: row.revocation_reason } : undefined,
+        suspended: row.suspended_at ? { at: row.suspended_at, reason: row.suspension_reason } : undefined,
       };
     },
 

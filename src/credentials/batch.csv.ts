@@ -24,6 +24,30 @@ const EVIDENCE: Record<string, string> = { evidenceUrl: 'url', evidenceName: 'na
 const GROUP: Record<string, string> = { groupName: 'name', groupTopic: 'topic', sessionsAttended: 'sessionsAttended', sessionsTotal: 'sessionsTotal' };
 export const CSV_COLUMNS = [...RECIPIENT, ...PLAIN, 'result', ...Object.keys(EVIDENCE), ...Object.keys(GROUP)];
 
+/** The API field each column fills, turned round: `recipient.email` → `email`, `studyGroup.name` → `groupName`. */
+const COLUMN_OF_FIELD: Record<string, string> = {
+  // A row without any identity: the column a registrar most often leaves empty.
+  recipient: 'email',
+  ...Object.fromEntries(RECIPIENT.map((column) => [`recipient.${column}`, column])),
+  ...Object.fromEntries(Object.entries(EVIDENCE).flatMap(([column, field]) => [[`evidence.0.${field}`, column]])),
+  'evidence': 'evidenceUrl',
+  'evidence.0': 'evidenceUrl',
+  ...Object.fromEntries(Object.entries(GROUP).map(([column, field]) => [`studyGroup.${field}`, column])),
+  'studyGroup': 'groupName',
+  'result': 'result',
+  'result.0': 'result',
+  'result.0.value': 'result',
+};
+
+/**
+ * The CSV column behind an API field, so that a cohort's row result names what the registrar
+ * typed (`email`), not the JSON field it became (`recipient.email`). A field no column fills
+ * (`achievementId`, `securing`) keeps its name.
+ */
+export function csvColumnOf(field: string): string {
+  return COLUMN_OF_FIELD[field] ?? field;
+}
+
 /** The JSON type the row schema wants for a column (studyGroup's columns in its sub-schema). */
 function columnType(column: string): string | undefined {
   const properties = (column in GROUP ? batchItemSchema.properties.studyGroup.properties : batchItemSchema.properties) as Record<string, { type?: string }>;
@@ -75,6 +99,6 @@ export function rowsFromCsv(text: string): BatchRow[] {
     item.recipient = recipient;
     if (Object.keys(evidence).length > 0) item.evidence = [evidence];
     if (Object.keys(group).length > 0) item.studyGroup = group;
-    return { item, line: info.lines };
+    return { item, line: info.lines, columns: 'csv' as const };
   });
 }

@@ -14,6 +14,7 @@ import { AppError, ErrorCode, describeValidation, isDatabaseUnavailable, type Aj
 import type { Issuance } from '../issuance/issuance.service.js';
 import { InvalidInput } from '../invalid-input.js';
 import { identityKey } from '../learners/learner.repository.js';
+import { csvColumnOf } from './batch.csv.js';
 import { findIdempotencyKeys } from './credential.repository.js';
 import { textKeyword } from '../text.js';
 import type { Urls } from '../urls.js';
@@ -25,6 +26,8 @@ export interface BatchRow {
   item: unknown;
   /** CSV line number, for the person fixing the file. */
   line?: number;
+  /** From a CSV: errors name its columns (batch.csv.ts), not the API fields they fill. */
+  columns?: 'csv';
 }
 
 export type BatchResult =
@@ -49,20 +52,22 @@ export function createBatchService(deps: { db: Db; urls: Urls; achievements: Ach
     achievement: AchievementRow,
     raw: unknown,
     securing: Securing | undefined,
+    columnOf?: (field: string) => string,
   ): { item: BatchItem; dates: { validFrom: string; validUntil?: string } } | { error: { field: string; detail: string } } {
     const item = structuredClone(raw);
     if (!validateItem(item)) {
-      const problem = describeValidation((validateItem.errors ?? []) as AjvIssue[], undefined);
+      const problem = describeValidation((validateItem.errors ?? []) as AjvIssue[], undefined, columnOf);
       return { error: { field: problem.field ?? 'row', detail: problem.detail } };
     }
+    const named = (field: string | undefined) => (field && columnOf ? columnOf(field) : (field ?? 'row'));
     try {
       const typed = item as BatchItem;
       if (!typed.securing && securing) typed.securing = securing;
       credentials.checkRules(achievement.kind, { ...typed, achievementId: achievement.id });
       return { item: typed, dates: credentials.checkDates({ ...typed, achievementId: achievement.id }) };
     } catch (error) {
-      if (error instanceof AppError) return { error: { field: error.field ?? 'row', detail: error.detail } };
-      if (error instanceof InvalidInput) return { error: { field: error.field, detail: error.message } };
+      if (error instanceof AppError) return { error: { field: named(error.field), detail: error.detail } };
+      if (error instanceof InvalidInput) return { error: { field: named(error.field), detail: error.message } };
       throw error;
     }
   }
@@ -92,7 +97,7 @@ export function createBatchService(deps: { db: Db; urls: Urls; achievements: Ach
       const valid: { index: number; item: BatchItem; dates: { validFrom: string; validUntil?: string }; key?: string }[] = [];
       rows.forEach((row, index) => {
         const at = row.line !== undefined ? { index, line: row.line } : { index };
-        const checked = check(achievement, row.item, securing);
+        const checked = check(achievement, row.item, securing, row.columns === 'csv' ? csvColumnOf : undefined);
         if ('error' in checked) {
           results[index] = { ...at, error: checked.error };
           return;
@@ -100,7 +105,10 @@ export function createBatchService(deps: { db: Db; urls: Urls; achievements: Ach
         const identity = identityKey(checked.item.recipient);
         const first = seen.get(identity);
         if (first !== undefined) {
-          results[index] = { ...at, error: { field: 'recipient', detail: `the same learner as row ${first} of this batch` } };
+          results[index] = {
+            ...at,
+            error: { field: row.columns === 'csv' ? csvColumnOf('recipient') : 'recipient', detail: `the same learner as row ${first} of this batch` },
+          };
           return;
         }
         seen.set(identity, index);

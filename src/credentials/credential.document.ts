@@ -110,6 +110,38 @@ function studyGroupNarrative(group: StudyGroupDetails): string {
   return parts.join(' · ');
 }
 
+/** What `studyGroupNarrative` wrote, read back: 스터디그룹 「name」 · 주제: topic · N회 중 M회 참여. */
+const STUDY_GROUP_NARRATIVE = /^스터디그룹 「(.+)」(?: · 주제: (.+?))?(?: · (?:(\d+)회 중 )?(\d+)회 참여)?$/;
+
+/** A study group as a credential states it, for the pages and the certificate. */
+export interface StudyGroupRead {
+  name: string;
+  topic?: string;
+  attended?: number;
+  total?: number;
+}
+
+/**
+ * The study group of a signed credential's subject, read back from the narrative this module
+ * writes (the credential keeps the group's name and topic nowhere else) and from the attendance
+ * result; undefined when the narrative is the institution's own (it is then not parsed). The one
+ * reader: the credential page and the printable certificate both use it.
+ */
+export function readStudyGroup(subject: Record<string, any>): StudyGroupRead | undefined {
+  const match = typeof subject.narrative === 'string' ? STUDY_GROUP_NARRATIVE.exec(subject.narrative) : null;
+  if (!match) return undefined;
+  const attendance = (Array.isArray(subject.result) ? subject.result : []).find(
+    (r: Record<string, unknown>) => typeof r?.resultDescription === 'string' && r.resultDescription.endsWith('#attendance'),
+  );
+  const attended = attendance ? Number(attendance.value) : match[4] ? Number(match[4]) : undefined;
+  return {
+    name: match[1]!,
+    ...(match[2] ? { topic: match[2] } : {}),
+    ...(attended !== undefined && Number.isFinite(attended) ? { attended } : {}),
+    ...(match[3] ? { total: Number(match[3]) } : {}),
+  };
+}
+
 export function buildCredential(facts: CredentialFacts): UnsignedCredential {
   const subject: Record<string, unknown> = {};
   if (facts.recipient.did) subject.id = facts.recipient.did;

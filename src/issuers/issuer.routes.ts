@@ -5,7 +5,29 @@ import { forbidden } from '../errors.js';
 import type { Services } from '../services.js';
 import type { IssuerInput } from './issuer.service.js';
 
-export async function issuerRoutes(app: FastifyInstance, { issuers }: Services): Promise<void> {
+/** The JSON types the Profile is served as: any of them asked for at least as much as HTML keeps JSON-LD. */
+const JSON_TYPES = new Set(['application/ld+json', 'application/json', 'application/vc+ld+json', 'application/did+ld+json']);
+
+/**
+ * Whether an Accept header asks for HTML above every JSON type (RFC 9110 §12.5.1 quality values).
+ * No Accept, `*\/*`, or a JSON type as wanted as HTML: JSON-LD, as other software has always had it.
+ */
+export function prefersHtml(accept: string | undefined): boolean {
+  if (!accept) return false;
+  let html = 0;
+  let json = 0;
+  for (const part of accept.split(',')) {
+    const [type, ...params] = part.trim().toLowerCase().split(';');
+    const qParam = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
+    const q = qParam ? Number(qParam.slice(2)) : 1;
+    const quality = Number.isFinite(q) ? q : 0;
+    if (type === 'text/html' || type === 'application/xhtml+xml') html = Math.max(html, quality);
+    else if (type && JSON_TYPES.has(type)) json = Math.max(json, quality);
+  }
+  return html > 0 && html > json;
+}
+
+export async function issuerRoutes(app: FastifyInstance, { issuers, pages }: Services): Promise<void> {
   app.post<{ Body: IssuerInput }>('/v1/issuers', { schema: s.create }, async (request, reply) => {
     const principal = await app.authenticate(request);
     requireAdmin(principal);
@@ -35,7 +57,14 @@ export async function issuerRoutes(app: FastifyInstance, { issuers }: Services):
     return issuers.rotateKeys(request.params.slug, actorOf(principal));
   });
 
-  app.get<{ Params: { slug: string } }>('/issuers/:slug', { schema: s.profile }, async (request, reply) => {
+  app.get<{ Params: { slug: string }; Querystring: { lang?: string } }>('/issuers/:slug', { schema: s.profile }, async (request, reply) => {
+    reply.header('vary', 'accept, accept-language');
+    // A browser gets the page for people; JSON-LD for application/ld+json, application/json, no Accept or */*.
+    if (prefersHtml(request.headers.accept)) {
+      const page = await pages.institutionPage(request.params.slug, request.query.lang, request.headers['accept-language']);
+      reply.headers(pages.headers);
+      return reply.code(page.status).type('text/html; charset=utf-8').send(page.html);
+    }
     const issuer = await issuers.issuerBySlug(request.params.slug);
     return reply.type('application/ld+json').send(issuers.publicProfile(issuer));
   });

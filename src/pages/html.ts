@@ -49,3 +49,16 @@ export function safeHref(url: unknown): string {
     return '#';
   }
 }
+
+/** Pages allow only same-origin scripts and styles, images also as data:, and no framing. */
+export const PAGE_CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'; connect-src 'self'";
+
+/** The headers every page is sent with (page.routes.ts, and the institution page in issuer.routes.ts). */
+export const PAGE_HEADERS: Readonly<Record<string, string>> = Object.freeze({
+  'content-security-policy': PAGE_CSP,
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'strict-origin-when-cross-origin',
+  'x-frame-options': 'DENY',
+  'permissions-policy': 'camera=(), microphone=(), geolocation=()',
+});

@@ -142,6 +142,43 @@ const ko = {
   'collection.qr': '휴대폰 카메라로 스캔하면 이 모음이 열립니다',
   'collection.privateItem': '배지 주인이 이 모음에서만 보여 주는 비공개 배지입니다.',
   'collection.open': '배지 페이지',
+  'qrAlt': '이 배지 페이지로 연결되는 QR 코드',
+  'group': '스터디그룹',
+  'topic': '주제',
+  'attendance': '참여',
+  'attended': '전체 {total}회 중 {attended}회 참여',
+  'attendedOnly': '{attended}회 참여',
+  'requiredHours': '이수 기준',
+  'term': '연도·학기',
+  'certificateNumber': '발급번호',
+  'revokedAt': '취소일',
+  'suspendedAt': '정지일',
+  'kind.course': '과정 수료',
+  'kind.study_group': '스터디그룹 참여',
+  'kind.training_hours': '직무교육 이수시간',
+  'home.title': '디지털 배지 발급·검증',
+  'home.lead': '이음은 교육기관이 수료·참여·이수시간을 Open Badges 3.0 디지털 배지로 발급하고, 누구나 그 자리에서 진위를 확인하는 서비스입니다.',
+  'home.learners': '학습자',
+  'home.learners.body': '받은 배지의 링크를 이력서나 LinkedIn에 올리고, 증명서 PDF를 내려받고, 디지털 지갑에 담을 수 있습니다.',
+  'home.employers': '채용 담당자',
+  'home.employers.body': '이력서의 QR 코드나 링크를 열거나, 받은 배지 파일을 아래에 올리면 발급기관의 서명과 취소 여부를 바로 확인합니다.',
+  'home.institutions': '교육기관',
+  'home.institutions.body': '과정과 스터디그룹, 교육시간을 정의하고 한 명씩 또는 기수 전체에 배지를 발급하며, 잘못 발급한 배지는 취소할 수 있습니다.',
+  'home.verify': '배지 검증하기',
+  'home.verify.lead': '이 서비스에서 발급한 배지의 링크를 붙여넣거나, 배지 이미지나 자격증명 파일을 올려 주세요.',
+  'home.hosts': '이 서비스의 발급기관',
+  'home.noHosts': '아직 등록된 발급기관이 없습니다.',
+  'home.me': '내 배지 보기',
+  'issuer.achievements': '발급하는 배지',
+  'issuer.noAchievements': '아직 정의한 배지가 없습니다.',
+  'issuer.website': '웹사이트',
+  'issuer.logoAlt': '{name} 로고',
+  'issuer.notFound.title': '발급기관을 찾을 수 없습니다',
+  'issuer.notFound.body': '주소가 정확한지 확인해 주세요.',
+  'issuer.kind': '종류',
+  'issuer.hours': '시간',
+  'issuer.home': '모든 발급기관',
+  'timeZone': '한국 시간',
   'langSwitch': 'English',
   'siteName': '이음 디지털 배지',
 } as const;
@@ -271,6 +308,45 @@ const en: Record<MessageKey, string> = {
   'collection.qr': 'Scan with a phone camera to open this collection',
   'collection.privateItem': 'A private badge its owner shows in this collection only.',
   'collection.open': 'Badge page',
+  'qrAlt': "QR code linking to this badge's page",
+  'group': 'Study group',
+  'topic': 'Topic',
+  'attendance': 'Attendance',
+  'attended': '{attended} of {total} sessions',
+  'attendedOnly': '{attended} sessions',
+  'requiredHours': 'Hours required',
+  'term': 'Term',
+  'certificateNumber': 'Certificate no.',
+  'revokedAt': 'Revoked on',
+  'suspendedAt': 'Suspended on',
+  'kind.course': 'Course completion',
+  'kind.study_group': 'Study-group participation',
+  'kind.training_hours': 'Job-training hours',
+  'home.title': 'Digital badges, issued and verified',
+  'home.lead':
+    'Ieum lets training institutions issue course completions, study-group participation and training hours as Open Badges 3.0 digital badges, which anyone can check on the spot.',
+  'home.learners': 'Learners',
+  'home.learners.body': 'Put the link of your badge on a résumé or LinkedIn, download its certificate (PDF), or add it to a digital wallet.',
+  'home.employers': 'Employers',
+  'home.employers.body':
+    "Open the QR code or link on a résumé, or upload the badge file below: the issuer's signature and whether it was revoked are checked at once.",
+  'home.institutions': 'Institutions',
+  'home.institutions.body': 'Define courses, study groups and training hours, issue badges one by one or to a whole cohort, and revoke one issued by mistake.',
+  'home.verify': 'Verify a badge',
+  'home.verify.lead': 'Paste the link of a badge issued here, or upload a badge image or credential file.',
+  'home.hosts': 'Institutions on this service',
+  'home.noHosts': 'No institution is registered yet.',
+  'home.me': 'My badges',
+  'issuer.achievements': 'Badges it issues',
+  'issuer.noAchievements': 'No badges defined yet.',
+  'issuer.website': 'Website',
+  'issuer.logoAlt': '{name} logo',
+  'issuer.notFound.title': 'Institution not found',
+  'issuer.notFound.body': 'Please check the address.',
+  'issuer.kind': 'Kind',
+  'issuer.hours': 'Hours',
+  'issuer.home': 'All institutions',
+  'timeZone': 'KST',
   'langSwitch': '한국어',
   'siteName': 'Ieum digital badges',
 };
@@ -290,6 +366,57 @@ export function formatDate(value: string | null | undefined, lang: Lang): string
   const date = new Date(value);
   if (Number.isNaN(date.getTime())) return value;
   return DATE_FORMATS[lang].format(date);
+}
+
+/** Day and time in Seoul, said as such (the pages never show a time without its zone). */
+const MOMENT_FORMATS: Record<Lang, Intl.DateTimeFormat> = {
+  ko: new Intl.DateTimeFormat('ko-KR', {
+    year: 'numeric',
+    month: 'long',
+    day: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+    timeZone: 'Asia/Seoul',
+  }),
+  en: new Intl.DateTimeFormat('en-GB', {
+    year: 'numeric',
+    month: 'long',
+    day: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+    timeZone: 'Asia/Seoul',
+  }),
+};
+const UTC_DATE_FORMATS: Record<Lang, Intl.DateTimeFormat> = {
+  ko: new Intl.DateTimeFormat('ko-KR', { year: 'numeric', month: 'long', day: 'numeric', timeZone: 'UTC' }),
+  en: new Intl.DateTimeFormat('en-GB', { year: 'numeric', month: 'long', day: 'numeric', timeZone: 'UTC' }),
+};
+
+/** A moment (issued, valid until, revoked) as its day and time in Seoul with the zone named: "2026년 3월 1일 09:00 (한국 시간)", "1 March 2026, 09:00 KST". */
+export function formatMoment(value: string | Date | null | undefined, lang: Lang): string {
+  if (!value) return '';
+  const date = value instanceof Date ? value : new Date(value);
+  if (Number.isNaN(date.getTime())) return String(value);
+  const text = MOMENT_FORMATS[lang].format(date);
+  return lang === 'ko' ? `${text} (${messages(lang).timeZone})` : `${text} ${messages(lang).timeZone}`;
+}
+
+/**
+ * A day (an activity's start or end): a date given alone, which credential.document.ts stores as
+ * midnight UTC, is that day wherever the reader is; any other moment is its day in Seoul.
+ */
+export function formatDay(value: string | null | undefined, lang: Lang): string {
+  if (!value) return '';
+  const date = new Date(value);
+  if (Number.isNaN(date.getTime())) return value;
+  return /^\d{4}-\d{2}-\d{2}(T00:00:00(\.0+)?Z)?$/.test(value) ? UTC_DATE_FORMATS[lang].format(date) : DATE_FORMATS[lang].format(date);
+}
+
+/** A message with {name} slots filled. */
+export function fill(template: string, values: Record<string, string | number>): string {
+  return template.replace(/\{(\w+)\}/g, (whole, key: string) => (key in values ? String(values[key]) : whole));
 }
 
 /**

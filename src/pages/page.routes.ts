@@ -15,6 +15,7 @@ import { securedByJwtAlone } from '../credentials/credential.document.js';
 import type { PublicCredential } from './page.service.js';
 import { inputFromText, textFromFile } from '../verify/input.js';
 import type { Verdict, VerifyInput } from '../verify/verdict.js';
+import { PAGE_HEADERS } from './html.js';
 import { messages, pickLanguage, type Lang } from './i18n.js';
 import { qrPng, qrSvg } from './qr.js';
 import { credentialPage, notFoundPage, printPage, privatePage, verifyPage } from './templates.js';
@@ -25,16 +26,8 @@ const ASSETS: Record<string, { type: string; body: Buffer }> = {
   'ieum.js': { type: 'text/javascript; charset=utf-8', body: readFileSync(path.join(assetsDir, 'ieum.js')) },
 };
 
-/** Pages allow only same-origin scripts and styles, images also as data:, and no framing. */
-export const PAGE_CSP =
-  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'; connect-src 'self'";
-
 export function secureHeaders(reply: FastifyReply): void {
-  reply.header('content-security-policy', PAGE_CSP);
-  reply.header('x-content-type-options', 'nosniff');
-  reply.header('referrer-policy', 'strict-origin-when-cross-origin');
-  reply.header('x-frame-options', 'DENY');
-  reply.header('permissions-policy', 'camera=(), microphone=(), geolocation=()');
+  reply.headers(PAGE_HEADERS);
 }
 
 const JSON_LD_TYPES = ['application/ld+json', 'application/vc+ld+json', 'application/vc', 'application/json'];
@@ -76,7 +69,7 @@ const limited = { rateLimit: {} };
 
 type IdRequest = { Params: { id: string }; Querystring: { lang?: Lang; view?: 'print' } };
 
-export async function pageRoutes(app: FastifyInstance, { pages, verify, urls, signIn }: Services): Promise<void> {
+export async function pageRoutes(app: FastifyInstance, { pages, verify, urls, signIn, certificates }: Services): Promise<void> {
   await app.register(multipart, { limits: { fileSize: 2 * 1024 * 1024, files: 1, fields: 4, fieldSize: 512 * 1024 } });
   app.addHook('onSend', async (_request, reply) => secureHeaders(reply));
 
@@ -140,6 +133,45 @@ export async function pageRoutes(app: FastifyInstance, { pages, verify, urls, si
   // Browsers ask for it on every page; an empty answer keeps the logs free of 404s.
   app.get('/favicon.ico', { schema: { hide: true } }, async (_request, reply) => reply.code(204).send());
 
+  app.get<{ Querystring: { lang?: Lang } }>(
+    '/',
+    {
+      config: limited,
+      schema: {
+        tags: ['pages'],
+        operationId: 'getHomePage',
+        summary: 'The home page (ko/en): what this service is, a verify box, the institutions it hosts',
+        querystring: langQuery,
+        produces: ['text/html'],
+      },
+    },
+    async (request, reply) => {
+      reply.header('vary', 'accept-language');
+      return reply.type('text/html; charset=utf-8').send(await pages.homePage(request.query.lang, request.headers['accept-language']));
+    },
+  );
+
+  app.get<{ Params: { slug: string } }>(
+    '/issuers/:slug/logo.png',
+    {
+      config: limited,
+      schema: {
+        tags: ['pages'],
+        operationId: 'getIssuerLogo',
+        summary: "The institution's logo (PNG), shown on its page",
+        params: { type: 'object', properties: { slug: { type: 'string', maxLength: 63 } }, required: ['slug'] },
+        produces: ['image/png'],
+      },
+    },
+    async (request, reply) => {
+      const logo = await pages.institutionLogo(request.params.slug);
+      if (!logo) throw new AppError(404, ErrorCode.notFound, `Institution "${request.params.slug}" has no logo here`);
+      // A logo changes seldom; a minute keeps a change visible soon.
+      reply.header('cache-control', 'public, max-age=60');
+      return reply.type('image/png').send(logo);
+    },
+  );
+
   app.get<IdRequest>(
     '/c/:id',
     { config: limited, schema: pageSchema('getCredentialPage', "The credential's public page; application/ld+json gives the credential") },
@@ -153,14 +185,19 @@ export async function pageRoutes(app: FastifyInstance, { pages, verify, urls, si
       const verdict = await pages.verdict(credential);
       const print = request.query.view === 'print';
       const privacy = await pages.privacy(credential.id);
-      const input = {
+      const base = {
         lang,
         id: credential.id,
         url: credential.url,
         credential: credential.credential,
         verdict,
         langSwitchHref: `/c/${credential.id}?lang=${lang === 'ko' ? 'en' : 'ko'}`,
+        kind: credential.kind,
+        badgeSize: pages.badgeSize(credential),
       };
+      // Read when the page is rendered: the certificate number (if one was taken), English names,
+      // when and why it was revoked or suspended.
+      const withDetails = async () => ({ ...base, details: await certificates.pageDetails(credential.id) });
       // Her own view, while her session is present: a private credential whole, with a word that
       // only she sees it, and on any of hers the button that takes it into a wallet. Never kept in
       // the cache of rendered pages, nor by any other cache.
@@ -170,13 +207,14 @@ export async function pageRoutes(app: FastifyInstance, { pages, verify, urls, si
         reply.header('vary', 'accept, accept-language, cookie');
         const walletAction = hers ? `/me/credentials/${credential.id}/wallet?lang=${lang}` : undefined;
         const notice = privacy.private ? messages(lang)['me.privateNotice'] : undefined;
-        return reply.type('text/html; charset=utf-8').send(credentialPage({ ...input, walletAction, notice }));
+        return reply.type('text/html; charset=utf-8').send(credentialPage({ ...(await withDetails()), walletAction, notice }));
       }
       // The page is a function of the credential, the language, the view and the verdict; while the
       // verdict is reused, so is the page.
       const key = `${credential.id}|${lang}|${print ? 'print' : 'page'}`;
       let rendered = renderedPages.get(key);
       if (rendered?.verdict !== verdict) {
+        const input = await withDetails();
         rendered = { verdict, html: print ? printPage(input) : credentialPage(input) };
         renderedPages.set(key, rendered);
       }
@@ -328,7 +366,11 @@ export async function pageRoutes(app: FastifyInstance, { pages, verify, urls, si
       }
       try {
         const verdict = await verify.verify(input);
-        return page({ lang, text: shown, verdict, credentialUrl: credentialUrl ?? verdict.pageUrl ?? null });
+        const pageUrl = credentialUrl ?? verdict.pageUrl ?? null;
+        // One of ours (pageUrl is set only for a credential our issuer signed): its English names on an English page.
+        const ours =
+          lang === 'en' && pageUrl?.startsWith(urls.credential('')) ? await certificates.pageDetails(pageUrl.slice(urls.credential('').length)) : undefined;
+        return page({ lang, text: shown, verdict, credentialUrl: pageUrl, english: ours?.english });
       } catch (error) {
         // The verifier's detail is English; Korean pages keep to Korean.
         if (error instanceof InvalidInput)

@@ -16,7 +16,17 @@ import { verifyInputOf } from '../verify/input.js';
 import type { Verdict } from '../verify/verdict.js';
 import type { VerifyService } from '../verify/verify.service.js';
 import type { Lang } from './i18n.js';
-import { readCredentialPrivacy, readPublicCredential } from './page.repository.js';
+import { PAGE_HEADERS } from './html.js';
+import { pickLanguage } from './i18n.js';
+import {
+  listInstitutionAchievements,
+  listInstitutions,
+  readCredentialPrivacy,
+  readInstitution,
+  readInstitutionLogo,
+  readPublicCredential,
+} from './page.repository.js';
+import { homePage, type InstitutionListItem, institutionNotFoundPage, institutionPage } from './templates.js';
 
 export interface PublicCredential {
   id: string;
@@ -53,6 +63,23 @@ const FOUND_CACHE_SIZE = 5_000;
  */
 const VERDICT_TTL_MS = 500;
 
+/** Institutions the home page lists; achievements an institution's page lists. */
+const HOME_INSTITUTIONS = 500;
+const PAGE_ACHIEVEMENTS = 500;
+/** How long the home page's list of institutions is reused (a new institution shows within this). */
+const INSTITUTIONS_TTL_MS = 10_000;
+
+/** The generated badge's PNG is this many pixels a side (badges/generated-badge.ts, 600×600). */
+const GENERATED_BADGE_SIDE = 600;
+
+const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+
+/** The bytes of a data:image/png URI (an institution's image, checked when it was set). */
+function pngDataUri(image: string | null): Buffer | undefined {
+  const match = image ? /^data:image\/png;base64,(.+)$/.exec(image) : null;
+  return match ? Buffer.from(match[1]!, 'base64') : undefined;
+}
+
 export function createPageService(deps: { db: Db; urls: Urls; verify: VerifyService; statusChanges: StatusChanges }) {
   const { db, urls, verify } = deps;
   const rendered = createCache<Promise<Buffer>>({ maxEntries: RENDER_CACHE_SIZE });
@@ -62,6 +89,8 @@ export function createPageService(deps: { db: Db; urls: Urls; verify: VerifyServ
   // Whether a credential is private changes (its learner decides): held briefly, dropped at once on
   // this instance by forgetPrivacy, seen by the others within PRIVACY_TTL_MS.
   const privacies = createCache<Promise<Privacy>>({ ttlMs: PRIVACY_TTL_MS, maxEntries: FOUND_CACHE_SIZE });
+
+  const institutionsCache = createCache<Promise<InstitutionListItem[]>>({ ttlMs: INSTITUTIONS_TTL_MS, maxEntries: 1 });
 
   const renderCached = (svg: string): Promise<Buffer> => rendered.getOrLoad(svg, () => renderPng(svg));
 
@@ -85,6 +114,71 @@ export function createPageService(deps: { db: Db; urls: Urls; verify: VerifyServ
   }
 
   return {
+    /** The headers every page is sent with (for routes outside the pages plugin). */
+    headers: PAGE_HEADERS,
+
+    /** The home page's list: every institution hosted here, by name (at most HOME_INSTITUTIONS). */
+    institutions(): Promise<InstitutionListItem[]> {
+      return institutionsCache.getOrLoad('all', async () =>
+        (await listInstitutions(db, HOME_INSTITUTIONS)).map((r) => ({ slug: r.slug, name: r.name, nameEn: r.name_en ?? null })),
+      );
+    },
+
+    /** `/`: the front door in the language asked for (query, then Accept-Language). */
+    async homePage(langQuery: unknown, acceptLanguage: string | undefined): Promise<string> {
+      return homePage(pickLanguage(langQuery, acceptLanguage), await this.institutions());
+    },
+
+    /** `/issuers/{slug}` for a browser: the page, or the page that says there is no such institution. */
+    async institutionPage(slug: string, langQuery: unknown, acceptLanguage: string | undefined): Promise<{ status: 200 | 404; html: string }> {
+      const lang = pickLanguage(langQuery, acceptLanguage);
+      const row = await readInstitution(db, slug);
+      if (!row) return { status: 404, html: institutionNotFoundPage(lang) };
+      const achievements = await listInstitutionAchievements(db, row.id, PAGE_ACHIEVEMENTS);
+      const hasLogo = Boolean(row.has_logo) || pngDataUri(row.image) !== undefined;
+      return {
+        status: 200,
+        html: institutionPage(lang, {
+          slug: row.slug,
+          name: row.name,
+          nameEn: row.name_en ?? null,
+          description: row.description,
+          url: row.url,
+          logo: hasLogo ? `/issuers/${encodeURIComponent(row.slug)}/logo.png` : undefined,
+          achievements: achievements.map((a) => {
+            const hours = a.kind === 'training_hours' ? a.required_hours : a.hours;
+            return {
+              kind: a.kind,
+              name: a.name,
+              nameEn: a.name_en ?? null,
+              description: a.description,
+              descriptionEn: a.description_en ?? null,
+              hours: hours === null ? null : Number(hours),
+            };
+          }),
+        }),
+      };
+    },
+
+    /**
+     * An institution's logo as PNG: the one it set for its certificates, else its profile image when
+     * that is a PNG data: URI (an http(s) image is never fetched). Undefined when it has neither.
+     */
+    async institutionLogo(slug: string): Promise<Buffer | undefined> {
+      const row = await readInstitutionLogo(db, slug);
+      if (!row) return undefined;
+      if (row.logo) return Buffer.from(row.logo);
+      return pngDataUri(row.image);
+    },
+
+    /** The badge PNG's size in pixels, for og:image:width and og:image:height. */
+    badgeSize(found: PublicCredential): { width: number; height: number } {
+      const own = embeddedImage(found.image);
+      if (own?.type === 'png' && own.bytes.length >= 24 && own.bytes.subarray(0, 8).equals(PNG_SIGNATURE))
+        return { width: own.bytes.readUInt32BE(16), height: own.bytes.readUInt32BE(20) };
+      return { width: GENERATED_BADGE_SIDE, height: GENERATED_BADGE_SIDE };
+    },
+
     async find(id: string): Promise<PublicCredential | undefined> {
       if (!isUuid(id)) return undefined;
       const cached = foundCache.get(id.toLowerCase());

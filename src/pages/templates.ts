@@ -3,10 +3,11 @@
  * Server-rendered, no inline script or style (a strict CSP allows only same-origin files).
  */
 import type { Json } from '../ids.js';
-import { securedByJwtAlone } from '../credentials/credential.document.js';
+import { readStudyGroup, securedByJwtAlone } from '../credentials/credential.document.js';
+import type { AchievementKind } from '../db/types.js';
 import type { Verdict } from '../verify/verdict.js';
 import { html, safeHref, type SafeHtml } from './html.js';
-import { checkText, formatDate, messages, type Lang } from './i18n.js';
+import { checkText, fill, formatDay, formatMoment, messages, type Lang } from './i18n.js';
 
 export const STATE_CLASS: Record<Verdict['state'], string> = {
   'verified': 'ok',
@@ -24,7 +25,11 @@ export interface PageMeta {
   description: string;
   url?: string;
   image?: string;
+  /** The image's size in pixels (og:image:width and og:image:height). */
+  imageSize?: { width: number; height: number };
 }
+
+const OG_LOCALE: Record<Lang, string> = { ko: 'ko_KR', en: 'en_US' };
 
 export function layout(lang: Lang, meta: PageMeta, body: SafeHtml, options: { langSwitchHref?: string; bodyClass?: string } = {}): string {
   const t = messages(lang);
@@ -41,7 +46,10 @@ export function layout(lang: Lang, meta: PageMeta, body: SafeHtml, options: { la
 <meta property="og:title" content="${meta.title}">
 <meta property="og:description" content="${meta.description}">
 ${meta.url ? html`<meta property="og:url" content="${meta.url}">` : ''}
+<meta property="og:locale" content="${OG_LOCALE[lang]}">
+<meta property="og:locale:alternate" content="${OG_LOCALE[lang === 'ko' ? 'en' : 'ko']}">
 ${meta.image ? html`<meta property="og:image" content="${meta.image}"><meta name="twitter:image" content="${meta.image}">` : ''}
+${meta.image && meta.imageSize ? html`<meta property="og:image:width" content="${meta.imageSize.width}"><meta property="og:image:height" content="${meta.imageSize.height}">` : ''}
 <meta name="twitter:card" content="summary">
 <meta name="twitter:title" content="${meta.title}">
 <meta name="twitter:description" content="${meta.description}">
@@ -49,7 +57,7 @@ ${meta.image ? html`<meta property="og:image" content="${meta.image}"><meta name
 <script src="/assets/ieum.js" defer></script>
 </head>
 <body class="${options.bodyClass ?? ''}">
-<header class="top"><a class="brand" href="/verify">${t.siteName}</a>${options.langSwitchHref ? html`<a class="lang" href="${options.langSwitchHref}" hreflang="${lang === 'ko' ? 'en' : 'ko'}">${t.langSwitch}</a>` : ''}</header>
+<header class="top"><a class="brand" href="/?lang=${lang}">${t.siteName}</a>${options.langSwitchHref ? html`<a class="lang" href="${options.langSwitchHref}" hreflang="${lang === 'ko' ? 'en' : 'ko'}">${t.langSwitch}</a>` : ''}</header>
 <main>
 ${body}
 </main>
@@ -93,6 +101,32 @@ export interface CredentialPageInput {
   notice?: string;
   /** To her own session only: the form that makes a wallet offer (a bearer secret, never on a public page). */
   walletAction?: string;
+  /** The achievement's kind (a training-hours credential shows its threshold). */
+  kind?: AchievementKind;
+  /** What the page shows beside the signed document (certificates.pageDetails). */
+  details?: CredentialPageDetails;
+  /** The size of the badge PNG (og:image:width/height). */
+  badgeSize?: { width: number; height: number };
+}
+
+/** Beside the signed document: the certificate number if one was taken, English names, the status dates. */
+export interface CredentialPageDetails {
+  number?: { text: { ko: string; en: string } } | undefined;
+  english?: { achievementName: string | null; achievementDescription: string | null; institutionName: string | null };
+  revoked?: { at: Date; reason: string | null } | undefined;
+  suspended?: { at: Date; reason: string | null } | undefined;
+}
+
+/** The names a page shows: English ones on English pages where the institution gave them, else as signed. */
+function namesOf(input: CredentialPageInput): { achievement: string; description: string | undefined; institution: string } {
+  const subject = subjectOf(input.credential);
+  const achievement: Json = subject.achievement ?? {};
+  const english = input.lang === 'en' ? input.details?.english : undefined;
+  return {
+    achievement: String(english?.achievementName ?? achievement.name ?? input.credential.name ?? ''),
+    description: english?.achievementDescription ?? achievement.description ?? undefined,
+    institution: String(english?.institutionName ?? input.credential.issuer?.name ?? ''),
+  };
 }
 
 /** A CLR (the learner's record) has no printable certificate of its own. */
@@ -104,12 +138,11 @@ function subjectOf(credential: Json): Json {
 
 function linkedInHref(input: CredentialPageInput): string {
   const { credential } = input;
-  const subject = subjectOf(credential);
   const issued = new Date(credential.validFrom);
   const params = new URLSearchParams({
     startTask: 'CERTIFICATION_NAME',
-    name: String(subject.achievement?.name ?? credential.name ?? ''),
-    organizationName: String(credential.issuer?.name ?? ''),
+    name: namesOf(input).achievement,
+    organizationName: namesOf(input).institution,
     issueYear: String(issued.getUTCFullYear()),
     issueMonth: String(issued.getUTCMonth() + 1),
     certUrl: input.url,
@@ -128,18 +161,48 @@ function facts(input: CredentialPageInput): SafeHtml {
   const { credential, lang } = input;
   const subject = subjectOf(credential);
   const achievement: Json = subject.achievement ?? {};
-  const hours = subject.creditsEarned ?? achievement.creditsAvailable;
-  const rows: [string, unknown][] = [
+  const names = namesOf(input);
+  const hoursAward = input.kind === 'training_hours';
+  const hours = hoursAward ? subject.creditsEarned : (subject.creditsEarned ?? achievement.creditsAvailable);
+  // A training_hours achievement's creditsAvailable is its threshold (achievement.service.ts).
+  const threshold = hoursAward ? achievement.creditsAvailable : undefined;
+  const group = readStudyGroup(subject);
+  const attended =
+    group?.attended !== undefined
+      ? group.total !== undefined
+        ? fill(t.attended, { attended: group.attended, total: group.total })
+        : fill(t.attendedOnly, { attended: group.attended })
+      : undefined;
+  const period =
+    subject.activityStartDate || subject.activityEndDate
+      ? `${formatDay(subject.activityStartDate, lang)} – ${formatDay(subject.activityEndDate, lang)}`
+      : undefined;
+  const withdrawn = input.details?.revoked
+    ? ([t.revokedAt, input.details.revoked] as const)
+    : input.details?.suspended
+      ? ([t.suspendedAt, input.details.suspended] as const)
+      : undefined;
+  const rows: [string, unknown, string?][] = [
     [t.learner, subject.name],
-    [t.achievement, achievement.name],
-    [t.issuer, credential.issuer?.name],
-    [t.issued, formatDate(credential.validFrom, lang)],
-    [t.validUntil, credential.validUntil ? formatDate(credential.validUntil, lang) : t.noEnd],
-    [t.hours, hours !== undefined ? `${hours} ${t.hoursUnit}` : undefined],
+    [t.achievement, names.achievement],
+    [t.issuer, names.institution],
+    [t.certificateNumber, input.details?.number?.text[lang], 'certificate-number'],
+    [t.group, group?.name, 'study-group'],
+    [t.topic, group?.topic, 'study-group-topic'],
     [t.role, subject.role],
-    [t.period, subject.activityStartDate ? `${formatDate(subject.activityStartDate, lang)} – ${formatDate(subject.activityEndDate, lang)}` : undefined],
+    [t.attendance, attended, 'attendance'],
+    [t.term, subject.term],
+    [t.hours, typeof hours === 'number' ? `${hours} ${t.hoursUnit}` : undefined, 'hours'],
+    [t.requiredHours, typeof threshold === 'number' ? `${threshold} ${t.hoursUnit}` : undefined, 'required-hours'],
+    [t.period, period],
+    [t.issued, formatMoment(credential.validFrom, lang)],
+    [t.validUntil, credential.validUntil ? formatMoment(credential.validUntil, lang) : t.noEnd],
+    [withdrawn?.[0] ?? '', withdrawn ? formatMoment(withdrawn[1].at, lang) : undefined, 'withdrawn-at'],
+    [t.reason, withdrawn?.[1].reason ?? undefined, 'withdrawn-reason'],
   ];
-  return html`<dl class="facts">${rows.filter(([, v]) => v !== undefined && v !== null && v !== '').map(([k, v]) => html`<div><dt>${k}</dt><dd>${v}</dd></div>`)}</dl>`;
+  return html`<dl class="facts">${rows
+    .filter(([, v]) => v !== undefined && v !== null && v !== '')
+    .map(([k, v, id]) => (id ? html`<div id="${id}"><dt>${k}</dt><dd>${v}</dd></div>` : html`<div><dt>${k}</dt><dd>${v}</dd></div>`))}</dl>`;
 }
 
 export function credentialPage(input: CredentialPageInput): string {
@@ -148,6 +211,7 @@ export function credentialPage(input: CredentialPageInput): string {
   const subject = subjectOf(credential);
   const achievement: Json = subject.achievement ?? {};
   const evidence = ([] as Json[]).concat(credential.evidence ?? []);
+  const names = namesOf(input);
   const base = `/c/${id}`;
   // Revoked or suspended: nothing that would show it off (LinkedIn, the print view, the badge); the
   // PDF stays, since it carries the stamp that says so.
@@ -156,9 +220,9 @@ export function credentialPage(input: CredentialPageInput): string {
 ${input.notice ? html`<p class="notice" id="private-notice">${input.notice}</p>` : ''}
 ${verdictBanner(input.lang, verdict)}
 <article class="credential">
-  <div class="badge-art"><img src="${base}/badge.svg" alt="${achievement.name ?? ''}" width="200" height="200"></div>
-  <h1 id="achievement-name">${achievement.name ?? credential.name}</h1>
-  ${achievement.description ? html`<p class="description">${achievement.description}</p>` : ''}
+  <div class="badge-art"><img src="${base}/badge.svg" alt="${names.achievement}" width="200" height="200"></div>
+  <h1 id="achievement-name">${names.achievement}</h1>
+  ${names.description ? html`<p class="description">${names.description}</p>` : ''}
   ${facts(input)}
   ${achievement.criteria?.narrative ? html`<section><h2>${t.criteria}</h2><p class="narrative">${achievement.criteria.narrative}</p></section>` : ''}
   ${evidence.length > 0 ? html`<section><h2>${t.evidence}</h2><ul class="evidence">${evidence.map((e) => html`<li>${e.id ? html`<a href="${safeHref(e.id)}" rel="nofollow noopener" target="_blank">${e.name ?? e.id}</a>` : html`<span>${e.name ?? ''}</span>`}${e.narrative ? html` — ${e.narrative}` : ''}</li>`)}</ul></section>` : ''}
@@ -166,7 +230,7 @@ ${verdictBanner(input.lang, verdict)}
 ${checkList(input.lang, verdict)}
 <section class="share">
   <h2>${t.share}</h2>
-  <figure class="qr"><img id="qr" src="${base}/qr.svg" alt="QR" width="220" height="220"><figcaption>${t.qr}</figcaption></figure>
+  <figure class="qr"><img id="qr" src="${base}/qr.svg" alt="${t.qrAlt}" width="220" height="220"><figcaption>${t.qr}</figcaption></figure>
   <p class="share-url"><input id="share-url" readonly value="${input.url}" aria-label="URL"> <button type="button" class="copy" data-copy="#share-url" data-done="${t.copied}">${t.copyLink}</button></p>
   <p>${withdrawn ? '' : html`<a class="button linkedin" href="${linkedInHref(input)}" rel="noopener" target="_blank">${t.linkedin}</a> <a class="button" href="${base}?view=print&amp;lang=${input.lang}">${t.print}</a> `}${isClr(credential) ? '' : html`<a class="button" id="certificate-pdf" href="${base}/certificate.pdf?lang=${input.lang}">${t['certificate.pdf']}</a>`}</p>
   ${input.walletAction ? html`<form method="post" action="${input.walletAction}" class="inline"><button type="submit" class="button wallet" id="add-to-wallet">${t['me.wallet']}</button></form>` : ''}
@@ -183,9 +247,14 @@ ${checkList(input.lang, verdict)}
   </ul>
 </section>
 <p class="footer-link"><a href="/verify?lang=${input.lang}">${t.verifyOther}</a></p>`;
-  const title = `${achievement.name ?? credential.name} — ${subject.name ?? ''}`;
-  const description = `${credential.issuer?.name ?? ''} · ${t[`state.${verdict.state}`]}`;
-  return layout(input.lang, { title, description, url: input.url, image: `${input.url}/badge.png` }, body, { langSwitchHref: input.langSwitchHref });
+  const title = `${names.achievement} — ${subject.name ?? ''}`;
+  const description = `${names.institution} · ${t[`state.${verdict.state}`]}`;
+  return layout(
+    input.lang,
+    { title, description, url: input.url, image: `${input.url}/badge.png`, ...(input.badgeSize ? { imageSize: input.badgeSize } : {}) },
+    body,
+    { langSwitchHref: input.langSwitchHref },
+  );
 }
 
 /** A certificate layout for printing, with the QR code that leads back to the live page. */
@@ -199,10 +268,10 @@ export function printPage(input: CredentialPageInput): string {
   <p class="cert-kind">${t.certificate}</p>
   <p class="cert-name">${subject.name ?? ''}</p>
   <p class="cert-text">${t.certifies}</p>
-  <h1 class="cert-achievement">${achievement.name ?? credential.name}</h1>
+  <h1 class="cert-achievement">${namesOf(input).achievement}</h1>
   ${hours !== undefined ? html`<p class="cert-hours">${hours} ${t.hoursUnit}</p>` : ''}
-  <p class="cert-issuer">${credential.issuer?.name ?? ''} · ${formatDate(credential.validFrom, input.lang)}</p>
-  <figure class="cert-qr"><img src="/c/${id}/qr.svg" alt="QR" width="160" height="160"><figcaption>${input.url}</figcaption></figure>
+  <p class="cert-issuer">${namesOf(input).institution} · ${formatMoment(credential.validFrom, input.lang)}</p>
+  <figure class="cert-qr"><img src="/c/${id}/qr.svg" alt="${t.qrAlt}" width="160" height="160"><figcaption>${input.url}</figcaption></figure>
   <p class="cert-state">${t[`state.${verdict.state}`]}</p>
   ${isClr(credential) ? '' : html`<p class="cert-pdf"><a href="/c/${id}/certificate.pdf?lang=${input.lang}">${t['certificate.pdf']}</a></p>`}
 </article>`;
@@ -238,6 +307,8 @@ export interface VerifyPageInput {
   error?: string;
   verdict?: Verdict;
   credentialUrl?: string | null;
+  /** English names the institution gave, for one of our own credentials on an English page. */
+  english?: { achievementName: string | null; institutionName: string | null } | undefined;
 }
 
 export function verifyPage(input: VerifyPageInput): string {
@@ -247,10 +318,10 @@ export function verifyPage(input: VerifyPageInput): string {
     ? html`${verdictBanner(input.lang, v)}
 <article class="credential"><dl class="facts">
   ${v.credential.recipient.name ? html`<div><dt>${t.learner}</dt><dd>${v.credential.recipient.name}</dd></div>` : ''}
-  ${v.credential.achievement?.name ? html`<div><dt>${t.achievement}</dt><dd>${v.credential.achievement.name}</dd></div>` : ''}
-  ${v.credential.issuer.name ? html`<div><dt>${t.issuer}</dt><dd>${v.credential.issuer.name}</dd></div>` : ''}
-  ${v.credential.validFrom ? html`<div><dt>${t.issued}</dt><dd>${formatDate(v.credential.validFrom, input.lang)}</dd></div>` : ''}
-  <div><dt>${t.validUntil}</dt><dd>${v.credential.validUntil ? formatDate(v.credential.validUntil, input.lang) : t.noEnd}</dd></div>
+  ${v.credential.achievement?.name ? html`<div><dt>${t.achievement}</dt><dd>${input.english?.achievementName ?? v.credential.achievement.name}</dd></div>` : ''}
+  ${v.credential.issuer.name ? html`<div><dt>${t.issuer}</dt><dd>${input.english?.institutionName ?? v.credential.issuer.name}</dd></div>` : ''}
+  ${v.credential.validFrom ? html`<div><dt>${t.issued}</dt><dd>${formatMoment(v.credential.validFrom, input.lang)}</dd></div>` : ''}
+  <div><dt>${t.validUntil}</dt><dd>${v.credential.validUntil ? formatMoment(v.credential.validUntil, input.lang) : t.noEnd}</dd></div>
 </dl>${input.credentialUrl ? html`<p><a href="${input.credentialUrl}">${input.credentialUrl}</a></p>` : ''}</article>
 ${checkList(input.lang, v)}`
     : '';
@@ -258,14 +329,114 @@ ${checkList(input.lang, v)}`
 <p class="lead">${t['verify.lead']}</p>
 ${input.error ? html`<p class="error" role="alert" id="verify-error">${input.error}</p>` : ''}
 ${result}
-<form class="verify-form" method="post" action="/verify?lang=${input.lang}" enctype="multipart/form-data">
+${verifyForm(input.lang, input.text)}`;
+  return layout(input.lang, { title: t['verify.title'], description: t['verify.lead'] }, body, {
+    langSwitchHref: `/verify?lang=${input.lang === 'ko' ? 'en' : 'ko'}`,
+  });
+}
+
+/** The verify form: posted to /verify (page.routes.ts), with a pasted link, JSON or JWT, or a dropped file (ieum.js). */
+function verifyForm(lang: Lang, text = ''): SafeHtml {
+  const t = messages(lang);
+  return html`<form class="verify-form" method="post" action="/verify?lang=${lang}" enctype="multipart/form-data">
   <label for="text">${t['verify.text']}</label>
-  <textarea id="text" name="text" rows="6" spellcheck="false">${input.text ?? ''}</textarea>
+  <textarea id="text" name="text" rows="6" spellcheck="false">${text}</textarea>
   <label for="file" class="drop">${t['verify.file']}</label>
   <input id="file" name="file" type="file" accept=".png,.svg,.json,.jwt,.txt,image/png,image/svg+xml,application/json">
   <button type="submit" id="verify-submit">${t['verify.submit']}</button>
 </form>`;
-  return layout(input.lang, { title: t['verify.title'], description: t['verify.lead'] }, body, {
-    langSwitchHref: `/verify?lang=${input.lang === 'ko' ? 'en' : 'ko'}`,
+}
+
+export interface InstitutionListItem {
+  slug: string;
+  name: string;
+  nameEn: string | null;
+}
+
+/** The front door, `/`: what the service is, for whom; a verify box; the institutions it hosts. */
+export function homePage(lang: Lang, institutions: InstitutionListItem[]): string {
+  const t = messages(lang);
+  const audiences = (['learners', 'employers', 'institutions'] as const).map(
+    (who) => html`<li class="audience" id="for-${who}"><h3>${t[`home.${who}`]}</h3><p>${t[`home.${who}.body`]}</p></li>`,
+  );
+  const body = html`<h1>${t['home.title']}</h1>
+<p class="lead">${t['home.lead']}</p>
+<ul class="audiences">${audiences}</ul>
+<section class="home-verify" aria-labelledby="home-verify-title">
+  <h2 id="home-verify-title">${t['home.verify']}</h2>
+  <p class="lead">${t['home.verify.lead']}</p>
+  ${verifyForm(lang)}
+</section>
+<section class="hosts" aria-labelledby="hosts-title">
+  <h2 id="hosts-title">${t['home.hosts']}</h2>
+  ${
+    institutions.length === 0
+      ? html`<p class="muted">${t['home.noHosts']}</p>`
+      : html`<ul class="institutions" id="institutions">${institutions.map(
+          (i) => html`<li><a href="/issuers/${encodeURIComponent(i.slug)}?lang=${lang}">${lang === 'en' ? (i.nameEn ?? i.name) : i.name}</a></li>`,
+        )}</ul>`
+  }
+</section>
+<p class="footer-link"><a href="/me?lang=${lang}">${t['home.me']}</a></p>`;
+  return layout(lang, { title: t['home.title'], description: t['home.lead'] }, body, { langSwitchHref: `/?lang=${lang === 'ko' ? 'en' : 'ko'}` });
+}
+
+export interface InstitutionPageInput {
+  slug: string;
+  name: string;
+  nameEn: string | null;
+  description: string | null;
+  url: string;
+  /** The logo's address on this service, when it has one. */
+  logo?: string | undefined;
+  achievements: {
+    kind: AchievementKind;
+    name: string;
+    nameEn: string | null;
+    description: string;
+    descriptionEn: string | null;
+    hours: number | null;
+  }[];
+}
+
+/** An institution's page for people: `/issuers/{slug}` asked for as text/html. */
+export function institutionPage(lang: Lang, input: InstitutionPageInput): string {
+  const t = messages(lang);
+  const en = lang === 'en';
+  const name = en ? (input.nameEn ?? input.name) : input.name;
+  const body = html`<article class="credential institution">
+  ${input.logo ? html`<p class="institution-logo"><img src="${input.logo}" alt="${fill(t['issuer.logoAlt'], { name })}"></p>` : ''}
+  <h1 id="institution-name">${name}</h1>
+  ${input.description ? html`<p class="description">${input.description}</p>` : ''}
+  <p><a id="institution-url" href="${safeHref(input.url)}" rel="noopener">${t['issuer.website']}: ${input.url}</a></p>
+</article>
+<section aria-labelledby="achievements-title">
+  <h2 id="achievements-title">${t['issuer.achievements']}</h2>
+  ${
+    input.achievements.length === 0
+      ? html`<p class="muted">${t['issuer.noAchievements']}</p>`
+      : html`<ul class="achievements" id="achievements">${input.achievements.map((a) => {
+          const description = en ? (a.descriptionEn ?? a.description) : a.description;
+          return html`<li class="achievement-item" data-kind="${a.kind}">
+  <p class="achievement-item-name">${en ? (a.nameEn ?? a.name) : a.name}</p>
+  <p class="achievement-item-meta"><span class="chip visibility">${t[`kind.${a.kind}`]}</span>${a.hours !== null ? html` <span>${a.kind === 'training_hours' ? t.requiredHours : t.hours}: ${a.hours} ${t.hoursUnit}</span>` : ''}</p>
+  ${description ? html`<p class="description">${description}</p>` : ''}
+</li>`;
+        })}</ul>`
+  }
+</section>
+<p class="footer-link"><a href="/?lang=${lang}">${t['issuer.home']}</a> · <a href="/verify?lang=${lang}">${t.verifyOther}</a></p>`;
+  return layout(lang, { title: name, description: input.description ?? name }, body, {
+    langSwitchHref: `/issuers/${encodeURIComponent(input.slug)}?lang=${lang === 'ko' ? 'en' : 'ko'}`,
   });
+}
+
+/** No institution with that slug, for a person. */
+export function institutionNotFoundPage(lang: Lang): string {
+  const t = messages(lang);
+  return layout(
+    lang,
+    { title: t['issuer.notFound.title'], description: t['issuer.notFound.body'] },
+    html`<section class="verdict muted"><p class="verdict-word">${t['issuer.notFound.title']}</p><p class="verdict-lead">${t['issuer.notFound.body']}</p></section><p class="footer-link"><a href="/?lang=${lang}">${t['issuer.home']}</a></p>`,
+  );
 }

@@ -1,7 +1,8 @@
 /**
  * The public pages in a real browser (Debian's Chromium through playwright-core), against the app
  * listening on a local port: language, verdicts, the QR code a phone would scan, revocation, the
- * verify page, escaping under the page's CSP, the 404 page, the print view and a phone's width.
+ * verify page, escaping under the page's CSP, the 404 page, the print view and a phone's width;
+ * the front door (`/`) and its verify box, an institution's page, a study group's credential page.
  */
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -27,6 +28,8 @@ let b: BrowserTestApp;
 let issuer: TestIssuer;
 let achievementId: string;
 let issued: Issued;
+let groupIssued: Issued;
+const GROUP_ACHIEVEMENT = '도시재생 스터디그룹 활동';
 
 /** What a page reported: console errors, uncaught exceptions, CSP violations (seen from inside). */
 interface Watch {
@@ -118,6 +121,14 @@ beforeAll(async () => {
   issuer = await createIssuer(b.t.app, { name: ISSUER_NAME });
   achievementId = (await createAchievement(b.t.app, issuer, { name: ACHIEVEMENT_NAME })).id;
   issued = await issueCredential(b.t.app, issuer, achievementId, { recipient: { name: LEARNER, email: 'minji.kim@example.com' } });
+  const group = await createAchievement(b.t.app, issuer, { kind: 'study_group', name: GROUP_ACHIEVEMENT, hours: undefined });
+  groupIssued = await issueCredential(b.t.app, issuer, group.id, {
+    recipient: { name: '이수진', email: 'sujin.lee@example.com' },
+    role: '진행자',
+    studyGroup: { name: '마을기록 연구모임', topic: '골목 상권의 기록과 보존', sessionsAttended: 12, sessionsTotal: 14 },
+    activityStartDate: '2026-03-05',
+    activityEndDate: '2026-06-25',
+  });
 }, 120_000);
 
 afterAll(async () => {
@@ -397,6 +408,68 @@ describe('the print view', { timeout: 60_000 }, () => {
   });
 });
 
+describe('the front door', { timeout: 60_000 }, () => {
+  it('says what the service is, lists the institutions, and verifies a pasted link in its box', async () => {
+    const { page, w } = await newPage();
+    const response = await page.goto('/');
+    expect(response?.status()).toBe(200);
+    expect(await page.getAttribute('html', 'lang')).toBe('ko');
+    for (const who of ['learners', 'employers', 'institutions']) expect(await page.locator(`#for-${who}`).isVisible(), who).toBe(true);
+    expect(await text(page, '#institutions')).toContain(ISSUER_NAME);
+    // The box is the verify page's form: a link to one of our credentials, verified there.
+    await page.fill('#text', issued.url);
+    const answer = await submitVerify(page);
+    expect(answer.status()).toBe(200);
+    expect(new URL(page.url()).pathname).toBe('/verify');
+    expect(await text(page, '#verdict')).toBe('검증됨');
+    expect(w.pageErrors).toEqual([]);
+    expect(w.errors).toEqual([]);
+    expect(await cspViolations(page)).toEqual([]);
+    await page.close();
+  });
+
+  it('leads to an institution page for people, with its achievements', async () => {
+    const { page, w } = await newPage();
+    await page.goto('/?lang=en');
+    expect(await page.getAttribute('html', 'lang')).toBe('en');
+    await Promise.all([page.waitForURL(new RegExp(`/issuers/${issuer.slug}`)), page.click(`#institutions a[href^="/issuers/${issuer.slug}"]`)]);
+    // Chromium asks for text/html: the page, not the JSON-LD Profile.
+    expect(await page.getAttribute('html', 'lang')).toBe('en');
+    expect(await text(page, '#institution-name')).toBe(ISSUER_NAME);
+    const achievements = await text(page, '#achievements');
+    expect(achievements).toContain(ACHIEVEMENT_NAME);
+    expect(achievements).toContain(GROUP_ACHIEVEMENT);
+    expect(achievements).toContain('Study-group participation');
+    expect(await page.getAttribute('#institution-url', 'href')).toBe('https://women.seoul.example/');
+    expect(w.pageErrors).toEqual([]);
+    expect(w.errors).toEqual([]);
+    expect(await cspViolations(page)).toEqual([]);
+    await page.close();
+  });
+});
+
+describe("a study group's credential page", { timeout: 60_000 }, () => {
+  it('says the group, its topic, the role and the attendance, with the QR described in words', async () => {
+    const { page, w } = await newPage();
+    expect((await page.goto(`/c/${groupIssued.id}`))?.status()).toBe(200);
+    expect(await text(page, '#verdict')).toBe('검증됨');
+    expect(await text(page, '#study-group dd')).toBe('마을기록 연구모임');
+    expect(await text(page, '#study-group-topic dd')).toBe('골목 상권의 기록과 보존');
+    expect(await text(page, '#attendance dd')).toBe('전체 14회 중 12회 참여');
+    expect(await text(page, 'dl.facts')).toContain('진행자');
+    expect(await page.getAttribute('#qr', 'alt')).toBe('이 배지 페이지로 연결되는 QR 코드');
+    expect(decodeQr(await page.locator('#qr').screenshot())).toBe(groupIssued.url);
+    expect(w.pageErrors).toEqual([]);
+    expect(w.errors).toEqual([]);
+    expect(await cspViolations(page)).toEqual([]);
+    await page.close();
+  });
+
+  it('never asks anything of another origin, on these pages either', () => {
+    expect(b.offsite).toEqual([]);
+  });
+});
+
 describe('at a phone width', { timeout: 60_000 }, () => {
   const width = 390;
   const overflow = (page: Page) => page.evaluate(() => document.scrollingElement!.scrollWidth);
@@ -411,12 +484,24 @@ describe('at a phone width', { timeout: 60_000 }, () => {
     await page.close();
   });
 
-  it('nor do the verify page, the print view and the 404 page', async () => {
+  it('nor do the verify page, the print view, the 404 page, the front door, an institution and a study group', async () => {
     const { page } = await newPage();
     await page.setViewportSize({ width, height: 844 });
-    for (const url of ['/verify', `/c/${issued.id}?view=print`, '/c/00000000-0000-4000-8000-000000000000']) {
+    for (const url of [
+      '/verify',
+      `/c/${issued.id}?view=print`,
+      '/c/00000000-0000-4000-8000-000000000000',
+      '/',
+      `/issuers/${issuer.slug}`,
+      `/c/${groupIssued.id}`,
+    ]) {
       await page.goto(url);
       expect(await overflow(page), url).toBeLessThanOrEqual(width);
+      // Kept to be looked at, as /tmp/browser-ko.png is.
+      await page.screenshot({
+        path: `/tmp/browser-phone-${new URL(url, b.baseUrl).pathname.split('/')[1] || 'home'}${url.includes('print') ? '-print' : ''}.png`,
+        fullPage: true,
+      });
     }
     await page.close();
   });

@@ -64,7 +64,7 @@ async function rowCount(): Promise<number> {
   return Number(rows[0]!.n);
 }
 
-type Route = { method: 'GET' | 'POST' | 'DELETE'; url: () => string; body?: () => Record<string, unknown> };
+type Route = { method: 'GET' | 'POST' | 'DELETE'; url: () => string; body?: () => Record<string, unknown>; headers?: Record<string, string> };
 const routes: Route[] = [
   { method: 'POST', url: () => '/v1/issuers', body: () => ({ slug: 'fuzz-x', name: 'n', url: 'https://x.org', email: 'a@x.org' }) },
   { method: 'POST', url: () => `/v1/issuers/${issuer.slug}/api-keys`, body: () => ({ label: 'l' }) },
@@ -124,6 +124,11 @@ const routes: Route[] = [
   { method: 'GET', url: () => `/c/${ids.credential}` },
   { method: 'GET', url: () => `/status/${ids.list}` },
   { method: 'GET', url: () => `/issuers/${issuer.slug}/did.json` },
+  { method: 'GET', url: () => '/?lang=en' },
+  { method: 'GET', url: () => `/issuers/${issuer.slug}` },
+  { method: 'GET', url: () => `/issuers/${issuer.slug}?lang=en`, headers: { accept: 'text/html,*/*;q=0.8' } },
+  { method: 'GET', url: () => '/issuers/no-such-institution', headers: { accept: 'text/html' } },
+  { method: 'GET', url: () => `/issuers/${issuer.slug}/logo.png` },
 ];
 
 const hostileValue = fc.oneof(
@@ -201,8 +206,10 @@ describe('every route under fuzzing', () => {
         ),
         async (routeIndex, who, pick, value, mode, contentType) => {
           const route = routes[routeIndex]!;
-          const headers: Record<string, string> =
-            who === 'admin' ? { ...admin } : who === 'issuer' ? { ...issuer.headers } : who === 'bad' ? { authorization: 'Bearer ieum_nope' } : {};
+          const headers: Record<string, string> = {
+            ...route.headers,
+            ...(who === 'admin' ? admin : who === 'issuer' ? issuer.headers : who === 'bad' ? { authorization: 'Bearer ieum_nope' } : {}),
+          };
           let payload: string | Buffer | undefined;
           if (route.method !== 'GET') {
             const body = mode === 3 ? value : breakBody(route.body?.() ?? {}, pick, value, mode);

@@ -102,7 +102,7 @@ describe('a cohort as CSV', () => {
     const body = res.json();
     expect(body).toMatchObject({ total: 5, issued: 3, failed: 2 });
     expect(body.results.map((r: any) => r.line)).toEqual([2, 3, 5, 6, 7]);
-    expect(body.results[2].error).toMatchObject({ field: 'recipient', detail: expect.stringContaining('row 0') });
+    expect(body.results[2].error).toMatchObject({ field: 'email', detail: expect.stringContaining('row 0') });
     expect(body.results[3].error.field).toBe('creditsEarned');
     const first = (await t.app.inject({ method: 'GET', url: `/v1/credentials/${body.results[0].id}`, headers: issuer.headers })).json().credential;
     expect(first.credentialSubject.name).toBe('김민지');
