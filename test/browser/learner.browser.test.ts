@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import jsQRModule from 'jsqr';
 import { PNG } from 'pngjs';
 import type { Page } from 'playwright-core';
-import { startBrowserApp, type BrowserTestApp } from '../helpers/browser.js';
+import { accessibilityViolations, startBrowserApp, type BrowserTestApp } from '../helpers/browser.js';
 import { createAchievement, createIssuer, issueCredential } from '../helpers/fixtures.js';
 import { signInLinkIn, startMailSink, type MailSink } from '../helpers/learner-mail.js';
 
@@ -28,6 +28,8 @@ let sink: MailSink;
 let fromCentre: Issued;
 let fromCollege: Issued;
 const pageErrors: string[] = [];
+/** axe-core's findings on each of her pages (WCAG 2.1 A and AA); every list must end empty. */
+const accessibility: Record<string, string[]> = {};
 const consoleErrors: string[] = [];
 
 async function newPage(): Promise<Page> {
@@ -75,6 +77,7 @@ describe('the learner in a browser', { timeout: 90_000 }, () => {
   it('signs in through the mailed link and sees her credentials from both institutions, newest first', async () => {
     const page = await newPage();
     await page.goto('/me');
+    accessibility['/me, signed out'] = await accessibilityViolations(page);
     expect(await page.getAttribute('html', 'lang')).toBe('ko');
     expect(await fitsThePhone(page)).toBe(true);
     await page.fill('#email', 'MINJI.kim@example.com');
@@ -86,12 +89,14 @@ describe('the learner in a browser', { timeout: 90_000 }, () => {
     expect(link.startsWith(`${b.baseUrl}/me/sign-in?token=`)).toBe(true);
     // Opening the link signs no one in: it shows one button.
     await page.goto(link);
+    accessibility['the sign-in link page'] = await accessibilityViolations(page);
     expect(await b.browser.cookies()).toEqual([]);
     await Promise.all([page.waitForURL(/\/me(\?|$)/), page.click('#confirm-sign-in')]);
     const [session] = await b.browser.cookies();
     expect(session).toMatchObject({ name: 'ieum-session', httpOnly: true, sameSite: 'Lax', path: '/' });
 
     expect(await page.locator('#me-email').innerText()).toBe(EMAIL);
+    accessibility['/me, signed in'] = await accessibilityViolations(page);
     const names = await page.locator('.my-credential-name').allInnerTexts();
     expect(names).toEqual([AI_COURSE, COURSE]);
     const body = await page.locator('#credentials').innerText();
@@ -125,6 +130,7 @@ describe('the learner in a browser', { timeout: 90_000 }, () => {
     expect(await shared.locator('.shared-name').allInnerTexts()).toEqual([AI_COURSE, COURSE]);
     expect(await shared.locator('.shared-credential[data-state="verified"]').count()).toBe(2);
     expect(await shared.getAttribute('meta[property="og:url"]', 'content')).toBe(collectionUrl);
+    accessibility['/p/{id}'] = await accessibilityViolations(shared);
     // The QR code a phone would scan leads to this very page.
     const png = await shared.request.get(`${collectionUrl}/qr.png`);
     const image = PNG.sync.read(Buffer.from(await png.body()));
@@ -133,6 +139,14 @@ describe('the learner in a browser', { timeout: 90_000 }, () => {
     expect(await fitsThePhone(shared)).toBe(true);
     expect(await cspViolations(shared)).toEqual([]);
     await shared.close();
+
+    // Into a wallet: her button makes an offer, shown as a QR on a page of its own.
+    await page.goto('/me');
+    await Promise.all([page.waitForURL(/\/wallet/), page.click(`#c-${fromCollege.id} .wallet`)]);
+    expect(await page.locator('#wallet-qr').evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0)).toBe(true);
+    expect(await page.getAttribute('#wallet-link', 'href')).toMatch(/^openid-credential-offer:\/\/\?credential_offer=/);
+    accessibility['the wallet offer page'] = await accessibilityViolations(page);
+    expect(await fitsThePhone(page)).toBe(true);
     await page.close();
   });
 
@@ -150,6 +164,7 @@ describe('the learner in a browser', { timeout: 90_000 }, () => {
     const response = await page.goto(`/c/${fromCentre.id}`);
     expect(response?.status()).toBe(403);
     expect(await page.locator('#private').innerText()).toBe('비공개 배지');
+    accessibility['a private credential, to others'] = await accessibilityViolations(page);
     const shown = await page.locator('main').innerText();
     for (const secret of ['김민지', COURSE, CENTRE]) expect(shown).not.toContain(secret);
     // The collection still shows it: she chose to share it there.
@@ -157,6 +172,11 @@ describe('the learner in a browser', { timeout: 90_000 }, () => {
     expect(await page.locator('.shared-name').allInnerTexts()).toContain(COURSE);
     expect(await cspViolations(page)).toEqual([]);
     await page.close();
+  });
+
+  it('has no accessibility violation on any of her pages', () => {
+    expect(Object.keys(accessibility).length).toBe(6);
+    expect(Object.entries(accessibility).filter(([, violations]) => violations.length > 0)).toEqual([]);
   });
 
   it('asked nothing of any other origin, and met no script error', () => {

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import jsQRModule from 'jsqr';
 import { PNG } from 'pngjs';
 import type { Page, Response } from 'playwright-core';
-import { startBrowserApp, type BrowserTestApp } from '../helpers/browser.js';
+import { accessibilityViolations, startBrowserApp, type BrowserTestApp } from '../helpers/browser.js';
 import { createAchievement, createIssuer, issueCredential, type TestIssuer } from '../helpers/fixtures.js';
 
 // jsqr is CommonJS with an ES-style `export default` in its typings: the function is `.default`.
@@ -503,6 +503,42 @@ describe('at a phone width', { timeout: 60_000 }, () => {
         fullPage: true,
       });
     }
+    await page.close();
+  });
+});
+
+describe('accessibility (axe-core, WCAG 2.1 A and AA)', { timeout: 120_000 }, () => {
+  it('finds no violation on any public page, in Korean and in English', async () => {
+    const { page } = await newPage();
+    const revoked = await issueCredential(b.t.app, issuer, achievementId, { recipient: { name: '박취소', email: 'revoked.one@example.com' } });
+    await b.t.app.inject({ method: 'POST', url: `/v1/credentials/${revoked.id}/revoke`, headers: issuer.headers, payload: { reason: '출석 기록 오류' } });
+    const found: Record<string, string[]> = {};
+    for (const lang of ['ko', 'en']) {
+      for (const path of [
+        '/',
+        `/issuers/${issuer.slug}`,
+        `/c/${issued.id}`,
+        `/c/${issued.id}?view=print`,
+        `/c/${groupIssued.id}`,
+        `/c/${revoked.id}`,
+        '/verify',
+        '/me',
+        '/c/00000000-0000-4000-8000-000000000000',
+      ]) {
+        const url = `${path}${path.includes('?') ? '&' : '?'}lang=${lang}`;
+        await page.goto(url);
+        found[url] = await accessibilityViolations(page);
+      }
+      // The verify page's answer, for a pasted link.
+      await page.goto(`/verify?lang=${lang}`);
+      await page.fill('#text', issued.url);
+      await submitVerify(page);
+      found[`POST /verify?lang=${lang}`] = await accessibilityViolations(page);
+    }
+    expect(Object.entries(found).filter(([, violations]) => violations.length > 0)).toEqual([]);
+    // The check itself sees a fault when there is one: an image without a text alternative.
+    await page.evaluate(() => document.body.insertAdjacentHTML('beforeend', '<img src="/c/x/qr.png">'));
+    expect((await accessibilityViolations(page)).join('\n')).toContain('image-alt');
     await page.close();
   });
 });

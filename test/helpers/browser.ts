@@ -8,7 +8,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium, type BrowserContext, type BrowserContextOptions } from 'playwright-core';
+import axe from 'axe-core';
+import { chromium, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core';
 import { buildTestApp, type TestApp } from './app.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
@@ -92,4 +93,18 @@ export async function startBrowserApp(options: BrowserTestOptions = {}): Promise
     if (profile) await rm(profile, { recursive: true, force: true });
     throw error;
   }
+}
+
+/**
+ * What axe-core (Deque's accessibility rules, WCAG 2.x A and AA) finds wrong on the page as it is
+ * now: one line per violation, naming its rule and the elements. axe is evaluated through the
+ * DevTools protocol, so the page's CSP (script-src 'self') stays as it is.
+ */
+export async function accessibilityViolations(page: Page): Promise<string[]> {
+  await page.evaluate(axe.source);
+  const violations = await page.evaluate(async () => {
+    const results = await (window as any).axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
+    return results.violations.map((v: any) => `${v.id}: ${v.help} — ${v.nodes.map((n: any) => n.target.join(' ')).join(', ')}`);
+  });
+  return violations as string[];
 }
