@@ -4,7 +4,7 @@
  * work without script; the copy buttons use the pages' small ieum.js.
  */
 import { html, type SafeHtml } from '../pages/html.js';
-import { formatDate, messages, type Lang } from '../pages/i18n.js';
+import { formatDate, formatMoment, messages, type Lang } from '../pages/i18n.js';
 import { layout, STATE_CLASS } from '../pages/templates.js';
 import type { MyCollection, MyCredential, SharedCollection } from './me.service.js';
 
@@ -148,7 +148,7 @@ export function walletOfferPage(lang: Lang, offer: { offerUri: string; expiresAt
 <p class="lead">${t['me.wallet.lead']}</p>
 <figure class="qr"><img id="wallet-qr" src="${qr}" alt="${t['me.wallet.qrAlt']}" width="240" height="240"></figure>
 <p><a class="button" id="wallet-link" href="${offer.offerUri}">${t['me.wallet.open']}</a></p>
-<p class="muted">${t['me.wallet.expires']}: <time datetime="${offer.expiresAt}">${formatDate(offer.expiresAt, lang)} ${offer.expiresAt.slice(11, 16)} UTC</time></p>
+<p class="muted">${t['me.wallet.expires']}: <time datetime="${offer.expiresAt}">${formatMoment(offer.expiresAt, lang)}</time></p>
 <p><a href="/me?lang=${lang}">${t['me.back']}</a></p>`;
   return layout(lang, { title: t['me.wallet'], description: t['me.wallet.lead'] }, body, { langSwitchHref: `/me?lang=${other(lang)}` });
 }

@@ -369,25 +369,18 @@ export function formatDate(value: string | null | undefined, lang: Lang): string
 }
 
 /** Day and time in Seoul, said as such (the pages never show a time without its zone). */
+const MOMENT_OPTIONS: Intl.DateTimeFormatOptions = {
+  year: 'numeric',
+  month: 'long',
+  day: 'numeric',
+  hour: '2-digit',
+  minute: '2-digit',
+  hourCycle: 'h23',
+  timeZone: 'Asia/Seoul',
+};
 const MOMENT_FORMATS: Record<Lang, Intl.DateTimeFormat> = {
-  ko: new Intl.DateTimeFormat('ko-KR', {
-    year: 'numeric',
-    month: 'long',
-    day: 'numeric',
-    hour: '2-digit',
-    minute: '2-digit',
-    hourCycle: 'h23',
-    timeZone: 'Asia/Seoul',
-  }),
-  en: new Intl.DateTimeFormat('en-GB', {
-    year: 'numeric',
-    month: 'long',
-    day: 'numeric',
-    hour: '2-digit',
-    minute: '2-digit',
-    hourCycle: 'h23',
-    timeZone: 'Asia/Seoul',
-  }),
+  ko: new Intl.DateTimeFormat('ko-KR', MOMENT_OPTIONS),
+  en: new Intl.DateTimeFormat('en-GB', MOMENT_OPTIONS),
 };
 const UTC_DATE_FORMATS: Record<Lang, Intl.DateTimeFormat> = {
   ko: new Intl.DateTimeFormat('ko-KR', { year: 'numeric', month: 'long', day: 'numeric', timeZone: 'UTC' }),
