@@ -16,7 +16,7 @@
 import { createHash, type Hash } from 'node:crypto';
 import { createReadStream, createWriteStream, promises as fs } from 'node:fs';
 import path from 'node:path';
-import { Readable } from 'node:stream';
+import { Readable, pipeline as pipelineStreams } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip, createGzip } from 'node:zlib';
 import { Refusal } from './refusal.js';
@@ -64,7 +64,9 @@ export function encodeBackup(lines: AsyncIterable<string>): Readable {
     }
     yield Buffer.from(`E ${JSON.stringify({ sha256: hash.digest('hex'), rows })}\n`, 'utf8');
   }
-  return Readable.from(content()).pipe(createGzip());
+  // pipeline, not pipe: an error of the source (its transaction ended because the reader went away)
+  // must reach the gzip stream's reader, not be thrown as an unheard 'error' event.
+  return pipelineStreams(Readable.from(content()), createGzip(), () => {});
 }
 
 /**
