@@ -335,10 +335,9 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   // The operator's backup reads the database itself (src/ops), not through a capability's service.
   await app.register(async (scope) => backupRoutes(scope, createBackupService({ db: deps.db, config })));
 
-  // The signing threads start once the service answers (start-up needs no signature); so does the
-  // mail sender, which needs the migrated database (main migrates before it listens).
+  // The mail sender starts once the service answers: it needs the migrated database (main migrates
+  // before it listens). The signing threads start with the first signature (src/crypto/signer.ts).
   app.addHook('onListen', (done) => {
-    services.signer.warm();
     services.delivery.start(app.log);
     done();
   });

@@ -19,8 +19,8 @@ export interface CredentialSigner {
   sign(credentials: UnsignedCredential[], dataIntegrityKey: SigningKey | null, jwtKey: SigningKey): Promise<SignedPair[]>;
   /** Verifies a Data Integrity proof with key documents resolved beforehand (also CPU work). */
   verifyProof(document: Record<string, unknown>, documents: Record<string, unknown>): Promise<ProofResult>;
-  /** Starts the worker threads now rather than at the first task (the service: once listening). */
-  warm(): void;
+  /** Worker threads running now (0 inline, and in a pool before its first task or after IDLE_MS idle). */
+  threads(): number;
   close(): Promise<void>;
 }
 
@@ -33,28 +33,35 @@ export function createInlineSigner(): CredentialSigner {
       return out;
     },
     verifyProof: verifyDataIntegrityProof,
-    warm() {},
+    threads: () => 0,
     async close() {},
   };
 }
 
 /** Credentials per task: big enough to amortise the message, small enough to spread over threads. */
 const TASK_SIZE = 25;
+/** A worker with no task for this long ends (all of them: none is kept for an idle service). */
+const IDLE_MS = 30_000;
 
-export function createPoolSigner(threads = availableParallelism()): CredentialSigner {
+export function createPoolSigner(options: { threads?: number; idleMs?: number } = {}): CredentialSigner {
+  const { threads = availableParallelism(), idleMs = IDLE_MS } = options;
   // Built (dist/, npm start) the worker is JavaScript beside this module; from the sources (tsx,
   // vitest) it is TypeScript, and tsx compiles it on load.
   const fromSource = import.meta.url.endsWith('.ts');
-  // Started at the first task or warm(), not here: loading a worker (jsonld and the suites) would
-  // take one of the cores from the start-up, which answers nothing that needs it.
+  // Workers come with the first task and go after IDLE_MS without one: a worker holds 30–100 MiB
+  // (jsonld, the suites, its heap), and a service that is mostly quiet (a job centre's small VM)
+  // should not keep them. Loading one again costs ~0.3 s on the first task after a quiet spell.
   let started: Piscina | undefined;
   const pool = () =>
     (started ??= new Piscina({
       filename: new URL(fromSource ? './signing-worker.ts' : './signing-worker.js', import.meta.url).href,
       execArgv: fromSource ? ['--import', 'tsx'] : [],
-      minThreads: 1,
+      minThreads: 0,
       maxThreads: threads,
-      idleTimeout: 60_000,
+      idleTimeout: idleMs,
+      // 'sync' (piscina's default) parks a waiting worker in Atomics.wait, which stops its event
+      // loop: its timers, src/memory.ts's release among them, never ran between tasks.
+      atomics: 'async',
       // jsonld.js and the canonicalisation allocate heavily: with 64 MB of young generation instead
       // of V8's 16, signing ran ~25 % faster and foreign credentials verified ~20 % faster
       // (2026-12-04: 16 MB cost single issuance its 5× over the library). It costs up to ~48 MiB
@@ -88,9 +95,9 @@ export function createPoolSigner(threads = availableParallelism()): CredentialSi
       return parts.map(({ proof, jwt }, i) => ({ signed: proof ? { ...credentials[i]!, proof: [proof] } : credentials[i]!, jwt }));
     },
     verifyProof: (document, documents) => pool().run({ document, documents }, { name: 'verifyProof' }),
-    warm: () => void pool(),
     close: async () => {
       await started?.destroy();
     },
+    threads: () => started?.threads.length ?? 0,
   };
 }

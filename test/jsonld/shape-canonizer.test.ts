@@ -8,18 +8,18 @@
  * The documents are made in memory; the database only supplies real achievements and issuer
  * profiles, so this file runs in the PGlite project alone.
  */
-import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import * as vc from '@digitalbazaar/vc';
 import { DataIntegrityProof } from '@digitalbazaar/data-integrity';
 import { cryptosuite } from '@digitalbazaar/eddsa-rdfc-2022-cryptosuite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildCredential, type CredentialFacts } from '../../src/credentials/credential.document.js';
-import { signingKeyFromJwk } from '../../src/crypto/keys.js';
 import { signDataIntegrity } from '../../src/crypto/securing.js';
 import { contextLoader, createDocumentLoader } from '../../src/jsonld/document-loader.js';
 import { createShapeCanonizer } from '../../src/jsonld/shape-canonizer.js';
 import { buildTestApp, onPostgres, type TestApp } from '../helpers/app.js';
+import { newSigningKey } from '../helpers/signing-key.js';
 import { createAchievement, createIssuer } from '../helpers/fixtures.js';
 
 /** The library's path, as @digitalbazaar/eddsa-rdfc-2022-cryptosuite runs it when signing. */
@@ -222,14 +222,7 @@ describe.skipIf(onPostgres())('shape canonizer', () => {
 
   it('signs what @digitalbazaar/vc signs, byte for byte, and the library verifies it (300 credentials)', async () => {
     const did = 'did:web:badges.example.kr:issuers:sign-test';
-    const { privateKey } = generateKeyPairSync('ed25519');
-    const key = await signingKeyFromJwk({
-      rowId: randomUUID(),
-      algorithm: 'Ed25519',
-      verificationMethod: `${did}#ed25519-1`,
-      controller: did,
-      privateJwk: privateKey.export({ format: 'jwk' }),
-    });
+    const key = await newSigningKey(did);
     const method = await key.multikey!.export({ publicKey: true, includeContext: true });
     const controller = {
       '@context': ['https://www.w3.org/ns/did/v1', 'https://w3id.org/security/multikey/v1'],
