@@ -14,6 +14,7 @@ import { createRequire } from 'node:module';
 import * as fontkit from 'fontkit';
 import PDFDocument from 'pdfkit';
 import QRCode from 'qrcode';
+import { formatCertificateNumber } from './certificate-number.js';
 
 export type CertificateLang = 'ko' | 'en';
 export type CertificateKind = 'course' | 'study_group' | 'training_hours';
@@ -46,12 +47,6 @@ export interface CertificateContent {
   /** The credential's page: the QR's content, printed under it. */
   url: string;
   stamp?: CertificateStamp;
-}
-
-/** The certificate number as printed: 제2026-0001호, No. 2026-0001. */
-export function formatCertificateNumber(number: { year: number; serial: number }, lang: CertificateLang): string {
-  const text = `${number.year}-${String(number.serial).padStart(4, '0')}`;
-  return lang === 'ko' ? `제${text}호` : `No. ${text}`;
 }
 
 // ---- fonts -------------------------------------------------------------------------------------

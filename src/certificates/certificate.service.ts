@@ -24,7 +24,8 @@ import {
   type SettingsChange,
   takeCertificateNumber,
 } from './certificate.repository.js';
-import { type CertificateContent, type CertificateLang, type CertificateStamp, formatCertificateNumber, renderCertificatePdf } from './certificate.pdf.js';
+import { formatCertificateNumber } from './certificate-number.js';
+import type { CertificateContent, CertificateLang, CertificateStamp } from './certificate.pdf.js';
 
 /** Bumped when the drawing changes, so that ETags of the old drawing stop matching. */
 const DESIGN_VERSION = '1';
@@ -342,7 +343,11 @@ export function createCertificateService(deps: { db: Db; urls: Urls; issuers: Is
     /** The PDF (kept by ETag: the same inputs make the same file). */
     async pdf(source: CertificateSource, lang: CertificateLang, now = new Date()): Promise<Buffer> {
       const etag = await this.etag(source, lang, now);
-      return rendered.getOrLoad(etag, async () => renderCertificatePdf(await contentOf(source, lang, now)));
+      return rendered.getOrLoad(etag, async () => {
+        // pdfkit, fontkit and their font tables (~10 MiB) load with the first certificate, not at start.
+        const { renderCertificatePdf } = await import('./certificate.pdf.js');
+        return renderCertificatePdf(await contentOf(source, lang, now));
+      });
     },
 
     /** The file name a download is saved as: certificate-<slug>-2026-0001-ko.pdf. */

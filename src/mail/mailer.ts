@@ -3,7 +3,6 @@
  * of connections so a cohort's mails reuse them. Without SMTP_URL the mailer is not configured and
  * sends nothing; callers record that rather than fail.
  */
-import nodemailer from 'nodemailer';
 import type SMTPPool from 'nodemailer/lib/smtp-pool/index.js';
 
 export interface MailAttachment {
@@ -40,20 +39,23 @@ export function createMailer(options: { smtpUrl: string | undefined; mailFrom: s
       close: () => {},
     };
   }
-  const transport = nodemailer.createTransport({
-    url: smtpUrl,
-    pool: true,
-    maxConnections: 4,
-    // A server that does not answer must not hold a delivery for minutes: it is retried later.
-    connectionTimeout: 10_000,
-    greetingTimeout: 10_000,
-    socketTimeout: 30_000,
-  } satisfies SMTPPool.Options);
+  // Loaded only where mail is configured: nodemailer is ~2 MiB of a service's memory.
+  const transport = import('nodemailer').then(({ default: nodemailer }) =>
+    nodemailer.createTransport({
+      url: smtpUrl,
+      pool: true,
+      maxConnections: 4,
+      // A server that does not answer must not hold a delivery for minutes: it is retried later.
+      connectionTimeout: 10_000,
+      greetingTimeout: 10_000,
+      socketTimeout: 30_000,
+    } satisfies SMTPPool.Options),
+  );
   return {
     configured: true,
     async send(mail) {
-      await transport.sendMail({ from: mailFrom, ...mail });
+      await (await transport).sendMail({ from: mailFrom, ...mail });
     },
-    close: () => transport.close(),
+    close: () => void transport.then((t) => t.close()),
   };
 }

@@ -10,7 +10,8 @@ import path from 'node:path';
 import { PNG } from 'pngjs';
 import { describe, expect, it } from 'vitest';
 import { onPostgres } from '../helpers/app.js';
-import { type CertificateContent, formatCertificateNumber, renderCertificatePdf } from '../../src/certificates/certificate.pdf.js';
+import { formatCertificateNumber } from '../../src/certificates/certificate-number.js';
+import { type CertificateContent, renderCertificatePdf } from '../../src/certificates/certificate.pdf.js';
 import { holds, logoPng, readPdf, sealPng } from './helpers.js';
 
 const URL = 'https://badges.example.kr/c/3f1c2a9e-8d7b-4c61-9a0e-5b2d7c4e1f08';
