@@ -9,7 +9,7 @@ import { ConnectionError, EXIT, ProblemError, UsageError } from './errors.js';
 import { hoursRecord, HOURS_COLUMNS } from './hours.js';
 import { DEFAULT_URL } from './http.js';
 import { issue } from './issue.js';
-import { backup, dbExport, dbImport, doctor, kekExport, kekImport, kekRotate, restore } from './ops.js';
+import type * as Ops from './ops.js';
 import { Refusal } from '../ops/refusal.js';
 import { VERSION } from './version.js';
 
@@ -22,6 +22,15 @@ interface OptionSpec {
   help: string;
   required?: boolean;
 }
+
+/**
+ * A command beside the service (db, backup, restore, kek, doctor), loaded when it runs: the database
+ * code it brings (Kysely, pg, PGlite, the migrations) would otherwise double the time of --help.
+ */
+const beside =
+  (name: 'dbExport' | 'dbImport' | 'backup' | 'restore' | 'kekExport' | 'kekImport' | 'kekRotate' | 'doctor') =>
+  async (ctx: Context, values: Values): Promise<number> =>
+    ((await import('./ops.js')) as typeof Ops)[name](ctx, values);
 
 interface Command {
   name: string;
@@ -54,7 +63,7 @@ const OPS_COMMANDS: Command[] = [
     who: 'host',
     options: { out: { type: 'string', arg: 'FILE', required: true, help: 'the file to write (must not exist)' } },
     examples: ['ieum db export --out ieum-2026-12-04.ieum'],
-    run: dbExport,
+    run: beside('dbExport'),
   },
   {
     name: 'db import',
@@ -67,7 +76,7 @@ const OPS_COMMANDS: Command[] = [
     who: 'host',
     options: { in: { type: 'string', arg: 'FILE', required: true, help: 'the file from ieum db export or ieum backup' } },
     examples: ['DATABASE_URL=postgres://ieum@db.internal/ieum ieum db import --in ieum-2026-12-04.ieum'],
-    run: dbImport,
+    run: beside('dbImport'),
   },
   {
     name: 'backup',
@@ -83,7 +92,7 @@ const OPS_COMMANDS: Command[] = [
       url: { type: 'string', arg: 'URL', help: 'embedded, service running: where it answers (default: $IEUM_URL, else HOST:PORT)' },
     },
     examples: ['ieum backup --out /backups/ieum-$(date +%F-%H%M).ieum'],
-    run: backup,
+    run: beside('backup'),
   },
   {
     name: 'restore',
@@ -94,7 +103,7 @@ const OPS_COMMANDS: Command[] = [
     who: 'host',
     options: { in: { type: 'string', arg: 'FILE', required: true, help: 'the backup' } },
     examples: ['DATA_DIR=./data-restored ieum restore --in /backups/ieum-2026-12-04-0300.ieum'],
-    run: restore,
+    run: beside('restore'),
   },
   {
     name: 'kek export',
@@ -103,7 +112,7 @@ const OPS_COMMANDS: Command[] = [
     who: 'host',
     options: { out: { type: 'string', arg: 'FILE', required: true, help: 'the file to write (must not exist)' }, ...passphraseFile },
     examples: ['IEUM_KEK_PASSPHRASE=… ieum kek export --out kek-2026-12-04.json'],
-    run: kekExport,
+    run: beside('kekExport'),
   },
   {
     name: 'kek import',
@@ -116,7 +125,7 @@ const OPS_COMMANDS: Command[] = [
       ...passphraseFile,
     },
     examples: ['IEUM_KEK_PASSPHRASE=… ieum kek import --in kek-2026-12-04.json'],
-    run: kekImport,
+    run: beside('kekImport'),
   },
   {
     name: 'kek rotate',
@@ -132,7 +141,7 @@ const OPS_COMMANDS: Command[] = [
       force: { type: 'boolean', help: 'PostgreSQL: rotate although other sessions are connected (none of them Ieum)' },
     },
     examples: ['ieum kek rotate'],
-    run: kekRotate,
+    run: beside('kekRotate'),
   },
   {
     name: 'doctor',
@@ -141,7 +150,7 @@ const OPS_COMMANDS: Command[] = [
     who: 'host',
     options: { json: { type: 'boolean', help: 'the report as JSON' } },
     examples: ['ieum doctor'],
-    run: doctor,
+    run: beside('doctor'),
   },
 ];
 
