@@ -4,8 +4,8 @@
  *
  * `npx tsx bench/start-time.ts` prints both; bench/run.ts adds them to its table.
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,11 +13,26 @@ import { freePort } from '../test/helpers/process.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const RUNS = Number(process.env.BENCH_START_RUNS ?? 3);
+/** How long after its first answer the service's memory is read: as bench/run.ts reads it. */
+const QUIET_MS = 5_000;
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
-/** One `npm start` on `dataDir`: milliseconds from spawning it to the first 200 from /health. */
-async function startOnce(dataDir: string, keysDir: string): Promise<number> {
+/** Resident MiB of the service `npm start` runs in the process group `group` (npm, its shell, then node). */
+function serviceRss(group: number): number {
+  const pid = execFileSync('pgrep', ['-g', String(group), '-f', 'build.mjs --start'])
+    .toString()
+    .trim()
+    .split('\n')
+    .at(-1)!;
+  return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
+}
+
+/**
+ * One `npm start` on `dataDir`: milliseconds from spawning it to the first 200 from /health, and its
+ * resident memory QUIET_MS later.
+ */
+async function startOnce(dataDir: string, keysDir: string): Promise<{ ms: number; rss: number }> {
   const port = await freePort();
   const started = performance.now();
   // detached: its own process group, so npm, the shell and node all get the signal at the end.
@@ -35,7 +50,11 @@ async function startOnce(dataDir: string, keysDir: string): Promise<number> {
     for (;;) {
       if (child.exitCode !== null) throw new Error(`npm start exited: ${output}`);
       try {
-        if ((await fetch(`http://127.0.0.1:${port}/health`)).status === 200) return performance.now() - started;
+        if ((await fetch(`http://127.0.0.1:${port}/health`)).status === 200) {
+          const ms = performance.now() - started;
+          await new Promise((r) => setTimeout(r, QUIET_MS));
+          return { ms, rss: serviceRss(child.pid!) };
+        }
       } catch {
         // not listening yet
       }
@@ -48,16 +67,20 @@ async function startOnce(dataDir: string, keysDir: string): Promise<number> {
   }
 }
 
-/** Median ms from `npm start` to /health 200 on a data directory made (and migrated) by a first start. */
-export async function measureStart(): Promise<{ median: number; runs: number[] }> {
+/**
+ * Median ms from `npm start` to /health 200 on a data directory made (and migrated) by a first start,
+ * and the median resident MiB of those starts once idle.
+ */
+export async function measureStart(): Promise<{ median: number; runs: number[]; rss: number }> {
   const dir = mkdtempSync(path.join(tmpdir(), 'ieum-start-'));
   try {
     const dataDir = path.join(dir, 'data');
     const keysDir = path.join(dir, 'keys');
     await startOnce(dataDir, keysDir); // creates and migrates the database: not counted
-    const runs: number[] = [];
-    for (let i = 0; i < RUNS; i++) runs.push(await startOnce(dataDir, keysDir));
-    return { median: median(runs), runs };
+    const starts: { ms: number; rss: number }[] = [];
+    for (let i = 0; i < RUNS; i++) starts.push(await startOnce(dataDir, keysDir));
+    const runs = starts.map((s) => s.ms);
+    return { median: median(runs), runs, rss: median(starts.map((s) => s.rss)) };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
