@@ -227,10 +227,19 @@ async function mailDelivery(): Promise<{ off: number; on: number; mails: number;
   return { off: rates[0]!, on: rates[1]!, mails, mailSeconds };
 }
 
+/** Node's options in package.json's start script (`node [options] bin/build.mjs --start`). */
+function npmStartNodeOptions(): string[] {
+  const start: string = JSON.parse(readFileSync('package.json', 'utf8')).scripts.start;
+  const options = /^node((?: --\S+)*) bin\/build\.mjs --start$/.exec(start);
+  if (!options) throw new Error(`package.json's start script is not "node [options] bin/build.mjs --start": ${start}`);
+  return options[1]!.trim().split(' ').filter(Boolean);
+}
+
 async function main() {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'ieum-bench-'));
   const databaseUrl = process.env.DATABASE_URL ?? '';
-  // The service as npm start runs it: the build in dist/ (made here when stale), not the sources through tsx.
+  // The service as npm start runs it: the build in dist/ (made here when stale), not the sources
+  // through tsx, with the Node options of npm start.
   execFileSync(process.execPath, ['bin/build.mjs', '--if-stale'], { stdio: 'inherit' });
   const service = await startService(
     {
@@ -240,7 +249,7 @@ async function main() {
       DATABASE_URL: databaseUrl,
       AUTH_FAILURES_PER_MINUTE: '0',
     },
-    { script: 'dist/src/main.js' },
+    { script: 'dist/src/main.js', nodeOptions: npmStartNodeOptions() },
   );
   BASE = service.url;
   const pid = service.child.pid!;

@@ -54,12 +54,14 @@ export interface ServiceProcess {
 /** How the service is run: from the sources through tsx, or (`script`) a built main.js, e.g. dist/src/main.js. */
 export interface StartOptions {
   script?: string;
+  /** Node's own options before the script (the bench passes those of `npm start`). */
+  nodeOptions?: string[];
 }
 
 export async function startService(env: Record<string, string>, options: StartOptions = {}): Promise<ServiceProcess> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const child = spawn(process.execPath, options.script ? [options.script] : ['--import', 'tsx', 'src/main.ts'], {
+  const child = spawn(process.execPath, [...(options.nodeOptions ?? []), ...(options.script ? [options.script] : ['--import', 'tsx', 'src/main.ts'])], {
     cwd: root,
     env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
