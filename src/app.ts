@@ -35,7 +35,7 @@ import { createServices, type ServiceOptions, type Services } from './services.j
 import { statusRoutes } from './status/status.routes.js';
 import { jsonNestingExceeds, tooDeep } from './untrusted-json.js';
 import { vcApiRoutes } from './vcapi/vcapi.routes.js';
-import { buildValidator } from './validation.js';
+import { createSchemaCompilers } from './validation.js';
 import { verifyRoutes } from './verify/verify.routes.js';
 import { walletRoutes } from './wallets/wallet.routes.js';
 import { backupRoutes } from './ops/backup.routes.js';
@@ -49,6 +49,8 @@ declare module 'fastify' {
     /** The institution whose API key sent the request. 401/403 otherwise. */
     authenticateIssuer(request: FastifyRequest): Promise<IssuerRow>;
     authenticateIssuerWithPrincipal(request: FastifyRequest): Promise<{ issuer: IssuerRow; principal: Principal }>;
+    /** Compiles every route schema not yet compiled (they compile on first use; src/validation.ts). */
+    compileSchemas(): void;
   }
 }
 
@@ -149,6 +151,7 @@ export function requestIdFor(request: IncomingMessage): string {
 }
 
 export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyInstance> {
+  const schemaCompilers = createSchemaCompilers();
   const app = Fastify({
     // Request lines are logged without e-mail addresses or sign-in tokens (src/log-privacy.ts).
     logger: logPrivately(
@@ -184,9 +187,11 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
         keywords: ['example'],
       },
     },
-    // One Ajv per part of the request, built from the options above, with the text rule (src/text.ts).
-    schemaController: { compilersFactory: { buildValidator } },
+    // One Ajv per part of the request, built from the options above, with the text rule
+    // (src/text.ts); each route's validators and serializers compiled on first use.
+    schemaController: { compilersFactory: schemaCompilers.compilersFactory },
   });
+  app.decorate('compileSchemas', schemaCompilers.compileAll);
 
   // The first hooks of all, so that every answer carries the id, whatever stops the request later.
   app.addHook('onRequest', (request, reply, done) => {

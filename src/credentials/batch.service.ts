@@ -4,7 +4,7 @@
  * before is being written. A crash loses at most the chunk in flight; a retry with the same
  * Idempotency-Key issues only the rest.
  */
-import Ajv from 'ajv';
+import Ajv, { type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { batchItemSchema } from '../../schemas/credentials.js';
 import type { AchievementService } from '../achievements/achievement.service.js';
@@ -37,10 +37,17 @@ export type BatchResult =
 const addFormats = addFormatsModule.default;
 // A row is validated as the single-credential route validates its body: no coercion (CSV cells are
 // typed per column when the file is read, batch.csv.ts), the text rule, the same formats.
-const ajv = new Ajv.default({ allErrors: false, coerceTypes: false, useDefaults: true, removeAdditional: false, strict: false });
-addFormats(ajv);
-ajv.addKeyword(textKeyword);
-const validateItem = ajv.compile(batchItemSchema);
+// Compiled on the first batch, not when the service starts (issue 24).
+let itemValidator: ValidateFunction | undefined;
+function validateItem(item: unknown): boolean {
+  if (!itemValidator) {
+    const ajv = new Ajv.default({ allErrors: false, coerceTypes: false, useDefaults: true, removeAdditional: false, strict: false });
+    addFormats(ajv);
+    ajv.addKeyword(textKeyword);
+    itemValidator = ajv.compile(batchItemSchema);
+  }
+  return itemValidator(item);
+}
 
 export type BatchService = ReturnType<typeof createBatchService>;
 
@@ -56,7 +63,7 @@ export function createBatchService(deps: { db: Db; urls: Urls; achievements: Ach
   ): { item: BatchItem; dates: { validFrom: string; validUntil?: string } } | { error: { field: string; detail: string } } {
     const item = structuredClone(raw);
     if (!validateItem(item)) {
-      const problem = describeValidation((validateItem.errors ?? []) as AjvIssue[], undefined, columnOf);
+      const problem = describeValidation((itemValidator?.errors ?? []) as AjvIssue[], undefined, columnOf);
       return { error: { field: problem.field ?? 'row', detail: problem.detail } };
     }
     const named = (field: string | undefined) => (field && columnOf ? columnOf(field) : (field ?? 'row'));
