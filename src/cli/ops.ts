@@ -8,9 +8,9 @@ import { existsSync, promises as fs } from 'node:fs';
 import { ConfigError, loadConfig, type Config } from '../config.js';
 import { Readable } from 'node:stream';
 import { createDatabase, type Db } from '../db/database.js';
-import { dataDirHolder } from '../db/pglite-thread.js';
+import { dataDirHolder, pgliteDir } from '../db/database-thread.js';
 import { writeBackupFile } from '../ops/backup-file.js';
-import { checkBackup, dumpDatabase, loadBackup, openExisting, pgliteDir, removeCreated } from '../ops/backup.js';
+import { checkBackup, dumpDatabase, loadBackup, openExisting, removeCreated } from '../ops/backup.js';
 import { runDoctor } from '../ops/doctor.js';
 import { fingerprint, kekFile, MIN_PASSPHRASE, openKekFile, readKek, rotateKek, sealKek, writeSecretFile } from '../ops/kek.js';
 import { Refusal } from '../ops/refusal.js';
@@ -48,7 +48,7 @@ async function dump(ctx: Context, values: Values, kind: 'export' | 'backup'): Pr
   if (existsSync(out)) throw new Refusal(`${out} already exists: choose a new file name (it is never overwritten)`);
   const config = configOf(ctx);
   const started = performance.now();
-  const holder = config.databaseUrl ? undefined : dataDirHolder(pgliteDir(config));
+  const holder = config.databaseUrl ? undefined : dataDirHolder(pgliteDir(config.dataDir));
   if (kind === 'backup' && holder !== undefined) return backupThroughService(ctx, values, config, out, holder, started);
   const result = await withDb(await openExisting(config), (db) => dumpDatabase(db, out, { kind, config }));
   const { header } = result;
@@ -108,7 +108,7 @@ async function load(ctx: Context, values: Values, command: 'import' | 'restore')
       throw new Refusal(`cannot open the database: ${(error as Error).message}`);
     }
   } else {
-    const dir = pgliteDir(config);
+    const dir = pgliteDir(config.dataDir);
     if (existsSync(dir) && (await fs.readdir(dir)).length > 0)
       throw new Refusal(`${dir} already holds a database: restore into a fresh DATA_DIR (or move that one away first)`);
     const holder = dataDirHolder(dir);

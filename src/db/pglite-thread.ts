@@ -8,12 +8,6 @@
  * PGlite has one session, so a transaction owns it: while one is open, statements from elsewhere
  * wait until it commits or rolls back; statements outside transactions are sent at once.
  */
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
 import {
   PostgresAdapter,
   PostgresIntrospector,
@@ -25,7 +19,7 @@ import {
   type Kysely,
   type QueryResult,
 } from 'kysely';
-import type { QueryMessage, ReplyMessage } from './pglite-worker.js';
+import { type DatabaseThread, startDatabaseThread, stopDatabaseThread } from './database-thread.js';
 
 class SingleSessionAdapter extends PostgresAdapter {
   override get supportsMultipleConnections(): boolean {
@@ -34,147 +28,6 @@ class SingleSessionAdapter extends PostgresAdapter {
   // One session: the migrator already has it to itself.
   override async acquireMigrationLock(): Promise<void> {}
   override async releaseMigrationLock(): Promise<void> {}
-}
-
-/** The database thread, and the statements sent to it still waiting for their answer. */
-class DatabaseThread {
-  readonly #worker: Worker;
-  readonly #pending = new Map<number, { resolve(result: QueryResult<unknown>): void; reject(error: Error): void }>();
-  #nextId = 1;
-  #failure: Error | undefined;
-  readonly ready: Promise<void>;
-  readonly #exited: Promise<void>;
-
-  constructor(dataDir: string | undefined) {
-    // Built (dist/) the worker is JavaScript beside this module; from the sources (tsx, vitest) a
-    // plain-JavaScript entry loads the TypeScript through tsx.
-    const fromSource = import.meta.url.endsWith('.ts');
-    this.#worker = new Worker(new URL(fromSource ? './pglite-worker-entry.cjs' : './pglite-worker.js', import.meta.url), {
-      workerData: { dataDir },
-      execArgv: fromSource ? ['--import', 'tsx'] : [],
-    });
-    let started: () => void = () => {};
-    let failedToStart: (error: Error) => void = () => {};
-    this.ready = new Promise((resolve, reject) => {
-      started = resolve;
-      failedToStart = reject;
-    });
-    this.#exited = new Promise((resolve) => this.#worker.once('exit', () => resolve()));
-    this.#worker.on('message', (message: ReplyMessage | 'ready') => {
-      if (message === 'ready') return started();
-      if (message.id === 0 && 'error' in message) return failedToStart(new Error(message.error.message));
-      const waiting = this.#pending.get(message.id);
-      if (!waiting) return;
-      this.#pending.delete(message.id);
-      if ('error' in message) waiting.reject(Object.assign(new Error(message.error.message), message.error.fields));
-      else waiting.resolve({ rows: message.rows, numAffectedRows: message.affectedRows === undefined ? undefined : BigInt(message.affectedRows) });
-    });
-    const fail = (error: Error) => {
-      // The same words as a closed PGlite, so callers see the database as unavailable (503).
-      this.#failure = new Error(`PGlite is closed: ${error.message}`);
-      failedToStart(this.#failure);
-      for (const waiting of this.#pending.values()) waiting.reject(this.#failure);
-      this.#pending.clear();
-    };
-    this.#worker.on('error', fail);
-    this.#worker.on('exit', (code) => fail(new Error(`the database thread exited (${code})`)));
-  }
-
-  query(sql: string, parameters: readonly unknown[]): Promise<QueryResult<unknown>> {
-    if (this.#failure) return Promise.reject(this.#failure);
-    const id = this.#nextId++;
-    const message: QueryMessage = { id, sql, parameters };
-    return new Promise((resolve, reject) => {
-      this.#pending.set(id, { resolve, reject });
-      this.#worker.postMessage(message);
-    });
-  }
-
-  async close(): Promise<void> {
-    if (this.#failure) return;
-    // The thread closes PGlite and ends by itself; one that does not is stopped.
-    this.#worker.postMessage('close');
-    const timer = setTimeout(() => void this.#worker.terminate(), 10_000);
-    await this.#exited;
-    clearTimeout(timer);
-  }
-}
-
-/**
- * A new embedded database is created by a short-lived process (pglite-create.cjs): creating it
- * (initdb) takes ~4 times the memory that opening it does, and only an ended process returns all
- * of it (a thread's WebAssembly heap and allocator arenas stay with the process: 420 MiB at start
- * instead of 310).
- */
-async function createDatabaseFolder(dataDir: string): Promise<void> {
-  const child = spawn(process.execPath, [fileURLToPath(new URL('./pglite-create.cjs', import.meta.url)), dataDir], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr.on('data', (chunk) => (stderr += chunk));
-  const [code] = (await once(child, 'exit')) as [number | null];
-  if (code !== 0) throw new Error(stderr.trim() || `creating the database in ${dataDir} failed (${code})`);
-}
-
-/** How many databases of this process hold each data directory's lock. */
-const held = new Map<string, number>();
-
-/**
- * One process at a time on an embedded database: PGlite has no shared memory or lock of its own
- * between processes, and two writing one folder corrupt it. `<dataDir>.lock` holds the process id;
- * one left by a process that died (kill -9) is taken over. The operations commands (`ieum backup`,
- * `ieum db export`…) meet this lock when the service runs on the folder.
- */
-function lockDataDir(dataDir: string): void {
-  const lock = `${dataDir}.lock`;
-  const count = held.get(lock) ?? 0;
-  if (count > 0) {
-    held.set(lock, count + 1);
-    return;
-  }
-  mkdirSync(path.dirname(lock), { recursive: true });
-  for (let attempt = 0; ; attempt++) {
-    try {
-      writeFileSync(lock, `${process.pid}\n`, { flag: 'wx' });
-      break;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw error;
-      const pid = Number(readFileSync(lock, 'utf8').trim());
-      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && processIsAlive(pid)) {
-        throw new Error(
-          `the embedded database in ${dataDir} is in use by process ${pid} (a running Ieum): stop it first (if no Ieum runs there, delete ${lock})`,
-        );
-      }
-      rmSync(lock, { force: true });
-    }
-  }
-  held.set(lock, 1);
-}
-
-/** The id of another live process that holds the embedded database in `dataDir`, if one does. */
-export function dataDirHolder(dataDir: string): number | undefined {
-  let pid: number;
-  try {
-    pid = Number(readFileSync(`${dataDir}.lock`, 'utf8').trim());
-  } catch {
-    return undefined;
-  }
-  return Number.isInteger(pid) && pid > 0 && pid !== process.pid && processIsAlive(pid) ? pid : undefined;
-}
-
-function unlockDataDir(dataDir: string): void {
-  const lock = `${dataDir}.lock`;
-  const count = held.get(lock) ?? 0;
-  if (count > 1) return void held.set(lock, count - 1);
-  held.delete(lock);
-  rmSync(lock, { force: true });
-}
-
-function processIsAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 class ThreadConnection implements DatabaseConnection {
@@ -190,20 +43,20 @@ class ThreadConnection implements DatabaseConnection {
 
 class ThreadDriver implements Driver {
   readonly #dataDir: string | undefined;
+  #started: Promise<DatabaseThread> | undefined;
   #thread: DatabaseThread | undefined;
   /** The connection whose transaction holds the session, if any. */
   #owner: ThreadConnection | undefined;
   #waiting: (() => void)[] = [];
 
-  constructor(dataDir: string | undefined) {
+  constructor(dataDir: string | undefined, started: Promise<DatabaseThread> | undefined) {
     this.#dataDir = dataDir;
+    this.#started = started;
   }
 
   async init(): Promise<void> {
-    if (this.#dataDir) lockDataDir(this.#dataDir);
-    if (this.#dataDir && !existsSync(path.join(this.#dataDir, 'PG_VERSION'))) await createDatabaseFolder(this.#dataDir);
-    this.#thread = new DatabaseThread(this.#dataDir);
-    await this.#thread.ready;
+    this.#started ??= startDatabaseThread(this.#dataDir);
+    this.#thread = await this.#started;
   }
 
   async acquireConnection(): Promise<DatabaseConnection> {
@@ -258,19 +111,24 @@ class ThreadDriver implements Driver {
   }
 
   async destroy(): Promise<void> {
-    await this.#thread?.close();
-    if (this.#dataDir) unlockDataDir(this.#dataDir);
+    await stopDatabaseThread(this.#dataDir, this.#started);
   }
 }
 
-/** PGlite (in memory when `dataDir` is absent) behind its own thread. */
+/**
+ * PGlite (in memory when `dataDir` is absent) behind its own thread: `started` when the caller has
+ * already started it (startDatabaseThread, same `dataDir`), else started on first use.
+ */
 export class PGliteThreadDialect implements Dialect {
-  constructor(private readonly dataDir: string | undefined) {}
+  constructor(
+    private readonly dataDir: string | undefined,
+    private readonly started?: Promise<DatabaseThread>,
+  ) {}
   createAdapter() {
     return new SingleSessionAdapter();
   }
   createDriver() {
-    return new ThreadDriver(this.dataDir);
+    return new ThreadDriver(this.dataDir, this.started);
   }
   createIntrospector(db: Kysely<any>) {
     return new PostgresIntrospector(db);

@@ -13,6 +13,7 @@ import { migrations } from '../../migrations/index.js';
 import type { Config } from '../config.js';
 import { opensUnder } from '../crypto/key-encryption.js';
 import { createDatabase, migrateToLatest, type Db } from '../db/database.js';
+import { pgliteDir } from '../db/database-thread.js';
 import type { Database } from '../db/types.js';
 import {
   closeRestoredStatusLists,
@@ -41,13 +42,12 @@ import { countCredentialsPerIssuer } from './ops.repository.js';
 import { Refusal } from './refusal.js';
 
 /** The embedded database's folder under DATA_DIR (as src/db/database.ts opens it). */
-export const pgliteDir = (config: Config) => path.resolve(config.dataDir, 'pglite');
 
 /** Opens the database the service uses; the embedded one only if it exists (never creates one). */
 export async function openExisting(config: Config): Promise<Db> {
-  if (!config.databaseUrl && !existsSync(path.join(pgliteDir(config), 'PG_VERSION')))
+  if (!config.databaseUrl && !existsSync(path.join(pgliteDir(config.dataDir), 'PG_VERSION')))
     throw new Refusal(
-      `there is no embedded database in ${pgliteDir(config)} (DATA_DIR=${config.dataDir}); set DATA_DIR or DATABASE_URL as the service has them`,
+      `there is no embedded database in ${pgliteDir(config.dataDir)} (DATA_DIR=${config.dataDir}); set DATA_DIR or DATABASE_URL as the service has them`,
     );
   try {
     return await createDatabase({ databaseUrl: config.databaseUrl, dataDir: config.databaseUrl ? undefined : config.dataDir, maxConnections: 2 });
