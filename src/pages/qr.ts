@@ -6,7 +6,8 @@
  * stamped and photocopied, and 'Q' survives that at a modest cost in size. The quiet zone is the
  * 4 modules ISO/IEC 18004 asks for; scanners miss codes whose quiet zone is eaten by a border.
  */
-import QRCode from 'qrcode';
+/** qrcode (and pngjs under it) loads with the first code drawn, not at start (issue 24). */
+const loadQrCode = async () => (await import('qrcode')).default;
 
 const ERROR_CORRECTION = 'Q';
 /** Modules of light margin on every side (ISO/IEC 18004 §5.3.8 minimum). */
@@ -30,6 +31,7 @@ const DEFAULT_PNG_PX = 512;
 export async function qrSvg(url: string, options: { sizeMm?: number } = {}): Promise<string> {
   const sizeMm = options.sizeMm ?? DEFAULT_PRINT_SIZE_MM;
   if (!(sizeMm > 0 && Number.isFinite(sizeMm))) throw new RangeError('sizeMm must be a positive number');
+  const QRCode = await loadQrCode();
   const svg = await QRCode.toString(url, {
     type: 'svg',
     errorCorrectionLevel: ERROR_CORRECTION,
@@ -49,6 +51,7 @@ export async function qrSvg(url: string, options: { sizeMm?: number } = {}): Pro
  * @param options.scale - pixels per module; raised if it would make the image smaller than 300 px
  */
 export async function qrPng(url: string, options: { scale?: number } = {}): Promise<Buffer> {
+  const QRCode = await loadQrCode();
   const modulesAcross = QRCode.create(url, { errorCorrectionLevel: ERROR_CORRECTION }).modules.size + 2 * QUIET_ZONE_MODULES;
   const minimumScale = Math.ceil(MIN_PNG_PX / modulesAcross);
   const requestedScale = options.scale ?? Math.ceil(DEFAULT_PNG_PX / modulesAcross);

@@ -8,12 +8,12 @@ import type { CheckOf } from './verdict.js';
 
 /**
  * Compiled ahead of time (schemas/vendor/1edtech/build-validators.ts): compiling here would hold the
- * event loop ~340 ms on the first verification; loading the generated code takes ~30 ms, at start.
+ * event loop ~340 ms on the first verification; loading the generated code takes ~30 ms, on the
+ * first verification rather than at start (issue 24).
  */
-const validators = createRequire(import.meta.url)('../../schemas/generated/ob-validators.cjs') as {
-  achievement: ValidateFunction;
-  endorsement: ValidateFunction;
-};
+type Validators = { achievement: ValidateFunction; endorsement: ValidateFunction };
+let validators: Validators | undefined;
+const loadValidators = (): Validators => (validators ??= createRequire(import.meta.url)('../../schemas/generated/ob-validators.cjs'));
 
 export interface SchemaResult {
   /** true valid, false invalid, null when no official schema applies. */
@@ -27,9 +27,9 @@ export function checkOpenBadgeSchema(credential: Record<string, unknown>): Schem
   const types = ([] as unknown[]).concat(credential.type ?? []);
   const validate =
     types.includes('OpenBadgeCredential') || types.includes('AchievementCredential')
-      ? validators.achievement
+      ? loadValidators().achievement
       : types.includes('EndorsementCredential')
-        ? validators.endorsement
+        ? loadValidators().endorsement
         : undefined;
   if (!validate) return { ok: null, detail: 'Not an Open Badge; no official schema applies' };
   if (validate(credential)) return { ok: true, detail: 'Matches the official Open Badges 3.0 schema' };

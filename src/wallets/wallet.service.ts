@@ -12,7 +12,6 @@
  * docs/decisions/wallets.md says why each of these is as it is.
  */
 import { createHash, randomBytes, randomInt, randomUUID } from 'node:crypto';
-import QRCode from 'qrcode';
 import { insertAuditEvents } from '../audit/audit.repository.js';
 import type { Db } from '../db/database.js';
 import type { IssuerRow } from '../db/types.js';
@@ -438,5 +437,6 @@ export function createWalletService(deps: { db: Db; urls: Urls; issuance: Issuan
  * shown on a screen, where the smallest symbol scans best.
  */
 export async function offerQrSvg(offerUri: string): Promise<string> {
+  const { default: QRCode } = await import('qrcode'); // on first use, as in src/pages/qr.ts
   return QRCode.toString(offerUri, { type: 'svg', errorCorrectionLevel: 'L', margin: 4 });
 }
