@@ -19,13 +19,15 @@ async function main(): Promise<void> {
   // answers before the migrations and the key check below.
   const thread = config.databaseUrl ? undefined : startDatabaseThread(pgliteDir(config.dataDir));
   const appModule = import('./app.js');
+  // Their failures are met below, in this order (the thread's through `opened`); until then they
+  // must not count as unhandled, which would end the process with a stack trace.
+  thread?.catch(() => {});
+  appModule.catch(() => {});
   const [{ migrateToLatest, openDatabase }, { checkKeyEncryptionKey, WrongKeyEncryptionKey }] = await Promise.all([
     import('./db/database.js'),
     import('./db/key-encryption-check.js'),
   ]);
   const { db, opened } = openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, thread });
-  // Their failures are met below, in this order.
-  appModule.catch(() => {});
   opened.catch(() => {});
   const kek = await loadKeyEncryptionKey(config.keyEncryptionKey, config.keysDir);
   const { buildApp } = await appModule;

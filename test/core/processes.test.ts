@@ -2,12 +2,16 @@
  * Promises that only separate processes can break: two instances on one PostgreSQL never hand out
  * one status index twice nor award hours twice; a kill -9 in the middle of a batch loses nothing
  * that was committed, duplicates nothing, and a retry with the same Idempotency-Key completes it.
+ * A second service on one embedded database is refused with one line, and the first goes on.
  */
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { ADMIN_TOKEN, onPostgres } from '../helpers/app.js';
-import { callService as call, createScratchDatabase, startService, type ServiceProcess } from '../helpers/process.js';
+import { callService as call, createScratchDatabase, startService, startServiceExpectingExit, type ServiceProcess } from '../helpers/process.js';
 import { waitUntil } from '../helpers/wait.js';
 
 const KEK = randomBytes(32).toString('hex');
@@ -154,4 +158,23 @@ describe.skipIf(!onPostgres())('several service processes on one PostgreSQL', ()
     expect(retry.body).toMatchObject({ total: 5000, failed: 0, replayed: survived, issued: 5000 - survived });
     expect(await count()).toBe(5000);
   }, 300_000);
+});
+
+describe.skipIf(onPostgres())('two services on one embedded database', () => {
+  it('refuses the second with one line naming the first, and leaves the first its lock', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'ieum-two-'));
+    const env = { DATA_DIR: path.join(dir, 'data'), KEYS_DIR: path.join(dir, 'keys'), KEY_ENCRYPTION_KEY: KEK, ADMIN_TOKEN };
+    const first = await startService(env);
+    try {
+      const second = await startServiceExpectingExit(env);
+      expect(second.code).toBe(1);
+      expect(second.output.trim()).toMatch(new RegExp(`^ieum: failed to start: the embedded database in .* is in use by process ${first.child.pid} `));
+      expect(second.output.trim().split('\n')).toHaveLength(1);
+      expect(readFileSync(path.join(dir, 'data', 'pglite.lock'), 'utf8').trim()).toBe(String(first.child.pid));
+      expect((await fetch(`${first.url}/health`)).status).toBe(200);
+    } finally {
+      await first.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });
