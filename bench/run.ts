@@ -22,12 +22,10 @@ import { signJwt } from '../src/crypto/securing.js';
 import { createDocumentLoader, contextLoader } from '../src/jsonld/document-loader.js';
 import { startMailSink } from '../test/helpers/mail-sink.js';
 import { startService } from '../test/helpers/process.js';
-import { measureHelp, measureStart } from './start-time.js';
+import { measureHelp, measureStart, QUIET_MS } from './start-time.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const SOAK_SECONDS = Number(process.env.BENCH_SOAK_SECONDS ?? 60);
-/** How long the service is left quiet before its memory is read again (src/memory.ts gives a burst's garbage back after 2 s). */
-const QUIET_MS = 5_000;
 /** Each measurement of the reference (it is measured beside every figure compared with it). */
 const REFERENCE_SECONDS = Number(process.env.BENCH_REFERENCE_SECONDS ?? 3);
 const MAIL_SECONDS = Number(process.env.BENCH_MAIL_SECONDS ?? 30);

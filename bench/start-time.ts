@@ -13,8 +13,8 @@ import { freePort } from '../test/helpers/process.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const RUNS = Number(process.env.BENCH_START_RUNS ?? 3);
-/** How long after its first answer the service's memory is read: as bench/run.ts reads it. */
-const QUIET_MS = 5_000;
+/** How long the service is left quiet before its memory is read, here and in bench/run.ts (src/memory.ts gives a burst's garbage back after 2 s). */
+export const QUIET_MS = 5_000;
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 

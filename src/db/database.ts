@@ -2,7 +2,6 @@
  * The database: PostgreSQL through `pg` when DATABASE_URL is set, else embedded PGlite under DATA_DIR.
  * The same migrations and queries run on both.
  */
-import { promises as fs } from 'node:fs';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import { Migrator } from 'kysely/migration';
 import pg from 'pg';
@@ -56,11 +55,9 @@ export function openDatabase(options: DatabaseOptions): { db: Db; opened: Promis
     return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), opened: Promise.resolve() };
   }
   const db = new Kysely<Database>({ dialect: new PGliteThreadDialect(options.dataDir ? pgliteDir(options.dataDir) : undefined, options.thread) });
-  // Start the database thread now, so a data directory that cannot be opened stops the start here.
-  const { dataDir } = options;
-  const opened = (dataDir ? fs.mkdir(dataDir, { recursive: true }) : Promise.resolve()).then(async () => {
-    await sql`select 1`.execute(db);
-  });
+  // Start the database thread now (its data-directory lock makes the folder), so a data directory
+  // that cannot be opened stops the start here.
+  const opened = sql`select 1`.execute(db).then(() => {});
   return { db, opened };
 }
 
